@@ -1,0 +1,122 @@
+// Package assembly reads the settings that decide ordering and throughput
+// back out of a synthesized cloud assembly (cdk.out). The synth summary and
+// the local pipeline use it so that they report and run what CloudFormation
+// would deploy, not a second copy of the configuration.
+package assembly
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Stack is one synthesized stack.
+type Stack struct {
+	// ID is the construct id (the artifact id), e.g. "KinesisStack".
+	ID string
+	// Name is the CloudFormation stack name.
+	Name string
+	// Env is the orderly environment recorded in the template metadata.
+	Env      string
+	Template Template
+}
+
+// Template is the subset of a CloudFormation template that is read here.
+type Template struct {
+	Metadata  map[string]any      `json:"Metadata"`
+	Resources map[string]Resource `json:"Resources"`
+}
+
+// Resource is one template resource.
+type Resource struct {
+	Type       string         `json:"Type"`
+	Properties map[string]any `json:"Properties"`
+}
+
+// EnvMetadataKey is the template metadata key holding the orderly environment.
+const EnvMetadataKey = "orderly:env"
+
+// Read loads every stack of the cloud assembly in dir, in id order.
+func Read(dir string) ([]Stack, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading cloud assembly: %w (run `make synth` first)", err)
+	}
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				TemplateFile string `json:"templateFile"`
+				StackName    string `json:"stackName"`
+			} `json:"properties"`
+			DisplayName string `json:"displayName"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(data, &manifest); err != nil {
+		return nil, fmt.Errorf("parsing %s/manifest.json: %w", dir, err)
+	}
+	var stacks []Stack
+	for id, a := range manifest.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+		if err != nil {
+			return nil, fmt.Errorf("reading template of %s: %w", id, err)
+		}
+		s := Stack{ID: id, Name: a.Properties.StackName}
+		if err := json.Unmarshal(raw, &s.Template); err != nil {
+			return nil, fmt.Errorf("parsing template of %s: %w", id, err)
+		}
+		s.Env, _ = s.Template.Metadata[EnvMetadataKey].(string)
+		if s.Name == "" {
+			s.Name = id
+		}
+		stacks = append(stacks, s)
+	}
+	slices.SortFunc(stacks, func(a, b Stack) int { return strings.Compare(a.ID, b.ID) })
+	return stacks, nil
+}
+
+// Find returns the stack with the given construct id.
+func Find(stacks []Stack, id string) (Stack, error) {
+	for _, s := range stacks {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return Stack{}, fmt.Errorf("stack %s is not in the cloud assembly", id)
+}
+
+// OfType returns the resources of one type, in logical-id order.
+func (t Template) OfType(typ string) []Resource {
+	ids := make([]string, 0, len(t.Resources))
+	for id, r := range t.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]Resource, len(ids))
+	for i, id := range ids {
+		out[i] = t.Resources[id]
+	}
+	return out
+}
+
+// one returns the single resource of a type, or an error naming the count.
+func (t Template) one(typ string) (Resource, error) {
+	rs := t.OfType(typ)
+	if len(rs) != 1 {
+		return Resource{}, fmt.Errorf("want exactly one %s, found %d", typ, len(rs))
+	}
+	return rs[0], nil
+}
+
+func num(props map[string]any, key string) (int, bool) {
+	f, ok := props[key].(float64)
+	return int(f), ok
+}

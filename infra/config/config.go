@@ -1,0 +1,162 @@
+// Package config is orderly's one typed configuration. It is resolved once,
+// from CDK context, and validated all-or-nothing before any construct exists,
+// so a bad value can never produce a partial cloud assembly.
+//
+// Every key, its default and its allowed values live in the registry in
+// keys.go; the README's table is generated from it.
+package config
+
+// Config is everything the stacks need for one environment.
+type Config struct {
+	// Env is the selected environment (context key "env"; default "dev").
+	Env string
+	// Account and Region pin the stacks to an AWS environment. When both are
+	// empty the stacks are environment-agnostic.
+	Account, Region string
+	// NamePrefix prefixes stack and bus names so environments can share an account.
+	NamePrefix string
+	// RemovalPolicy decides what happens to stateful resources on stack deletion.
+	RemovalPolicy RemovalPolicy
+	// PartitionKeyPath is the JSON path of the ordering key inside the event:
+	// the Kinesis partition key, and the FIFO group id in per-key mode.
+	PartitionKeyPath string
+
+	Bus      Bus
+	Rule     Rule
+	Target   Target
+	Function Function
+	Kinesis  Kinesis
+	Fifo     Fifo
+	Alarms   Alarms
+}
+
+// RemovalPolicy is "retain" or "destroy".
+type RemovalPolicy string
+
+// Removal policies.
+const (
+	Retain  RemovalPolicy = "retain"
+	Destroy RemovalPolicy = "destroy"
+)
+
+// Bus selects the event bus: a new one named Name, or an existing one.
+type Bus struct {
+	// Name of the bus to create (default "<namePrefix>-<env>").
+	Name string
+	// Existing is the name or ARN of a bus to import instead of creating one.
+	Existing string
+}
+
+// Rule is the event pattern that selects orderly's events.
+type Rule struct {
+	Sources     []string
+	DetailTypes []string
+}
+
+// Target is how EventBridge retries delivery to the stream or queue before
+// it gives up and sends the event to the target dead-letter queue.
+type Target struct {
+	RetryAttempts      int
+	MaxEventAgeSeconds int
+}
+
+// Function configures the consumer Lambda shared by both stacks.
+type Function struct {
+	MemoryMiB int
+	// TimeoutSeconds also sets the FIFO visibility timeout (6x).
+	TimeoutSeconds int
+	// ReservedConcurrency of 0 leaves the function unreserved.
+	ReservedConcurrency int
+	LogRetentionDays    int
+	// APIBaseURL is the third-party schedule API.
+	APIBaseURL string
+	// APIKeySecret is the name or ARN of an existing Secrets Manager secret.
+	APIKeySecret string
+	// MaxConcurrentPartitions bounds the partitions one invocation runs at once.
+	MaxConcurrentPartitions int
+}
+
+// StreamMode is the Kinesis capacity mode.
+type StreamMode string
+
+// Stream modes.
+const (
+	Provisioned StreamMode = "provisioned"
+	OnDemand    StreamMode = "on-demand"
+)
+
+// StartingPosition is where a new event source mapping starts reading.
+type StartingPosition string
+
+// Starting positions.
+const (
+	TrimHorizon StartingPosition = "TRIM_HORIZON"
+	Latest      StartingPosition = "LATEST"
+)
+
+// Kinesis configures the stream and its event source mapping.
+type Kinesis struct {
+	StreamMode            StreamMode
+	ShardCount            int
+	RetentionHours        int
+	BatchSize             int
+	MaxBatchingWindowSecs int
+	ParallelizationFactor int
+	StartingPosition      StartingPosition
+	RetryAttempts         int
+	MaxRecordAgeSeconds   int
+	BisectBatchOnError    bool
+}
+
+// Fifo configures the SQS FIFO alternative.
+type Fifo struct {
+	// Groups is how events map to message groups.
+	Groups Grouping
+	// GroupFieldPath is the numeric field that routes events to static groups
+	// when Groups.Count > 1.
+	GroupFieldPath  string
+	BatchSize       int
+	MaxConcurrency  int
+	MaxReceiveCount int
+	RetentionHours  int
+}
+
+// Grouping is either PerKey, or Count static message groups.
+type Grouping struct {
+	// PerKey derives the group id from PartitionKeyPath through an EventBridge Pipe.
+	PerKey bool
+	// Count of static groups when PerKey is false.
+	Count int
+}
+
+// String renders the grouping as it is written in context.
+func (g Grouping) String() string {
+	if g.PerKey {
+		return PerKeyGroups
+	}
+	return itoa(g.Count)
+}
+
+// PerKeyGroups is the fifo.messageGroups value that selects dynamic groups.
+const PerKeyGroups = "per-key"
+
+// Alarms configures the CloudWatch alarms.
+type Alarms struct {
+	// TopicArn of an SNS topic that receives alarm and OK actions; empty for none.
+	TopicArn                string
+	IteratorAgeSeconds      int
+	OldestMessageAgeSeconds int
+}
+
+// StackName is the CloudFormation stack name of a stack kind ("kinesis",
+// "fifo") in this environment, so environments can share one account.
+func (c Config) StackName(kind string) string {
+	return c.NamePrefix + "-" + c.Env + "-" + kind
+}
+
+// VisibilityTimeoutSeconds is the FIFO queue visibility timeout. AWS advises
+// at least six times the function timeout so a batch that is retried by the
+// poller is not redelivered while the first attempt still runs.
+func (c Config) VisibilityTimeoutSeconds() int {
+	return 6 * c.Function.TimeoutSeconds
+}

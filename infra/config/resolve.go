@@ -1,0 +1,206 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Context keys that are not configuration keys.
+const (
+	// EnvKey selects the environment block (`-c env=prod`).
+	EnvKey = "env"
+	// EnvironmentsKey holds one block of keys per environment in cdk.json.
+	EnvironmentsKey = "environments"
+	// DefaultEnv is used when no env is given.
+	DefaultEnv = "dev"
+)
+
+// Error lists every problem found, so a user fixes them in one pass.
+type Error struct {
+	Env      string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid orderly configuration for env %q:", e.Env)
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// Resolve builds the Config for the environment selected by context "env":
+// defaults, then the environment's block under "environments", then any
+// top-level key override (`-c kinesis.shardCount=4`). It reports every
+// invalid or unknown key at once.
+func Resolve(context map[string]any) (Config, error) {
+	env := DefaultEnv
+	if raw, ok := context[EnvKey]; ok {
+		s, isString := raw.(string)
+		if !isString || strings.TrimSpace(s) == "" {
+			return Config{}, &Error{Env: render(raw), Problems: []string{fmt.Sprintf("%s = %s: must be an environment name", EnvKey, render(raw))}}
+		}
+		env = strings.TrimSpace(s)
+	}
+	r := resolver{env: env, explicit: map[string]bool{}}
+
+	blocks, ok := context[EnvironmentsKey].(map[string]any)
+	if !ok {
+		r.problem("context key %q is missing or not an object: cdk.json must hold one block per environment", EnvironmentsKey)
+		return Config{}, r.err()
+	}
+	block, ok := blocks[env]
+	if !ok {
+		names := slices.Sorted(maps.Keys(blocks))
+		r.problem("unknown environment %q: choose one of %s%s", env, strings.Join(names, ", "), suggest(env, names))
+		return Config{}, r.err()
+	}
+	blockMap, ok := block.(map[string]any)
+	if !ok {
+		r.problem("%s.%s must be an object of configuration keys", EnvironmentsKey, env)
+		return Config{}, r.err()
+	}
+
+	cfg := Config{Env: env}
+	for _, k := range Keys {
+		if k.def == nil {
+			continue
+		}
+		if err := k.apply(&cfg, k.def); err != nil {
+			panic(fmt.Sprintf("config: default of %s is invalid: %v", k.Name, err))
+		}
+	}
+	flat := map[string]any{}
+	flatten("", blockMap, flat)
+	for _, name := range slices.Sorted(maps.Keys(flat)) {
+		r.set(&cfg, name, flat[name], fmt.Sprintf("in %s.%s", EnvironmentsKey, env))
+	}
+	for _, name := range slices.Sorted(maps.Keys(context)) {
+		if name == EnvKey || name == EnvironmentsKey {
+			continue
+		}
+		if _, known := lookupKey(name); known {
+			r.set(&cfg, name, context[name], "from context override")
+		} else if looksLikeOurs(name) {
+			r.problem("unknown context key %q%s", name, suggest(name, keyNames()))
+		}
+	}
+	if len(r.problems) > 0 {
+		return Config{}, r.err()
+	}
+	r.derive(&cfg)
+	r.crossCheck(&cfg)
+	if len(r.problems) > 0 {
+		return Config{}, r.err()
+	}
+	return cfg, nil
+}
+
+type resolver struct {
+	env      string
+	explicit map[string]bool
+	problems []string
+}
+
+func (r *resolver) problem(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+func (r *resolver) err() error { return &Error{Env: r.env, Problems: r.problems} }
+
+func (r *resolver) set(cfg *Config, name string, raw any, where string) {
+	k, ok := lookupKey(name)
+	if !ok {
+		r.problem("unknown key %q %s%s", name, where, suggest(name, keyNames()))
+		return
+	}
+	if err := k.apply(cfg, raw); err != nil {
+		r.problem("%s = %s (%s): %v", name, render(raw), where, err)
+		return
+	}
+	r.explicit[name] = true
+}
+
+// derive fills the defaults that depend on other keys.
+func (r *resolver) derive(cfg *Config) {
+	if cfg.Bus.Name == "" {
+		cfg.Bus.Name = cfg.NamePrefix + "-" + cfg.Env
+	}
+	if cfg.Function.APIKeySecret == "" {
+		cfg.Function.APIKeySecret = cfg.NamePrefix + "/" + cfg.Env + "/schedule-api-key"
+	}
+}
+
+// crossCheck enforces the relations between keys that AWS either rejects at
+// deploy time or accepts and then misbehaves under (throttled pollers,
+// records that expire before their retries end).
+func (r *resolver) crossCheck(cfg *Config) {
+	if !r.explicit["function.apiBaseUrl"] {
+		r.problem("function.apiBaseUrl is required: set it to the https base URL of the schedule API")
+	}
+	if r.explicit["bus.name"] && cfg.Bus.Existing != "" {
+		r.problem("bus.name = %q and bus.existing = %q: set one of them, not both", cfg.Bus.Name, cfg.Bus.Existing)
+	}
+	k := cfg.Kinesis
+	if k.StreamMode == OnDemand && r.explicit["kinesis.shardCount"] {
+		r.problem("kinesis.shardCount = %d: applies only when kinesis.streamMode is %q, not %q", k.ShardCount, Provisioned, OnDemand)
+	}
+	if k.MaxRecordAgeSeconds > k.RetentionHours*3600 {
+		r.problem("kinesis.maxRecordAgeSeconds = %d: must not exceed kinesis.retentionHours × 3600 = %d, or records expire before their retries end",
+			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
+	}
+	reserved := cfg.Function.ReservedConcurrency
+	if reserved == 0 {
+		return
+	}
+	if k.StreamMode == Provisioned && reserved < k.ShardCount*k.ParallelizationFactor {
+		r.problem("function.reservedConcurrency = %d: must be at least kinesis.shardCount × kinesis.parallelizationFactor = %d, or the stream pollers are throttled",
+			reserved, k.ShardCount*k.ParallelizationFactor)
+	}
+	if g := cfg.Fifo.Groups; !g.PerKey && reserved < g.Count {
+		r.problem("function.reservedConcurrency = %d: must be at least fifo.messageGroups = %d, so every group can be processed at once", reserved, g.Count)
+	}
+	if m := cfg.Fifo.MaxConcurrency; m > 0 && reserved < m {
+		r.problem("function.reservedConcurrency = %d: must be at least fifo.maxConcurrency = %d, or the SQS poller is throttled", reserved, m)
+	}
+}
+
+func flatten(prefix string, in map[string]any, out map[string]any) {
+	for k, v := range in {
+		name := k
+		if prefix != "" {
+			name = prefix + "." + k
+		}
+		if nested, ok := v.(map[string]any); ok {
+			flatten(name, nested, out)
+			continue
+		}
+		out[name] = v
+	}
+}
+
+func keyNames() []string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	return names
+}
+
+// looksLikeOurs decides whether an unknown top-level context key is a
+// mistyped orderly key. CDK's own keys (feature flags "@aws-cdk/...",
+// "aws:cdk:..." and lookup results) contain '@' or ':' and are left alone.
+func looksLikeOurs(name string) bool {
+	if strings.ContainsAny(name, "@:") {
+		return false
+	}
+	if strings.Contains(name, ".") {
+		return true
+	}
+	best, dist := closest(name, keyNames())
+	return best != "" && dist <= maxTypoDistance(name)
+}

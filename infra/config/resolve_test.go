@@ -1,0 +1,229 @@
+package config
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cdkContext is the context of the repository's cdk.json, as the CLI gives it.
+func cdkContext(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Context
+}
+
+func withOverrides(t *testing.T, overrides map[string]any) map[string]any {
+	ctx := cdkContext(t)
+	for k, v := range overrides {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+func TestEveryEnvironmentInCDKJSONResolves(t *testing.T) {
+	ctx := cdkContext(t)
+	for env := range ctx[EnvironmentsKey].(map[string]any) {
+		ctx[EnvKey] = env
+		if _, err := Resolve(ctx); err != nil {
+			t.Errorf("env %s: %v", env, err)
+		}
+	}
+}
+
+func TestDefaultsAndDerivedValues(t *testing.T) {
+	cfg, err := Resolve(withOverrides(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"env", cfg.Env, "dev"},
+		{"bus name", cfg.Bus.Name, "orderly-dev"},
+		{"secret", cfg.Function.APIKeySecret, "orderly/dev/schedule-api-key"},
+		{"partition key", cfg.PartitionKeyPath, "$.detail.scheduleDate"},
+		{"stack name", cfg.StackName("kinesis"), "orderly-dev-kinesis"},
+		{"visibility", cfg.VisibilityTimeoutSeconds(), 6 * cfg.Function.TimeoutSeconds},
+		{"starting position", cfg.Kinesis.StartingPosition, TrimHorizon},
+		{"groups", cfg.Fifo.Groups, Grouping{Count: 1}},
+		{"removal (from cdk.json)", cfg.RemovalPolicy, Destroy},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestCommandLineOverridesArriveAsStrings(t *testing.T) {
+	cfg, err := Resolve(withOverrides(t, map[string]any{
+		EnvKey:                         "prod",
+		"kinesis.shardCount":           "7",
+		"kinesis.bisectBatchOnError":   "false",
+		"rule.sources":                 "a.b, c.d",
+		"fifo.messageGroups":           "3",
+		"function.reservedConcurrency": "30",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kinesis.ShardCount != 7 || cfg.Kinesis.BisectBatchOnError || cfg.Fifo.Groups != (Grouping{Count: 3}) {
+		t.Errorf("overrides not applied: %+v %+v", cfg.Kinesis, cfg.Fifo)
+	}
+	if strings.Join(cfg.Rule.Sources, "|") != "a.b|c.d" {
+		t.Errorf("sources = %q", cfg.Rule.Sources)
+	}
+	if cfg.Kinesis.ParallelizationFactor != 2 {
+		t.Errorf("prod block lost under overrides: factor = %d", cfg.Kinesis.ParallelizationFactor)
+	}
+}
+
+func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
+	const head = "invalid orderly configuration for env %q:\n  - "
+	cases := []struct {
+		name      string
+		overrides map[string]any
+		want      string
+	}{
+		{"unknown env", map[string]any{EnvKey: "prd"},
+			`invalid orderly configuration for env "prd":` + "\n" + `  - unknown environment "prd": choose one of dev, prod, staging (did you mean "prod"?)`},
+		{"shard count", map[string]any{"kinesis.shardCount": "0"},
+			`kinesis.shardCount = "0" (from context override): must be an integer from 1 to 500`},
+		{"kinesis batch size", map[string]any{EnvKey: "prod", "kinesis.batchSize": "0"},
+			`kinesis.batchSize = "0" (from context override): must be an integer from 1 to 10000`},
+		{"kinesis batch size too big", map[string]any{"kinesis.batchSize": 10001.0},
+			`kinesis.batchSize = 10001 (from context override): must be an integer from 1 to 10000`},
+		{"fifo batch size", map[string]any{"fifo.batchSize": "11"},
+			`fifo.batchSize = "11" (from context override): must be an integer from 1 to 10`},
+		{"parallelization factor", map[string]any{"kinesis.parallelizationFactor": "11"},
+			`kinesis.parallelizationFactor = "11" (from context override): must be an integer from 1 to 10`},
+		{"not an integer", map[string]any{"kinesis.parallelizationFactor": "two"},
+			`kinesis.parallelizationFactor = "two" (from context override): must be an integer from 1 to 10`},
+		{"retry attempts", map[string]any{"kinesis.retryAttempts": "-1"},
+			`kinesis.retryAttempts = "-1" (from context override): must be an integer from 0 to 10000`},
+		{"target retry attempts", map[string]any{"target.retryAttempts": "186"},
+			`target.retryAttempts = "186" (from context override): must be an integer from 0 to 185`},
+		{"record age too small", map[string]any{"kinesis.maxRecordAgeSeconds": "59"},
+			`kinesis.maxRecordAgeSeconds = "59" (from context override): must be an integer from 60 to 604800`},
+		{"record age beyond retention", map[string]any{"kinesis.maxRecordAgeSeconds": "90000"},
+			`kinesis.maxRecordAgeSeconds = 90000: must not exceed kinesis.retentionHours × 3600 = 86400, or records expire before their retries end`},
+		{"retention", map[string]any{"kinesis.retentionHours": "12"},
+			`kinesis.retentionHours = "12" (from context override): must be an integer from 24 to 8760`},
+		{"message groups", map[string]any{"fifo.messageGroups": "per-partition"},
+			`fifo.messageGroups = "per-partition" (from context override): must be an integer from 1 to 100, or "per-key"`},
+		{"message groups zero", map[string]any{"fifo.messageGroups": 0.0},
+			`fifo.messageGroups = 0 (from context override): must be an integer from 1 to 100, or "per-key"`},
+		{"max concurrency", map[string]any{"fifo.maxConcurrency": "1"},
+			`fifo.maxConcurrency = "1" (from context override): must be 0 (not set) or an integer from 2 to 1000`},
+		{"reserved below groups", map[string]any{"fifo.messageGroups": "4", "function.reservedConcurrency": "3"},
+			`function.reservedConcurrency = 3: must be at least fifo.messageGroups = 4, so every group can be processed at once`},
+		{"reserved below max concurrency", map[string]any{"fifo.maxConcurrency": "5", "function.reservedConcurrency": "4"},
+			`function.reservedConcurrency = 4: must be at least fifo.maxConcurrency = 5, or the SQS poller is throttled`},
+		{"reserved below shards x factor", map[string]any{EnvKey: "prod", "function.reservedConcurrency": "7", "fifo.maxConcurrency": "0"},
+			`function.reservedConcurrency = 7: must be at least kinesis.shardCount × kinesis.parallelizationFactor = 8, or the stream pollers are throttled`},
+		{"partition key path", map[string]any{"partitionKeyPath": "detail.scheduleDate"},
+			`partitionKeyPath = "detail.scheduleDate" (from context override): must be a JSON path of the form ` + "`$.field.field`"},
+		{"group field outside detail", map[string]any{"fifo.groupFieldPath": "$.partition"},
+			`fifo.groupFieldPath = "$.partition" (from context override): must be a JSON path inside the detail, of the form ` + "`$.detail.field`"},
+		{"unknown override key", map[string]any{"kinesis.shardCont": "4"},
+			`unknown context key "kinesis.shardCont" (did you mean "kinesis.shardCount"?)`},
+		{"unknown bare key", map[string]any{"shardCount": "4"},
+			`unknown context key "shardCount" (did you mean "kinesis.shardCount"?)`},
+		{"shard count on demand", map[string]any{"kinesis.streamMode": "on-demand", "kinesis.shardCount": "2"},
+			`kinesis.shardCount = 2: applies only when kinesis.streamMode is "provisioned", not "on-demand"`},
+		{"stream mode", map[string]any{"kinesis.streamMode": "ondemand"},
+			`kinesis.streamMode = "ondemand" (from context override): must be one of provisioned, on-demand`},
+		{"bool", map[string]any{"kinesis.bisectBatchOnError": "yes"},
+			`kinesis.bisectBatchOnError = "yes" (from context override): must be true or false`},
+		{"log retention", map[string]any{"function.logRetentionDays": "10"},
+			`function.logRetentionDays = "10" (from context override): must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653`},
+		{"api url", map[string]any{"function.apiBaseUrl": "http://schedule.example.com"},
+			`function.apiBaseUrl = "http://schedule.example.com" (from context override): must be an https URL without query or fragment`},
+		{"bus both ways", map[string]any{"bus.name": "mine", "bus.existing": "theirs"},
+			`bus.name = "mine" and bus.existing = "theirs": set one of them, not both`},
+		{"topic arn", map[string]any{"alarms.topicArn": "arn:aws:sqs:eu-west-1:123456789012:q"},
+			`alarms.topicArn = "arn:aws:sqs:eu-west-1:123456789012:q" (from context override): must be empty, or an SNS topic ARN`},
+		{"account", map[string]any{"account": "1234"},
+			`account = "1234" (from context override): must be empty, or a 12-digit AWS account id`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := withOverrides(t, tc.overrides)
+			_, err := Resolve(ctx)
+			if err == nil {
+				t.Fatal("Resolve accepted invalid configuration")
+			}
+			want := tc.want
+			if !strings.HasPrefix(want, "invalid orderly") {
+				env, _ := ctx[EnvKey].(string)
+				want = strings.Replace(head, "%q", `"`+env+`"`, 1) + want
+			}
+			if err.Error() != want {
+				t.Errorf("message:\n got: %s\nwant: %s", err, want)
+			}
+		})
+	}
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	_, err := Resolve(withOverrides(t, map[string]any{"kinesis.batchSize": "0", "fifo.batchSize": "0"}))
+	if err == nil || strings.Count(err.Error(), "\n  - ") != 2 {
+		t.Fatalf("want both problems, got: %v", err)
+	}
+}
+
+func TestUnknownKeyInEnvironmentBlock(t *testing.T) {
+	ctx := cdkContext(t)
+	dev := ctx[EnvironmentsKey].(map[string]any)["dev"].(map[string]any)
+	dev["kinesis"].(map[string]any)["batchSise"] = 5.0
+	_, err := Resolve(ctx)
+	want := `unknown key "kinesis.batchSise" in environments.dev (did you mean "kinesis.batchSize"?)`
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("got %v, want suffix %s", err, want)
+	}
+}
+
+func TestCDKOwnContextKeysAreIgnored(t *testing.T) {
+	_, err := Resolve(withOverrides(t, map[string]any{
+		"aws:cdk:enable-path-metadata":          true,
+		"@aws-cdk/core:newStyleStackSynthesis":  true,
+		"availability-zones:account=1:region=x": []any{"a"},
+		"acknowledged-issue-numbers":            []any{1.0},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEveryKeyDefaultIsValid(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Keys {
+		if seen[k.Name] {
+			t.Errorf("duplicate key %s", k.Name)
+		}
+		seen[k.Name] = true
+		var c Config
+		if k.def == nil {
+			continue
+		}
+		if err := k.apply(&c, k.def); err != nil {
+			t.Errorf("%s: default %v invalid: %v", k.Name, k.def, err)
+		}
+		if k.Doc == "" || k.Allowed == "" || k.Default == "" || k.Default == "``" {
+			t.Errorf("%s: undocumented", k.Name)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+// Package gobundle builds the Go consumer for Lambda on the synthesizing
+// machine. The GoFunction alpha module cannot be installed here and there is
+// no Docker, so local bundling is the only bundling: it must always succeed
+// or fail with a message that says what to install.
+package gobundle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// BinaryName is the executable name the provided.al2023 runtime starts.
+const BinaryName = "bootstrap"
+
+// Env and Flags are exactly how the consumer is built for Lambda; the
+// artifact tests build with the same values so they test what is deployed.
+var (
+	Env   = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
+	Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
+)
+
+// Props configures a Bundle.
+type Props struct {
+	// ModuleRoot is the directory holding go.mod. Required.
+	ModuleRoot string
+	// Package is the main package to build, relative to ModuleRoot.
+	// Default "./lambda".
+	Package string
+}
+
+// Bundle builds one Go main package into a Lambda asset. It implements
+// awscdk.ILocalBundling; the binary is built once per process however many
+// stacks use it.
+type Bundle struct {
+	root, pkg string
+	hash      string
+
+	once     sync.Once
+	buildDir string
+	buildErr error
+}
+
+// New validates props and hashes the sources. The hash covers go.mod,
+// go.sum, every non-test .go file of the consumer tree and the build
+// command, read as bytes with slash-separated relative paths, so identical
+// sources give the identical asset hash on any machine.
+func New(props Props) (*Bundle, error) {
+	if props.ModuleRoot == "" {
+		return nil, errors.New("gobundle: ModuleRoot is required")
+	}
+	if props.Package == "" {
+		props.Package = "./lambda"
+	}
+	b := &Bundle{root: props.ModuleRoot, pkg: props.Package}
+	hash, err := sourceHash(props.ModuleRoot, props.Package)
+	if err != nil {
+		return nil, err
+	}
+	b.hash = hash
+	return b, nil
+}
+
+// Hash is the deterministic asset hash.
+func (b *Bundle) Hash() string { return b.hash }
+
+// Code is the Lambda code asset for the bundled binary.
+func (b *Bundle) Code() awslambda.Code {
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(b.root, b.pkg)), &awss3assets.AssetOptions{
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		AssetHash:     jsii.String(b.hash),
+		Bundling: &awscdk.BundlingOptions{
+			// Never used: TryBundle always answers. CDK requires an image.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("local-bundling-only")),
+			Local: b,
+		},
+	})
+}
+
+// Build compiles the binary once and returns its directory. Call it before
+// creating constructs so that a missing toolchain or a compile error stops
+// the app before anything is written.
+func (b *Bundle) Build() (string, error) {
+	b.once.Do(func() { b.buildDir, b.buildErr = b.build() })
+	return b.buildDir, b.buildErr
+}
+
+// Cleanup removes the build directory once the app has synthesized.
+func (b *Bundle) Cleanup() {
+	if b.buildDir != "" {
+		os.RemoveAll(b.buildDir)
+	}
+}
+
+// TryBundle implements awscdk.ILocalBundling.
+func (b *Bundle) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	dir, err := b.Build()
+	if err == nil {
+		err = copyFile(filepath.Join(dir, BinaryName), filepath.Join(*outputDir, BinaryName))
+	}
+	if err != nil {
+		// Returning false would make CDK fall back to Docker, which hides
+		// the real cause behind "docker: not found".
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	return jsii.Bool(true)
+}
+
+func (b *Bundle) build() (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", errors.New("bundling the Go consumer needs the Go toolchain, but `go` is not on PATH: install the Go version named in go.mod")
+	}
+	dir, err := os.MkdirTemp("", "orderly-bundle-")
+	if err != nil {
+		return "", fmt.Errorf("bundling the Go consumer: %w", err)
+	}
+	args := append([]string{"build"}, Flags...)
+	args = append(args, "-o", filepath.Join(dir, BinaryName), b.pkg)
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = b.root
+	cmd.Env = append(os.Environ(), Env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("bundling the Go consumer: %s %s: %w\n%s", strings.Join(Env, " "), cmd.String(), err, out)
+	}
+	return dir, nil
+}
+
+func sourceHash(root, pkg string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "env=%q flags=%q\n", Env, Flags)
+	files := []string{"go.mod", "go.sum"}
+	pkgDir := filepath.Join(root, pkg)
+	err := filepath.WalkDir(pkgDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hashing consumer sources in %s: %w", pkgDir, err)
+	}
+	slices.Sort(files[2:])
+	for _, rel := range files {
+		data, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			return "", fmt.Errorf("hashing consumer sources: %w", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("copying bundled consumer: %w", err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return fmt.Errorf("copying bundled consumer: %w", err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("copying bundled consumer: %w", err)
+	}
+	return dst.Close()
+}
+
+// ModuleRoot finds the directory holding go.mod, starting at dir, so the app
+// and the tests (which run in ./test) locate the sources the same way.
+func ModuleRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod found in %s or any parent", dir)
+		}
+	}
+}
