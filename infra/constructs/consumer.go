@@ -93,7 +93,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	env := map[string]*string{
 		EnvAPIBaseURL:      jsii.String(props.APIBaseURL),
 		EnvPoisonQueueURL:  con.PoisonQueue.QueueUrl(),
-		EnvAPIKeySecretArn: secret.SecretArn(),
+		// The secret id as configured: Secrets Manager resolves a name or an
+		// ARN, while a name-based import's ARN lacks the random suffix.
+		EnvAPIKeySecretArn: jsii.String(props.APIKeySecret),
 	}
 	if props.MaxConcurrentPartitions > 0 {
 		env[EnvMaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
@@ -111,9 +113,6 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		Tracing:      awslambda.Tracing_ACTIVE,
 		Environment:  &env,
 		Description:  jsii.String("orderly consumer: applies events in order per partition"),
-		// Events reach the function only through its event source mapping;
-		// an async retry would reorder them.
-		RetryAttempts: jsii.Number(0),
 	}
 	if props.ReservedConcurrency > 0 {
 		fp.ReservedConcurrentExecutions = jsii.Number(float64(props.ReservedConcurrency))
@@ -121,6 +120,13 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	con.Function = awslambda.NewFunction(c, jsii.String("Function"), fp)
 	secret.GrantRead(con.Role, nil)
 	con.PoisonQueue.GrantSendMessages(con.Role)
+
+	MarkAsDeadLetterQueue(con.PoisonQueue, "events the consumer can never apply")
+	suppress(con.Role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+		"Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.",
+		"Resource::*")
+	suppress(con.Function, "Serverless-LambdaDLQ",
+		"The function is invoked only by its event source mapping, never asynchronously; failed records go to the mapping's on-failure destination or the queue's redrive DLQ.")
 	return con
 }
 

@@ -34,6 +34,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	// source needs a FIFO DLQ), alarmed on age and on any dead letter.
 	fifoWithDLQ := func(id string, visibility awscdk.Duration, highThroughput bool) awssqs.Queue {
 		dlq := oc.NewSecureQueue(stack, id+"DeadLetterQueue", oc.SecureQueueProps{Fifo: true, RemovalPolicy: policy})
+		oc.MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
 		q := oc.NewSecureQueue(stack, id, oc.SecureQueueProps{
 			Fifo:              true,
 			HighThroughput:    highThroughput,
@@ -53,6 +54,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	// the invocation that received it may still be running.
 	queue := fifoWithDLQ("Queue", seconds(c.VisibilityTimeoutSeconds()), f.Groups.PerKey)
 	targetDLQ := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: policy})
+	oc.MarkAsDeadLetterQueue(targetDLQ, "EventBridge rule target DLQ")
 	targetProps := func(group string) *awseventstargets.SqsQueueProps {
 		return &awseventstargets.SqsQueueProps{
 			MessageGroupId:  jsii.String(group),
@@ -91,6 +93,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 		esm.MaxConcurrency = jsii.Number(float64(f.MaxConcurrency))
 	}
 	consumer.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, esm))
+	oc.MarkQueueEventSource(consumer.Function)
 
 	alarms.FunctionErrors("FunctionErrors", consumer.Function)
 	alarms.QueueNotEmpty("TargetDeadLetters", targetDLQ, "The rule target dead-letter queue")

@@ -42,6 +42,7 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	stream := awskinesis.NewStream(stack, jsii.String("Stream"), sp)
 
 	targetDLQ := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: policy})
+	oc.MarkAsDeadLetterQueue(targetDLQ, "EventBridge rule target DLQ")
 	rule := ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by "+c.PartitionKeyPath, nil)
 	rule.AddTarget(awseventstargets.NewKinesisStream(stream, &awseventstargets.KinesisStreamProps{
 		// Without it EventBridge keys records by event id and order is lost.
@@ -53,6 +54,7 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 
 	consumer := newConsumer(stack, props)
 	onFailure := oc.NewSecureQueue(stack, "OnFailureQueue", oc.SecureQueueProps{RemovalPolicy: policy})
+	oc.MarkAsDeadLetterQueue(onFailure, "Kinesis event source on-failure destination")
 	startingPosition := awslambda.StartingPosition_TRIM_HORIZON
 	if k.StartingPosition == config.Latest {
 		startingPosition = awslambda.StartingPosition_LATEST

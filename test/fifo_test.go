@@ -1,0 +1,87 @@
+package test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/orderly-dev/orderly/infra/stacks"
+)
+
+const fifoID = stacks.FifoStackID
+
+// TestFifoQueueAndMappingSettings pins the FIFO settings for every
+// environment and grouping mode.
+func TestFifoQueueAndMappingSettings(t *testing.T) {
+	for _, tc := range allSyntheses(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			s := synth(t, tc.env, tc.overrides)
+			f := s.cfg.Fifo
+
+			_, esm := s.only(t, fifoID, "AWS::Lambda::EventSourceMapping")
+			expect(t, "BatchSize", esm["BatchSize"], float64(f.BatchSize))
+			expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
+			if f.MaxConcurrency > 0 {
+				expect(t, "ScalingConfig", esm["ScalingConfig"], map[string]any{"MaximumConcurrency": float64(f.MaxConcurrency)})
+			} else {
+				expect(t, "ScalingConfig", esm["ScalingConfig"], nil)
+			}
+
+			queue := s.queueByGetAtt(t, fifoID, esm["EventSourceArn"])
+			expect(t, "FifoQueue", queue["FifoQueue"], true)
+			expect(t, "ContentBasedDeduplication", queue["ContentBasedDeduplication"], true)
+			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(6*s.cfg.Function.TimeoutSeconds))
+			redrive := queue["RedrivePolicy"].(map[string]any)
+			expect(t, "maxReceiveCount", redrive["maxReceiveCount"], float64(f.MaxReceiveCount))
+			dlq := s.queueByGetAtt(t, fifoID, redrive["deadLetterTargetArn"])
+			expect(t, "queue DLQ is FIFO", dlq["FifoQueue"], true)
+
+			_, fn := s.only(t, fifoID, "AWS::Lambda::Function")
+			if r := s.cfg.Function.ReservedConcurrency; r > 0 {
+				expect(t, "ReservedConcurrentExecutions", fn["ReservedConcurrentExecutions"], float64(r))
+			}
+			for _, metric := range []string{"ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "Errors"} {
+				s.alarmOn(t, fifoID, metric)
+			}
+
+			groups := s.ruleGroups(t)
+			if f.Groups.PerKey {
+				expect(t, "rule groups", groups, []string{stacks.IngestGroup})
+				_, pipe := s.only(t, fifoID, "AWS::Pipes::Pipe")
+				expect(t, "pipe target", pipe["TargetParameters"], map[string]any{"SqsQueueParameters": map[string]any{
+					"MessageGroupId":         stacks.PipeGroupPath(s.cfg.PartitionKeyPath),
+					"MessageDeduplicationId": "$.messageId",
+				}})
+				return
+			}
+			want := []string{"g0"}
+			if f.Groups.Count > 1 {
+				want = []string{stacks.CatchAllGroup}
+				for g := range f.Groups.Count {
+					want = append(want, fmt.Sprintf("g%d", g))
+				}
+			}
+			slices.Sort(want)
+			expect(t, "rule groups", groups, want)
+			expect(t, "pipes", len(s.resources(fifoID, "AWS::Pipes::Pipe")), 0)
+		})
+	}
+}
+
+// ruleGroups returns the sorted MessageGroupId of every rule target, after
+// checking each target's dead-letter queue is a standard queue (EventBridge
+// rejects a FIFO DLQ).
+func (s *synthesis) ruleGroups(t testing.TB) []string {
+	t.Helper()
+	var groups []string
+	for _, rule := range s.resources(fifoID, "AWS::Events::Rule") {
+		for _, tg := range rule["Targets"].([]any) {
+			target := tg.(map[string]any)
+			groups = append(groups, target["SqsParameters"].(map[string]any)["MessageGroupId"].(string))
+			dlq := s.queueByGetAtt(t, fifoID, target["DeadLetterConfig"].(map[string]any)["Arn"])
+			expect(t, "target DLQ is standard", dlq["FifoQueue"], nil)
+		}
+	}
+	slices.Sort(groups)
+	return groups
+}
