@@ -91,8 +91,8 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 
 	secret := importSecret(c, props.APIKeySecret)
 	env := map[string]*string{
-		EnvAPIBaseURL:      jsii.String(props.APIBaseURL),
-		EnvPoisonQueueURL:  con.PoisonQueue.QueueUrl(),
+		EnvAPIBaseURL:     jsii.String(props.APIBaseURL),
+		EnvPoisonQueueURL: con.PoisonQueue.QueueUrl(),
 		// The secret id as configured: Secrets Manager resolves a name or an
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		EnvAPIKeySecretArn: jsii.String(props.APIKeySecret),
