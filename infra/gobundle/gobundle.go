@@ -22,16 +22,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
-)
 
-// BinaryName is the executable name the provided.al2023 runtime starts.
-const BinaryName = "bootstrap"
-
-// Env and Flags are exactly how the consumer is built for Lambda; the
-// artifact tests build with the same values so they test what is deployed.
-var (
-	Env   = []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0"}
-	Flags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w"}
+	"github.com/orderly-dev/orderly/lambda/buildspec"
 )
 
 // Props configures a Bundle.
@@ -39,7 +31,7 @@ type Props struct {
 	// ModuleRoot is the directory holding go.mod. Required.
 	ModuleRoot string
 	// Package is the main package to build, relative to ModuleRoot.
-	// Default "./lambda".
+	// Default buildspec.Package ("./lambda").
 	Package string
 }
 
@@ -64,7 +56,7 @@ func New(props Props) (*Bundle, error) {
 		return nil, errors.New("gobundle: ModuleRoot is required")
 	}
 	if props.Package == "" {
-		props.Package = "./lambda"
+		props.Package = buildspec.Package
 	}
 	b := &Bundle{root: props.ModuleRoot, pkg: props.Package}
 	hash, err := sourceHash(props.ModuleRoot, props.Package)
@@ -110,7 +102,7 @@ func (b *Bundle) Cleanup() {
 func (b *Bundle) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	dir, err := b.Build()
 	if err == nil {
-		err = copyFile(filepath.Join(dir, BinaryName), filepath.Join(*outputDir, BinaryName))
+		err = copyFile(filepath.Join(dir, buildspec.BinaryName), filepath.Join(*outputDir, buildspec.BinaryName))
 	}
 	if err != nil {
 		// Returning false would make CDK fall back to Docker, which hides
@@ -130,20 +122,20 @@ func (b *Bundle) build() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("bundling the Go consumer: %w", err)
 	}
-	args := append([]string{"build"}, Flags...)
-	args = append(args, "-o", filepath.Join(dir, BinaryName), b.pkg)
+	args := append([]string{"build"}, buildspec.Flags...)
+	args = append(args, "-o", filepath.Join(dir, buildspec.BinaryName), b.pkg)
 	cmd := exec.Command(goBin, args...)
 	cmd.Dir = b.root
-	cmd.Env = append(os.Environ(), Env...)
+	cmd.Env = append(os.Environ(), buildspec.Env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("bundling the Go consumer: %s %s: %w\n%s", strings.Join(Env, " "), cmd.String(), err, out)
+		return "", fmt.Errorf("bundling the Go consumer: %s %s: %w\n%s", strings.Join(buildspec.Env, " "), cmd.String(), err, out)
 	}
 	return dir, nil
 }
 
 func sourceHash(root, pkg string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "env=%q flags=%q\n", Env, Flags)
+	fmt.Fprintf(h, "env=%q flags=%q\n", buildspec.Env, buildspec.Flags)
 	files := []string{"go.mod", "go.sum"}
 	pkgDir := filepath.Join(root, pkg)
 	err := filepath.WalkDir(pkgDir, func(path string, d fs.DirEntry, err error) error {

@@ -1,0 +1,97 @@
+package gobundle
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// module writes a minimal module with a consumer package into a new dir.
+func module(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	base := map[string]string{
+		"go.mod":          "module example.com/m\n\ngo 1.26\n",
+		"go.sum":          "",
+		"lambda/main.go":  "package main\n\nfunc main() {}\n",
+		"lambda/x/x.go":   "package x\n",
+		"README.md":       "not hashed\n",
+		"lambda/x/doc.md": "not hashed\n",
+	}
+	for name, content := range files {
+		base[name] = content
+	}
+	for name, content := range base {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func hash(t *testing.T, root string) string {
+	t.Helper()
+	b, err := New(Props{ModuleRoot: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Hash()
+}
+
+func TestHashDependsOnlyOnConsumerSources(t *testing.T) {
+	base := hash(t, module(t, nil))
+	if again := hash(t, module(t, nil)); again != base {
+		t.Errorf("identical sources in another directory hash differently: %s vs %s", again, base)
+	}
+	same := map[string]map[string]string{
+		"test file":     {"lambda/x/x_test.go": "package x\n"},
+		"testdata":      {"lambda/x/testdata/case.go": "package ignored\n"},
+		"non-Go file":   {"lambda/x/doc.md": "changed\n"},
+		"outside tree":  {"infra/main.go": "package main\n"},
+		"readme change": {"README.md": "changed\n"},
+	}
+	for name, files := range same {
+		if got := hash(t, module(t, files)); got != base {
+			t.Errorf("%s changed the hash", name)
+		}
+	}
+	different := map[string]map[string]string{
+		"source":   {"lambda/x/x.go": "package x\n\nconst C = 1\n"},
+		"new file": {"lambda/x/y.go": "package x\n"},
+		"go.sum":   {"go.sum": "example.com/dep v1.0.0 h1:x\n"},
+		"go.mod":   {"go.mod": "module example.com/m\n\ngo 1.27\n"},
+	}
+	for name, files := range different {
+		if got := hash(t, module(t, files)); got == base {
+			t.Errorf("a %s change kept the hash", name)
+		}
+	}
+}
+
+func TestBuildWithoutGoSaysWhatToInstall(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	b, err := New(Props{ModuleRoot: module(t, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Build()
+	want := "bundling the Go consumer needs the Go toolchain, but `go` is not on PATH: install the Go version named in go.mod"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
+func TestModuleRootWalksUp(t *testing.T) {
+	root := module(t, nil)
+	got, err := ModuleRoot(filepath.Join(root, "lambda", "x"))
+	if err != nil || got != root {
+		t.Fatalf("ModuleRoot = %q, %v; want %q", got, err, root)
+	}
+	if _, err := ModuleRoot(t.TempDir()); err == nil {
+		t.Error("want an error outside any module")
+	}
+}
