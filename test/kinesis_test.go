@@ -116,3 +116,18 @@ func (s *synthesis) logicalID(t testing.TB, stackID, typ string) string {
 	id, _ := s.only(t, stackID, typ)
 	return id
 }
+
+// TestStackIdentity checks what lets environments share an account: the
+// construct ids the CLI selects stay fixed, the CloudFormation names carry
+// the environment, and prod is protected from deletion.
+func TestStackIdentity(t *testing.T) {
+	for _, env := range environments(t) {
+		s := synth(t, env, nil)
+		for id, kind := range map[string]string{stacks.KinesisStackID: "kinesis", stacks.FifoStackID: "fifo"} {
+			stack := s.stacks[id]
+			expect(t, env+" "+id+" construct id", *stack.Node().Id(), id)
+			expect(t, env+" "+id+" stack name", *stack.StackName(), "orderly-"+env+"-"+kind)
+			expect(t, env+" "+id+" termination protection", *stack.TerminationProtection(), env == "prod")
+		}
+	}
+}

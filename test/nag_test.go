@@ -8,20 +8,32 @@ import (
 )
 
 // TestCdkNagHasNoUnsuppressedFindings runs the AwsSolutions and Serverless
-// packs over every environment and every FIFO grouping mode.
+// packs (attached in synth) over every environment and grouping mode. An
+// unsuppressed error already fails the synth through the validation report;
+// this also catches warnings and names each finding.
 func TestCdkNagHasNoUnsuppressedFindings(t *testing.T) {
+	rules := assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*"))
 	for _, tc := range allSyntheses(t) {
 		s := synth(t, tc.env, tc.overrides)
 		for id, stack := range s.stacks {
-			ann := assertions.Annotations_FromStack(stack)
-			errs := ann.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*")))
-			warns := ann.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*")))
-			for _, e := range *errs {
-				t.Errorf("%s %s: error at %s: %v", tc.name, id, *e.Id, e.Entry.Data)
-			}
-			for _, w := range *warns {
-				t.Errorf("%s %s: warning at %s: %v", tc.name, id, *w.Id, w.Entry.Data)
-			}
+			t.Run(tc.name+"/"+id, func(t *testing.T) {
+				ann := assertions.Annotations_FromStack(stack)
+				for _, e := range *ann.FindError(jsii.String("*"), rules) {
+					t.Errorf("error at %s: %v", *e.Id, e.Entry.Data)
+				}
+				for _, w := range *ann.FindWarning(jsii.String("*"), rules) {
+					t.Errorf("warning at %s: %v", *w.Id, w.Entry.Data)
+				}
+			})
 		}
+	}
+}
+
+// TestEverySynthIsValidatedStrictly keeps the built-in CloudFormation
+// validation (cfn-lint rules bundled in aws-cdk-lib) fatal for every synth,
+// the CLI's and the tests'.
+func TestEverySynthIsValidatedStrictly(t *testing.T) {
+	if got := cdkContext(t)["@aws-cdk/core:validateAgainstDefaultRules"]; got != true {
+		t.Fatalf("cdk.json context @aws-cdk/core:validateAgainstDefaultRules = %v, want true", got)
 	}
 }

@@ -17,6 +17,8 @@ type Config struct {
 	NamePrefix string
 	// RemovalPolicy decides what happens to stateful resources on stack deletion.
 	RemovalPolicy RemovalPolicy
+	// TerminationProtection guards the stacks against deletion.
+	TerminationProtection bool
 	// PartitionKeyPath is the JSON path of the ordering key inside the event:
 	// the Kinesis partition key, and the FIFO group id in per-key mode.
 	PartitionKeyPath string

@@ -172,6 +172,8 @@ var Keys = []Key{
 		prefixRE.MatchString, func(c *Config) *string { return &c.NamePrefix }, "Prefix of stack names (`<prefix>-<env>-kinesis`) and of the created bus."),
 	enumKey("removalPolicy", Retain, []RemovalPolicy{Retain, Destroy}, func(c *Config) *RemovalPolicy { return &c.RemovalPolicy },
 		"What happens to the stream, queues and log group when the stack is deleted."),
+	boolKey("terminationProtection", false, func(c *Config) *bool { return &c.TerminationProtection },
+		"CloudFormation termination protection of both stacks."),
 	stringKey("partitionKeyPath", "$.detail.scheduleDate", "", "a JSON path of the form `$.field.field`",
 		jsonPathRE.MatchString, func(c *Config) *string { return &c.PartitionKeyPath },
 		"Ordering key inside the event: the Kinesis partition key, and the FIFO group id in `per-key` mode. Never left unset: without it EventBridge partitions by event id and order is lost."),

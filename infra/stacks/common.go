@@ -53,6 +53,7 @@ func newStack(scope constructs.Construct, id, kind, description string, props Pr
 	c := props.Config
 	sp.StackName = jsii.String(c.StackName(kind))
 	sp.Description = jsii.String(description)
+	sp.TerminationProtection = jsii.Bool(c.TerminationProtection)
 	if sp.Env == nil && (c.Account != "" || c.Region != "") {
 		sp.Env = &awscdk.Environment{}
 		if c.Account != "" {
