@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
+)
+
+// Environment variables of the consumer (set by the CDK stacks). The API
+// key variables are read by package secret.
+const (
+	envScheduleAPIBaseURL      = "SCHEDULE_API_BASE_URL"
+	envPoisonQueueURL          = "POISON_QUEUE_URL"
+	envMaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
+	envDeadlineMarginMs        = "ORDERLY_DEADLINE_MARGIN_MS"
+	envLogLevel                = "AWS_LAMBDA_LOG_LEVEL"
+)
+
+// maxPartitionsLimit keeps a typo from spawning an absurd number of
+// concurrent HTTP calls against the third-party API.
+const maxPartitionsLimit = 1000
+
+type config struct {
+	scheduleAPIBaseURL      string
+	poisonQueueURL          string
+	maxConcurrentPartitions int
+	deadlineMargin          time.Duration
+	logLevel                slog.Level
+}
+
+// loadConfig reads and validates the environment, reporting every problem
+// at once so that one failed deploy shows everything to fix.
+func loadConfig(getenv func(string) string) (config, error) {
+	var c config
+	var problems []error
+	c.scheduleAPIBaseURL = strings.TrimSpace(getenv(envScheduleAPIBaseURL))
+	if err := requireURL(envScheduleAPIBaseURL, c.scheduleAPIBaseURL); err != nil {
+		problems = append(problems, err)
+	}
+	c.poisonQueueURL = strings.TrimSpace(getenv(envPoisonQueueURL))
+	if err := requireURL(envPoisonQueueURL, c.poisonQueueURL); err != nil {
+		problems = append(problems, err)
+	} else if strings.HasSuffix(c.poisonQueueURL, ".fifo") {
+		// The sink sends without a message group id, which a FIFO queue
+		// rejects: every poison record would then fail and be retried.
+		problems = append(problems, fmt.Errorf("%s=%q: want a standard SQS queue, not a FIFO queue", envPoisonQueueURL, c.poisonQueueURL))
+	}
+	var err error
+	if c.maxConcurrentPartitions, err = optionalInt(getenv, envMaxConcurrentPartitions, 1, maxPartitionsLimit); err != nil {
+		problems = append(problems, err)
+	}
+	if c.maxConcurrentPartitions == 0 {
+		c.maxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
+	}
+	// Lambda's longest timeout is 15 minutes; a larger margin would never
+	// let a record start.
+	ms, err := optionalInt(getenv, envDeadlineMarginMs, 1, 15*60*1000)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	c.deadlineMargin = time.Duration(ms) * time.Millisecond
+	if c.deadlineMargin == 0 {
+		c.deadlineMargin = ordering.DefaultDeadlineMargin
+	}
+	if c.logLevel, err = telemetry.ParseLevel(getenv(envLogLevel)); err != nil {
+		problems = append(problems, fmt.Errorf("%s: %w", envLogLevel, err))
+	}
+	if len(problems) > 0 {
+		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(problems...))
+	}
+	return c, nil
+}
+
+func requireURL(name, value string) error {
+	if value == "" {
+		return fmt.Errorf("%s is required", name)
+	}
+	u, err := url.Parse(value)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%s=%q: want an absolute http(s) URL", name, value)
+	}
+	return nil
+}
+
+func optionalInt(getenv func(string) string, name string, lo, hi int) (int, error) {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s=%q: want an integer from %d to %d, or unset for the default", name, raw, lo, hi)
+	}
+	return n, nil
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+)
+
+func TestLoadConfig(t *testing.T) {
+	valid := map[string]string{
+		"SCHEDULE_API_BASE_URL": "https://schedule.example.com",
+		"POISON_QUEUE_URL":      "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison",
+	}
+	with := func(kv ...string) map[string]string {
+		env := map[string]string{}
+		for k, v := range valid {
+			env[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+		return env
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    config
+		wantErr []string
+	}{
+		{
+			name: "defaults",
+			env:  valid,
+			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
+				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions, deadlineMargin: ordering.DefaultDeadlineMargin, logLevel: slog.LevelInfo},
+		},
+		{
+			name: "everything set",
+			env:  with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "2500", "AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
+			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
+				maxConcurrentPartitions: 7, deadlineMargin: 2500 * time.Millisecond, logLevel: slog.LevelDebug},
+		},
+		{
+			name:    "nothing set reports both required variables",
+			env:     map[string]string{},
+			wantErr: []string{"SCHEDULE_API_BASE_URL is required", "POISON_QUEUE_URL is required"},
+		},
+		{
+			name:    "relative URL",
+			env:     with("SCHEDULE_API_BASE_URL", "schedule.example.com"),
+			wantErr: []string{`SCHEDULE_API_BASE_URL="schedule.example.com": want an absolute http(s) URL`},
+		},
+		{
+			name:    "FIFO poison queue",
+			env:     with("POISON_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison.fifo"),
+			wantErr: []string{"want a standard SQS queue, not a FIFO queue"},
+		},
+		{
+			name:    "bad numbers",
+			env:     with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "0", "ORDERLY_DEADLINE_MARGIN_MS", "2s"),
+			wantErr: []string{`ORDERLY_MAX_CONCURRENT_PARTITIONS="0": want an integer from 1 to 1000`, `ORDERLY_DEADLINE_MARGIN_MS="2s": want an integer`},
+		},
+		{
+			name:    "bad log level",
+			env:     with("AWS_LAMBDA_LOG_LEVEL", "chatty"),
+			wantErr: []string{"AWS_LAMBDA_LOG_LEVEL", "want one of"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := loadConfig(func(k string) string { return tc.env[k] })
+			if len(tc.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("loadConfig succeeded with %+v, want errors %q", got, tc.wantErr)
+				}
+				for _, want := range tc.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not mention %q", err, want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("config = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

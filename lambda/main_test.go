@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/poison"
+	"github.com/orderly-dev/orderly/lambda/poison/fakesqs"
+	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/schedule/fakeapi"
+	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+)
+
+const (
+	apiKey       = "test-api-key"
+	outagePeriod = "2026-12-24" // the fake API answers 503 for this period
+)
+
+// withOutage makes every request for outagePeriod fail with 503, so that
+// exactly the records of that partition fail transiently.
+func withOutage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/schedules/"+outagePeriod) {
+			http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type wiring struct {
+	api    *fakeapi.Server
+	sqs    *fakesqs.Server
+	invoke invokeFunc
+	out    *bytes.Buffer
+}
+
+func wire(t *testing.T) wiring {
+	t.Helper()
+	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSrv := httptest.NewServer(withOutage(api))
+	t.Cleanup(func() { api.Close(); apiSrv.Close() })
+	sqsFake := fakesqs.New()
+	sqsSrv := httptest.NewServer(sqsFake)
+	t.Cleanup(sqsSrv.Close)
+
+	// The SDK reads these from the process environment, as in Lambda.
+	for k, v := range map[string]string{
+		"AWS_REGION":                  "eu-west-1",
+		"AWS_ACCESS_KEY_ID":           "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY":       "secret",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_CONFIG_FILE":             "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_ENDPOINT_URL_SQS":        sqsSrv.URL,
+		"AWS_ENDPOINT_URL":            "",
+	} {
+		t.Setenv(k, v)
+	}
+	env := map[string]string{
+		"SCHEDULE_API_BASE_URL": apiSrv.URL,
+		"SCHEDULE_API_KEY":      apiKey,
+		"POISON_QUEUE_URL":      "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison",
+	}
+	var out bytes.Buffer
+	invoke, err := setup(context.Background(), func(k string) string { return env[k] }, &out, loadAWSConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wiring{api: api, sqs: sqsFake, invoke: invoke, out: &out}
+}
+
+type msg struct {
+	period, id string
+	data       []byte
+}
+
+func upsert(eventID, period, entity string, version int) []byte {
+	typ, id, _ := strings.Cut(entity, "/")
+	return sourcetest.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
+		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version, "attributes": map[string]any{"shift": "early"},
+	})
+}
+
+func scenario() []msg {
+	return []msg{
+		{"2026-11-28", "m1", upsert("e1", "2026-11-28", "driver/d-1", 1)},
+		{outagePeriod, "m2", upsert("e2", outagePeriod, "driver/d-2", 1)},
+		{"2026-11-28", "m3", sourcetest.Event("e3", "Schedule Entity Renamed", time.Now(), map[string]any{"scheduleDate": "2026-11-28"})},
+		{outagePeriod, "m4", upsert("e4", outagePeriod, "vehicle/v-1", 1)},
+		{"2026-11-29", "m5", upsert("e5", "2026-11-29", "vehicle/v-9", 3)},
+		{"2026-11-28", "m6", upsert("e6", "2026-11-28", "driver/d-1", 2)},
+	}
+}
+
+func TestWiredConsumerProcessesBothSources(t *testing.T) {
+	tests := []struct {
+		name         string
+		payload      func(...sourcetest.Message) []byte
+		id           func(i int, m msg) string
+		wantFailures []string
+		wantSource   string
+	}{
+		{"kinesis", sourcetest.KinesisPayload, func(i int, _ msg) string {
+			return "4959000000000000000000000000000000000000000000000" + string(rune('0'+i))
+		},
+			[]string{"49590000000000000000000000000000000000000000000001"}, "kinesis"},
+		{"sqs", sourcetest.SQSPayload, func(_ int, m msg) string { return m.id },
+			[]string{"m2", "m4"}, "sqs"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := wire(t)
+			var msgs []sourcetest.Message
+			ids := map[string]string{}
+			for i, m := range scenario() {
+				msgs = append(msgs, sourcetest.Message{Partition: m.period, ID: tc.id(i, m), Data: m.data})
+				ids[m.id] = tc.id(i, m)
+			}
+			out, err := w.invoke(context.Background(), tc.payload(msgs...))
+			if err != nil {
+				t.Fatalf("invoke: %v", err)
+			}
+			raw, _ := json.Marshal(out)
+			var resp struct {
+				BatchItemFailures []struct{ ItemIdentifier string } `json:"batchItemFailures"`
+			}
+			if err := json.Unmarshal(raw, &resp); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range resp.BatchItemFailures {
+				got = append(got, f.ItemIdentifier)
+			}
+			if !slices.Equal(got, tc.wantFailures) {
+				t.Fatalf("batchItemFailures %v, want %v (response %s)", got, tc.wantFailures, raw)
+			}
+
+			// Third-party state: both good periods written, in order, the
+			// outage period untouched.
+			doc, ok := w.api.Document("2026-11-28")
+			if !ok {
+				t.Fatal("period 2026-11-28 was never written")
+			}
+			d1 := doc.Entities[schedule.EntityKey{Type: schedule.Driver, ID: "d-1"}]
+			if d1.Stamp.EventID != "e6" || d1.Stamp.Version != 2 {
+				t.Errorf("driver/d-1 stamp %+v, want event e6 version 2", d1.Stamp)
+			}
+			if _, ok := w.api.Document("2026-11-29"); !ok {
+				t.Error("period 2026-11-29 was never written")
+			}
+			if _, ok := w.api.Document(outagePeriod); ok {
+				t.Errorf("period %s written despite the outage", outagePeriod)
+			}
+			if st := w.api.Stats(); st.LostUpdates != 0 || st.Unauthorized != 0 {
+				t.Errorf("fake API stats %+v: want no lost updates and no auth failures", st)
+			}
+
+			// Poison queue: exactly the unknown detail-type.
+			sent := w.sqs.Messages()
+			if len(sent) != 1 {
+				t.Fatalf("poison queue got %d messages, want 1", len(sent))
+			}
+			var body poison.Message
+			if err := json.Unmarshal([]byte(sent[0].MessageBody), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.RecordID != ids["m3"] || body.Source != tc.wantSource || !strings.Contains(body.Reason, "unknown detail-type") {
+				t.Errorf("poison message %+v, want record %s from %s with the reason", body, ids["m3"], tc.wantSource)
+			}
+
+			emf := findEMF(t, w.out.Bytes())
+			want := map[string]any{"Source": tc.wantSource, "RecordsProcessed": 3.0, "RecordsFailed": 1.0, "RecordsPoisoned": 1.0, "RecordsSkipped": 1.0}
+			for k, v := range want {
+				if emf[k] != v {
+					t.Errorf("EMF %s = %v, want %v", k, emf[k], v)
+				}
+			}
+			if lag, ok := emf["LagMs"].(float64); !ok || lag < 59_000 {
+				t.Errorf("EMF LagMs = %v, want the age of the oldest event (about a minute)", emf["LagMs"])
+			}
+			if strings.Contains(w.out.String(), apiKey) {
+				t.Error("the API key appears in the output")
+			}
+		})
+	}
+}
+
+func findEMF(t *testing.T, out []byte) map[string]any {
+	t.Helper()
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["_aws"] != nil {
+			return line
+		}
+	}
+	t.Fatalf("no EMF line in output:\n%s", out)
+	return nil
+}
+
+func TestSetupFailsClearly(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no configuration", map[string]string{}, "SCHEDULE_API_BASE_URL is required"},
+		{"no API key", map[string]string{"SCHEDULE_API_BASE_URL": "https://api.example.com", "POISON_QUEUE_URL": "https://sqs.example.com/1/q"}, "SCHEDULE_API_KEY_SECRET_ARN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := setup(context.Background(), func(k string) string { return tc.env[k] }, &bytes.Buffer{}, loadAWSConfig)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("setup error = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,223 @@
+package ordering
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/failure"
+)
+
+// Defaults applied by New when the corresponding option is zero.
+const (
+	DefaultMaxConcurrentPartitions = 10
+	// DefaultDeadlineMargin must cover the worst case of one record (fetch
+	// and push with the HTTP client's retries) plus sending the response;
+	// otherwise a record started just before the deadline would be cut off
+	// mid read-modify-write.
+	DefaultDeadlineMargin = 5 * time.Second
+)
+
+// Options configure an Engine.
+type Options struct {
+	// MaxConcurrentPartitions bounds how many partitions run at once.
+	// Defaults to DefaultMaxConcurrentPartitions when <= 0.
+	MaxConcurrentPartitions int
+	// DeadlineMargin: no record is started when the context deadline is
+	// closer than this. Defaults to DefaultDeadlineMargin when <= 0.
+	// A context without a deadline never stops the engine.
+	DeadlineMargin time.Duration
+	// Poison receives permanently failing records. Required.
+	Poison PoisonSink
+	// Now returns the current time; tests replace it. Defaults to time.Now.
+	Now func() time.Time
+	// Logger receives one line per record. Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine processes batches; it is safe for concurrent use and meant to be
+// created once per container.
+type Engine struct {
+	handler     Handler
+	poison      PoisonSink
+	concurrency int
+	margin      time.Duration
+	now         func() time.Time
+	log         *slog.Logger
+}
+
+// New returns an Engine, applying defaults to zero options.
+func New(h Handler, opts Options) (*Engine, error) {
+	if h == nil {
+		return nil, errors.New("ordering: handler is required")
+	}
+	if opts.Poison == nil {
+		return nil, errors.New("ordering: Options.Poison is required: permanent failures need somewhere to go")
+	}
+	e := &Engine{
+		handler:     h,
+		poison:      opts.Poison,
+		concurrency: opts.MaxConcurrentPartitions,
+		margin:      opts.DeadlineMargin,
+		now:         opts.Now,
+		log:         opts.Logger,
+	}
+	if e.concurrency <= 0 {
+		e.concurrency = DefaultMaxConcurrentPartitions
+	}
+	if e.margin <= 0 {
+		e.margin = DefaultDeadlineMargin
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	return e, nil
+}
+
+// Process runs recs and returns one outcome per record. It never returns
+// early: every record ends with an outcome, so the adapter can always build
+// a precise partial batch response.
+func (e *Engine) Process(ctx context.Context, recs []Record) Result {
+	res := Result{Outcomes: make([]Outcome, len(recs)), Errors: make([]error, len(recs))}
+	if len(recs) == 0 {
+		return res
+	}
+	partitions := groupByPartition(recs)
+	if len(partitions) == 1 {
+		// Common for small SQS FIFO batches; spares a goroutine.
+		e.runPartition(ctx, recs, partitions[0], &res)
+		return res
+	}
+	sem := make(chan struct{}, e.concurrency)
+	var wg sync.WaitGroup
+	for _, idx := range partitions {
+		// Acquiring before spawning bounds the goroutines as well as the work.
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			// Each goroutine writes only the indices of its own partition,
+			// so res needs no lock.
+			e.runPartition(ctx, recs, idx, &res)
+		}()
+	}
+	wg.Wait()
+	return res
+}
+
+// groupByPartition returns, per partition in order of first appearance, the
+// indices of its records in delivery order.
+func groupByPartition(recs []Record) [][]int {
+	index := make(map[string]int, 16)
+	var groups [][]int
+	for i := range recs {
+		g, ok := index[recs[i].Partition]
+		if !ok {
+			g = len(groups)
+			index[recs[i].Partition] = g
+			groups = append(groups, make([]int, 0, 4))
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+func (e *Engine) runPartition(ctx context.Context, recs []Record, idx []int, res *Result) {
+	for n, i := range idx {
+		if reason := e.cannotStart(ctx); reason != nil {
+			e.skipRest(ctx, recs, idx[n:], res, reason)
+			return
+		}
+		outcome, took, err := e.runRecord(ctx, recs[i])
+		res.Outcomes[i], res.Errors[i] = outcome, err
+		e.logRecord(ctx, recs[i], outcome, err, took)
+		if outcome == Failed {
+			blocked := fmt.Errorf("%w (record %s)", ErrPartitionBlocked, recs[i].ID)
+			e.skipRest(ctx, recs, idx[n+1:], res, blocked)
+			return
+		}
+	}
+}
+
+func (e *Engine) cannotStart(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return ErrDeadlineNear
+		}
+		return ErrCanceled
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		if left := deadline.Sub(e.now()); left < e.margin {
+			return fmt.Errorf("%w (%s left, margin %s)", ErrDeadlineNear, left.Round(time.Millisecond), e.margin)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) skipRest(ctx context.Context, recs []Record, idx []int, res *Result, reason error) {
+	for _, i := range idx {
+		res.Outcomes[i], res.Errors[i] = Skipped, reason
+		e.logRecord(ctx, recs[i], Skipped, reason, 0)
+	}
+}
+
+func (e *Engine) runRecord(ctx context.Context, rec Record) (Outcome, time.Duration, error) {
+	start := e.now()
+	err := safely(func() error { return e.handler.Handle(ctx, rec) })
+	switch {
+	case err == nil:
+		return Succeeded, e.now().Sub(start), nil
+	case !failure.IsPermanent(err):
+		return Failed, e.now().Sub(start), err
+	}
+	if perr := safely(func() error { return e.poison.Poison(ctx, rec, err) }); perr != nil {
+		return Failed, e.now().Sub(start), fmt.Errorf("send to poison sink failed: %w (permanent error was: %v)", perr, err)
+	}
+	return Poisoned, e.now().Sub(start), err
+}
+
+// safely converts a panic into a transient *PanicError.
+func safely(call func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return call()
+}
+
+func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err error, took time.Duration) {
+	level := slog.LevelInfo
+	switch outcome {
+	case Skipped:
+		level = slog.LevelWarn
+	case Failed, Poisoned:
+		level = slog.LevelError
+	}
+	if !e.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("partition", rec.Partition),
+		slog.String("recordId", rec.ID),
+		slog.String("outcome", outcome.String()),
+	}
+	if outcome != Skipped {
+		attrs = append(attrs, slog.Float64("durationMs", float64(took.Microseconds())/1000))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+		var p *PanicError
+		if errors.As(err, &p) {
+			attrs = append(attrs, slog.String("stack", string(p.Stack)))
+		}
+	}
+	e.log.LogAttrs(ctx, level, "record processed", attrs...)
+}

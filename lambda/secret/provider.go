@@ -1,0 +1,111 @@
+// Package secret provides the third-party API key: from the environment for
+// local runs, or from AWS Secrets Manager, fetched once per container.
+//
+// The key never appears in logs or error messages.
+package secret
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// Environment variables read by FromEnv.
+const (
+	// EnvAPIKey holds the key itself; for local runs and tests. It takes
+	// precedence over EnvSecretARN.
+	EnvAPIKey = "SCHEDULE_API_KEY"
+	// EnvSecretARN names the Secrets Manager secret (ARN or name) whose
+	// SecretString is the key, raw or as {"apiKey": "..."}.
+	EnvSecretARN = "SCHEDULE_API_KEY_SECRET_ARN"
+)
+
+// GetSecretValueAPI is the part of *secretsmanager.Client the provider uses.
+type GetSecretValueAPI interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// Provider returns the API key, caching it after the first success.
+type Provider struct {
+	mu    sync.Mutex
+	key   string
+	fetch func(ctx context.Context) (string, error)
+}
+
+// Static returns a provider of a fixed key.
+func Static(key string) *Provider {
+	return &Provider{key: key}
+}
+
+// FromSecretsManager returns a provider that reads secretID on first use.
+func FromSecretsManager(client GetSecretValueAPI, secretID string) *Provider {
+	return &Provider{fetch: func(ctx context.Context) (string, error) {
+		out, err := client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secretID)})
+		if err != nil {
+			return "", fmt.Errorf("get API key secret %s: %w", secretID, err)
+		}
+		key, err := parse(aws.ToString(out.SecretString))
+		if err != nil {
+			return "", fmt.Errorf("API key secret %s: %w", secretID, err)
+		}
+		return key, nil
+	}}
+}
+
+// FromEnv picks the source of the key from getenv: EnvAPIKey if set, else
+// the secret named by EnvSecretARN, read with the client newClient returns
+// (called only in that case, so local runs need no AWS configuration).
+func FromEnv(getenv func(string) string, newClient func() GetSecretValueAPI) (*Provider, error) {
+	if key := strings.TrimSpace(getenv(EnvAPIKey)); key != "" {
+		return Static(key), nil
+	}
+	if id := strings.TrimSpace(getenv(EnvSecretARN)); id != "" {
+		return FromSecretsManager(newClient(), id), nil
+	}
+	return nil, fmt.Errorf("no schedule API key configured: set %s to the Secrets Manager secret holding it (or %s to the key itself for local runs)", EnvSecretARN, EnvAPIKey)
+}
+
+// APIKey returns the key. The first call fetches it; concurrent first
+// calls wait for that one fetch instead of each calling Secrets Manager. A
+// failed fetch is not cached: the next call tries again.
+func (p *Provider) APIKey(ctx context.Context) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.key != "" || p.fetch == nil {
+		return p.key, nil
+	}
+	key, err := p.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	p.key = key
+	return key, nil
+}
+
+// parse accepts the raw key or {"apiKey": "..."}. Its errors never quote
+// the secret: even a JSON syntax error message would leak a character.
+func parse(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New(`SecretString is empty: want the API key or {"apiKey":"..."}`)
+	}
+	if !strings.HasPrefix(s, "{") {
+		return s, nil
+	}
+	var doc struct {
+		APIKey *string `json:"apiKey"`
+	}
+	if json.Unmarshal([]byte(s), &doc) != nil {
+		return "", errors.New(`SecretString starts with "{" but is not a valid JSON object: want the API key or {"apiKey":"..."}`)
+	}
+	if doc.APIKey == nil || strings.TrimSpace(*doc.APIKey) == "" {
+		return "", errors.New(`SecretString is a JSON object without a non-empty "apiKey" string`)
+	}
+	return strings.TrimSpace(*doc.APIKey), nil
+}

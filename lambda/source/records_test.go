@@ -1,0 +1,131 @@
+package source_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/source"
+	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+)
+
+func TestRecordsKeepOrderPartitionAndPayload(t *testing.T) {
+	msgs := []sourcetest.Message{
+		{Partition: "2026-11-28", ID: "m1", Data: []byte(`{"n":1}`)},
+		{Partition: "2026-11-29", ID: "m2", Data: []byte("not json: ü \x00")},
+		{Partition: "2026-11-28", ID: "m3", Data: []byte(`{"n":3}`)},
+	}
+	var kin events.KinesisEvent
+	if err := json.Unmarshal(sourcetest.KinesisPayload(msgs...), &kin); err != nil {
+		t.Fatal(err)
+	}
+	var sqs events.SQSEvent
+	if err := json.Unmarshal(sourcetest.SQSPayload(msgs...), &sqs); err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
+		if len(got) != len(msgs) {
+			t.Fatalf("%s: %d records, want %d", name, len(got), len(msgs))
+		}
+		for i, m := range msgs {
+			if got[i].Partition != m.Partition || got[i].ID != m.ID || string(got[i].Data) != string(m.Data) {
+				t.Errorf("%s record %d = %+v, want %+v", name, i, got[i], m)
+			}
+		}
+	}
+}
+
+func TestKinesisBinaryDataSurvives(t *testing.T) {
+	binary := []byte{0x00, 0xff, 0xfe, 'x'}
+	var kin events.KinesisEvent
+	if err := json.Unmarshal(sourcetest.KinesisPayload(sourcetest.Message{Partition: "p", ID: "1", Data: binary}), &kin); err != nil {
+		t.Fatal(err)
+	}
+	if got := source.KinesisRecords(kin)[0].Data; string(got) != string(binary) {
+		t.Fatalf("data %x, want %x", got, binary)
+	}
+}
+
+func TestSQSMessagesWithoutGroupAreIndependent(t *testing.T) {
+	var ev events.SQSEvent
+	payload := sourcetest.SQSPayload(
+		sourcetest.Message{ID: "m1", Data: []byte("{}")},
+		sourcetest.Message{ID: "m2", Data: []byte("{}")},
+		sourcetest.Message{Partition: "g", ID: "m3", Data: []byte("{}")},
+	)
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	recs := source.SQSRecords(ev)
+	partitions := []string{recs[0].Partition, recs[1].Partition, recs[2].Partition}
+	if partitions[0] == partitions[1] || partitions[2] != "g" {
+		t.Fatalf("partitions %v: messages without a group must not share a partition", partitions)
+	}
+}
+
+func TestResponsesFromOutcomes(t *testing.T) {
+	const (
+		S = ordering.Succeeded
+		F = ordering.Failed
+		P = ordering.Poisoned
+		K = ordering.Skipped
+	)
+	tests := []struct {
+		name     string
+		outcomes []ordering.Outcome
+		kinesis  []string
+		sqs      []string
+	}{
+		{"none", nil, []string{}, []string{}},
+		{"all done", []ordering.Outcome{S, P, S}, []string{}, []string{}},
+		{"earliest retry wins for kinesis", []ordering.Outcome{S, P, K, F, S, K}, []string{"r2"}, []string{"r2", "r3", "r5"}},
+		{"failed first", []ordering.Outcome{F, S, K}, []string{"r0"}, []string{"r0", "r2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var kin events.KinesisEvent
+			var sqs events.SQSEvent
+			for i := range tc.outcomes {
+				id := "r" + string(rune('0'+i))
+				kin.Records = append(kin.Records, events.KinesisEventRecord{Kinesis: events.KinesisRecord{SequenceNumber: id}})
+				sqs.Records = append(sqs.Records, events.SQSMessage{MessageId: id})
+			}
+			res := ordering.Result{Outcomes: tc.outcomes}
+			var gotKin, gotSQS []string
+			for _, f := range source.KinesisResponse(kin, res).BatchItemFailures {
+				gotKin = append(gotKin, f.ItemIdentifier)
+			}
+			for _, f := range source.SQSResponse(sqs, res).BatchItemFailures {
+				gotSQS = append(gotSQS, f.ItemIdentifier)
+			}
+			if !slices.Equal(gotKin, tc.kinesis) || !slices.Equal(gotSQS, tc.sqs) {
+				t.Fatalf("kinesis %v sqs %v, want %v and %v", gotKin, gotSQS, tc.kinesis, tc.sqs)
+			}
+		})
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		payload string
+		want    source.Kind
+		wantErr bool
+	}{
+		{string(sourcetest.KinesisPayload(sourcetest.Message{ID: "1"})), source.Kinesis, false},
+		{string(sourcetest.SQSPayload(sourcetest.Message{ID: "1"})), source.SQS, false},
+		{`{"Records":[]}`, source.None, false},
+		{`{"Records":[{"EventSource":"aws:sns"}]}`, "", true},
+		{`{"Records":[{}]}`, "", true},
+		{`{"Records":{}}`, "", true},
+		{`nope`, "", true},
+	}
+	for _, tc := range tests {
+		got, err := source.Detect([]byte(tc.payload))
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("Detect(%.60s) = %q, %v; want %q, error %v", tc.payload, got, err, tc.want, tc.wantErr)
+		}
+	}
+}

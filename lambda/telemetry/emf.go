@@ -1,0 +1,134 @@
+package telemetry
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+)
+
+// Namespace is the CloudWatch namespace of every metric.
+const Namespace = "Orderly"
+
+// SourceDimension is the dimension that separates the Kinesis and SQS stacks.
+const SourceDimension = "Source"
+
+// Metric names, for dashboards and alarms in the infrastructure code.
+const (
+	MetricRecordsProcessed = "RecordsProcessed" // records that succeeded
+	MetricRecordsFailed    = "RecordsFailed"    // transient failures, will be retried
+	MetricRecordsPoisoned  = "RecordsPoisoned"  // permanent failures sent to the poison queue
+	MetricRecordsSkipped   = "RecordsSkipped"   // not started (blocked partition or deadline), will be retried
+	MetricBatchDurationMs  = "BatchDurationMs"
+	MetricLagMs            = "LagMs" // largest (processing start - event time) in the batch
+)
+
+// BatchMetrics are the numbers published for one batch.
+type BatchMetrics struct {
+	Source    string
+	Processed int
+	Failed    int
+	Poisoned  int
+	Skipped   int
+	Duration  time.Duration
+	// Lag is only published when LagKnown: an empty or fully malformed
+	// batch has no event time, and a made-up zero would skew the statistic.
+	Lag      time.Duration
+	LagKnown bool
+}
+
+// Summarize counts the outcomes of res.
+func Summarize(source string, res ordering.Result, took time.Duration) BatchMetrics {
+	return BatchMetrics{
+		Source:    source,
+		Processed: res.Count(ordering.Succeeded),
+		Failed:    res.Count(ordering.Failed),
+		Poisoned:  res.Count(ordering.Poisoned),
+		Skipped:   res.Count(ordering.Skipped),
+		Duration:  took,
+	}
+}
+
+type emfMetric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+type emfDirective struct {
+	Namespace  string      `json:"Namespace"`
+	Dimensions [][]string  `json:"Dimensions"`
+	Metrics    []emfMetric `json:"Metrics"`
+}
+
+type emfMetadata struct {
+	Timestamp         int64          `json:"Timestamp"`
+	CloudWatchMetrics []emfDirective `json:"CloudWatchMetrics"`
+}
+
+// EMF returns the metrics as one Embedded Metric Format document (without
+// trailing newline), timestamped at.
+func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
+	doc := map[string]any{
+		SourceDimension:        m.Source,
+		MetricRecordsProcessed: m.Processed,
+		MetricRecordsFailed:    m.Failed,
+		MetricRecordsPoisoned:  m.Poisoned,
+		MetricRecordsSkipped:   m.Skipped,
+		MetricBatchDurationMs:  milliseconds(m.Duration),
+	}
+	metrics := []emfMetric{
+		{MetricRecordsProcessed, "Count"},
+		{MetricRecordsFailed, "Count"},
+		{MetricRecordsPoisoned, "Count"},
+		{MetricRecordsSkipped, "Count"},
+		{MetricBatchDurationMs, "Milliseconds"},
+	}
+	if m.LagKnown {
+		doc[MetricLagMs] = milliseconds(max(m.Lag, 0))
+		metrics = append(metrics, emfMetric{MetricLagMs, "Milliseconds"})
+	}
+	doc["_aws"] = emfMetadata{
+		Timestamp: at.UnixMilli(),
+		CloudWatchMetrics: []emfDirective{{
+			Namespace:  Namespace,
+			Dimensions: [][]string{{SourceDimension}},
+			Metrics:    metrics,
+		}},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("marshal EMF document: %w", err)
+	}
+	return b, nil
+}
+
+func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Metrics writes EMF lines; create one per container.
+type Metrics struct {
+	w   io.Writer
+	now func() time.Time
+}
+
+// NewMetrics writes to w (stdout in Lambda; share the logger's SyncWriter).
+// now defaults to time.Now.
+func NewMetrics(w io.Writer, now func() time.Time) *Metrics {
+	if now == nil {
+		now = time.Now
+	}
+	return &Metrics{w: w, now: now}
+}
+
+// Emit writes m as one line, in a single Write.
+func (p *Metrics) Emit(m BatchMetrics) error {
+	b, err := m.EMF(p.now())
+	if err != nil {
+		return err
+	}
+	if _, err := p.w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("write EMF line: %w", err)
+	}
+	return nil
+}

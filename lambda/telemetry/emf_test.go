@@ -1,0 +1,132 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
+)
+
+// emfDoc mirrors the EMF specification, so a wrong key name fails decoding
+// into the expected fields.
+type emfDoc struct {
+	AWS struct {
+		Timestamp         int64 `json:"Timestamp"`
+		CloudWatchMetrics []struct {
+			Namespace  string     `json:"Namespace"`
+			Dimensions [][]string `json:"Dimensions"`
+			Metrics    []struct {
+				Name string `json:"Name"`
+				Unit string `json:"Unit"`
+			} `json:"Metrics"`
+		} `json:"CloudWatchMetrics"`
+	} `json:"_aws"`
+}
+
+func TestEmitWritesValidEMF(t *testing.T) {
+	at := time.Date(2026, 11, 28, 10, 0, 0, 123_000_000, time.UTC)
+	tests := []struct {
+		name        string
+		metrics     telemetry.BatchMetrics
+		wantValues  map[string]float64
+		wantUnits   map[string]string
+		wantNoLagMs bool
+	}{
+		{
+			name: "with lag",
+			metrics: telemetry.BatchMetrics{Source: "kinesis", Processed: 7, Failed: 1, Poisoned: 2, Skipped: 3,
+				Duration: 1500 * time.Microsecond, Lag: 2*time.Second + 250*time.Millisecond, LagKnown: true},
+			wantValues: map[string]float64{"RecordsProcessed": 7, "RecordsFailed": 1, "RecordsPoisoned": 2, "RecordsSkipped": 3, "BatchDurationMs": 1.5, "LagMs": 2250},
+			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
+		},
+		{
+			name:        "without lag",
+			metrics:     telemetry.BatchMetrics{Source: "sqs", Poisoned: 4, Duration: 42 * time.Millisecond},
+			wantValues:  map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 4, "RecordsSkipped": 0, "BatchDurationMs": 42},
+			wantUnits:   map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "BatchDurationMs": "Milliseconds"},
+			wantNoLagMs: true,
+		},
+		{
+			name:       "negative lag from clock skew is clamped",
+			metrics:    telemetry.BatchMetrics{Source: "sqs", Lag: -time.Second, LagKnown: true},
+			wantValues: map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 0, "RecordsSkipped": 0, "BatchDurationMs": 0, "LagMs": 0},
+			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := telemetry.NewMetrics(&out, func() time.Time { return at }).Emit(tc.metrics); err != nil {
+				t.Fatal(err)
+			}
+			line := out.Bytes()
+			if bytes.Count(line, []byte("\n")) != 1 || line[len(line)-1] != '\n' {
+				t.Fatalf("want exactly one newline-terminated line, got %q", line)
+			}
+			var doc emfDoc
+			var flat map[string]any
+			if err := json.Unmarshal(line, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(line, &flat); err != nil {
+				t.Fatal(err)
+			}
+			if doc.AWS.Timestamp != at.UnixMilli() {
+				t.Errorf("Timestamp %d, want %d", doc.AWS.Timestamp, at.UnixMilli())
+			}
+			if len(doc.AWS.CloudWatchMetrics) != 1 {
+				t.Fatalf("CloudWatchMetrics = %+v, want one directive", doc.AWS.CloudWatchMetrics)
+			}
+			dir := doc.AWS.CloudWatchMetrics[0]
+			if dir.Namespace != "Orderly" {
+				t.Errorf("Namespace %q", dir.Namespace)
+			}
+			// Every dimension must be a top-level string member.
+			if len(dir.Dimensions) != 1 || !slices.Equal(dir.Dimensions[0], []string{"Source"}) {
+				t.Errorf("Dimensions %v, want [[Source]]", dir.Dimensions)
+			}
+			if flat["Source"] != tc.metrics.Source {
+				t.Errorf("Source member %v, want %q", flat["Source"], tc.metrics.Source)
+			}
+			gotUnits := map[string]string{}
+			for _, m := range dir.Metrics {
+				gotUnits[m.Name] = m.Unit
+				// Every listed metric must be a top-level number.
+				v, ok := flat[m.Name].(float64)
+				if !ok {
+					t.Errorf("metric %s has no numeric top-level value: %v", m.Name, flat[m.Name])
+					continue
+				}
+				if v != tc.wantValues[m.Name] {
+					t.Errorf("%s = %v, want %v", m.Name, v, tc.wantValues[m.Name])
+				}
+			}
+			if len(gotUnits) != len(tc.wantUnits) {
+				t.Errorf("metrics %v, want %v", gotUnits, tc.wantUnits)
+			}
+			for name, unit := range tc.wantUnits {
+				if gotUnits[name] != unit {
+					t.Errorf("unit of %s = %q, want %q", name, gotUnits[name], unit)
+				}
+			}
+			if _, has := flat["LagMs"]; has == tc.wantNoLagMs {
+				t.Errorf("LagMs present = %v, want %v", has, !tc.wantNoLagMs)
+			}
+		})
+	}
+}
+
+func TestSummarizeCountsOutcomes(t *testing.T) {
+	res := ordering.Result{Outcomes: []ordering.Outcome{
+		ordering.Succeeded, ordering.Failed, ordering.Skipped, ordering.Skipped, ordering.Poisoned, ordering.Succeeded, ordering.Succeeded,
+	}}
+	got := telemetry.Summarize("kinesis", res, time.Second)
+	want := telemetry.BatchMetrics{Source: "kinesis", Processed: 3, Failed: 1, Poisoned: 1, Skipped: 2, Duration: time.Second}
+	if got != want {
+		t.Fatalf("Summarize = %+v, want %+v", got, want)
+	}
+}

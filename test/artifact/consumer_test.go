@@ -1,0 +1,246 @@
+package artifact_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/poison"
+	"github.com/orderly-dev/orderly/lambda/poison/fakesqs"
+	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/schedule/fakeapi"
+	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+)
+
+const (
+	apiKey         = "artifact-test-api-key"
+	poisonQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
+	// outagePeriod is answered with 503 in front of the fake API, so that
+	// exactly the records of that partition fail transiently.
+	outagePeriod = "2026-12-24"
+)
+
+func withOutage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/schedules/"+outagePeriod) {
+			http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type record struct {
+	period string
+	data   []byte
+}
+
+func upsert(eventID, period, entity string, version int) []byte {
+	typ, id, _ := strings.Cut(entity, "/")
+	return sourcetest.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
+		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version,
+		"attributes": map[string]any{"shift": "early"},
+	})
+}
+
+func remove(eventID, period, entity string, version int) []byte {
+	typ, id, _ := strings.Cut(entity, "/")
+	return sourcetest.Event(eventID, schedule.DetailTypeDeleted, time.Now().Add(-time.Minute), map[string]any{
+		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version,
+	})
+}
+
+// mixedBatch holds, in delivery order: successes in two periods, a
+// transient failure (outage) followed by a later record of the same
+// period, a poison record (unknown detail-type) and a malformed one.
+func mixedBatch() []record {
+	return []record{
+		{"2026-11-28", upsert("e1", "2026-11-28", "driver/d-1", 1)}, // 0 succeeds
+		{outagePeriod, upsert("e2", outagePeriod, "driver/d-2", 1)}, // 1 fails (503)
+		{"2026-11-28", sourcetest.Event("e3", "Schedule Entity Renamed", // 2 poisoned
+			time.Now(), map[string]any{"scheduleDate": "2026-11-28"})},
+		{outagePeriod, upsert("e4", outagePeriod, "vehicle/v-1", 1)}, // 3 skipped
+		{"2026-11-29", remove("e5", "2026-11-29", "vehicle/v-9", 3)}, // 4 succeeds
+		{"2026-11-28", upsert("e6", "2026-11-28", "driver/d-1", 2)},  // 5 succeeds after the poison
+		{"2026-11-29", []byte(`{"id":"e7","detail-type":"Schedule`)}, // 6 poisoned (malformed)
+	}
+}
+
+type sourceKind struct {
+	name    string
+	payload func(...sourcetest.Message) []byte
+	id      func(i int) string
+	// failures maps the indices the engine must retry to the exact
+	// batchItemFailures the source expects.
+	failures func(retry []int) []string
+}
+
+var sources = []sourceKind{
+	{
+		name:    "kinesis",
+		payload: sourcetest.KinesisPayload,
+		id:      kinesisSequence,
+		failures: func(retry []int) []string {
+			if len(retry) == 0 {
+				return nil
+			}
+			return []string{kinesisSequence(retry[0])}
+		},
+	},
+	{
+		name:    "sqs",
+		payload: sourcetest.SQSPayload,
+		id:      sqsMessageID,
+		failures: func(retry []int) []string {
+			var ids []string
+			for _, i := range retry {
+				ids = append(ids, sqsMessageID(i))
+			}
+			return ids
+		},
+	},
+}
+
+func kinesisSequence(i int) string {
+	return fmt.Sprintf("49590338271490256608559692538361571095921575989136588%03d", i)
+}
+func sqsMessageID(i int) string { return fmt.Sprintf("5fd1a9c4-8b1e-4c3a-9d2f-%012x", i) }
+
+func payloadFor(src sourceKind, recs []record) []byte {
+	msgs := make([]sourcetest.Message, len(recs))
+	for i, r := range recs {
+		msgs[i] = sourcetest.Message{Partition: r.period, ID: src.id(i), Data: r.data}
+	}
+	return src.payload(msgs...)
+}
+
+// assertFailures compares the whole response with the exact expected one.
+func assertFailures(t *testing.T, body []byte, want []string) {
+	t.Helper()
+	var got map[string]any
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("response %s is not JSON: %v", body, err)
+	}
+	items := []any{}
+	for _, id := range want {
+		items = append(items, map[string]any{"itemIdentifier": id})
+	}
+	if expected := map[string]any{"batchItemFailures": items}; !reflect.DeepEqual(got, expected) {
+		t.Fatalf("response %s\nwant batchItemFailures %v", body, want)
+	}
+}
+
+func TestBootstrapUnderEmulator(t *testing.T) {
+	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSrv := httptest.NewServer(withOutage(api))
+	t.Cleanup(func() { api.Close(); apiSrv.Close() })
+	queue := fakesqs.New()
+	sqsSrv := httptest.NewServer(queue)
+	t.Cleanup(sqsSrv.Close)
+
+	emu := startEmulator(t, map[string]string{
+		"SCHEDULE_API_BASE_URL":       apiSrv.URL,
+		"SCHEDULE_API_KEY":            apiKey,
+		"POISON_QUEUE_URL":            poisonQueueURL,
+		"AWS_ENDPOINT_URL_SQS":        sqsSrv.URL,
+		"AWS_REGION":                  "eu-west-1",
+		"AWS_ACCESS_KEY_ID":           "AKIDARTIFACTTEST",
+		"AWS_SECRET_ACCESS_KEY":       "artifact-test-secret",
+		"AWS_SESSION_TOKEN":           "artifact-test-token",
+		"AWS_CONFIG_FILE":             "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		// Generous: init and processing run under instruction emulation.
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "120",
+		"AWS_LAMBDA_LOG_LEVEL":        "INFO",
+	})
+
+	for _, src := range sources {
+		t.Run(src.name+"/mixed batch", func(t *testing.T) {
+			api.Reset()
+			sentBefore := len(queue.Messages())
+			emfBefore := len(emu.lines(`"_aws"`))
+
+			assertFailures(t, emu.invoke(t, payloadFor(src, mixedBatch())), src.failures([]int{1, 3}))
+
+			doc, ok := api.Document("2026-11-28")
+			if !ok {
+				t.Fatal("period 2026-11-28 was never written")
+			}
+			if st := doc.Entities[schedule.EntityKey{Type: schedule.Driver, ID: "d-1"}].Stamp; st.EventID != "e6" || st.Version != 2 {
+				t.Errorf("driver/d-1 stamp %+v: want e6 (version 2) applied after e1", st)
+			}
+			var applied []string
+			for _, w := range api.History("2026-11-28") {
+				applied = append(applied, w.Applied...)
+			}
+			if !reflect.DeepEqual(applied, []string{"e1", "e6"}) {
+				t.Errorf("2026-11-28 writes applied %v, want [e1 e6] in that order", applied)
+			}
+			if doc, ok := api.Document("2026-11-29"); !ok || !doc.Entities[schedule.EntityKey{Type: schedule.Vehicle, ID: "v-9"}].Deleted {
+				t.Errorf("2026-11-29: want a tombstone for vehicle/v-9, got %+v (exists %v)", doc, ok)
+			}
+			if _, ok := api.Document(outagePeriod); ok {
+				t.Errorf("%s written despite the outage", outagePeriod)
+			}
+			if st := api.Stats(); st.LostUpdates != 0 || st.Unauthorized != 0 || st.Puts != 3 {
+				t.Errorf("fake API stats %+v: want 3 puts, no lost updates, no auth failures", st)
+			}
+
+			sent := queue.Messages()[sentBefore:]
+			if len(sent) != 2 {
+				t.Fatalf("poison queue got %d messages, want 2", len(sent))
+			}
+			wantPoison := map[string]string{src.id(2): "unknown detail-type", src.id(6): "invalid JSON"}
+			for _, m := range sent {
+				var body poison.Message
+				if err := json.Unmarshal([]byte(m.MessageBody), &body); err != nil {
+					t.Fatal(err)
+				}
+				reason, ok := wantPoison[body.RecordID]
+				if !ok || !strings.Contains(body.Reason, reason) || body.Source != src.name || m.QueueURL != poisonQueueURL || m.MessageGroupID != "" {
+					t.Errorf("unexpected poison message %+v to %s", body, m.QueueURL)
+				}
+				delete(wantPoison, body.RecordID)
+			}
+
+			if got := len(emu.lines(`"_aws"`)) - emfBefore; got != 1 {
+				t.Errorf("%d EMF lines for one batch, want 1", got)
+			}
+		})
+
+		t.Run(src.name+"/fake API fault injection fails every partition", func(t *testing.T) {
+			api.Reset()
+			if err := api.SetFaults(fakeapi.Faults{ErrorRate: 1, Seed: 7}); err != nil {
+				t.Fatal(err)
+			}
+			defer api.SetFaults(fakeapi.Faults{})
+			batch := []record{
+				{"2026-11-30", upsert("f1", "2026-11-30", "driver/d-1", 1)},
+				{"2026-12-01", upsert("f2", "2026-12-01", "driver/d-2", 1)},
+				{"2026-11-30", upsert("f3", "2026-11-30", "driver/d-3", 1)},
+			}
+			assertFailures(t, emu.invoke(t, payloadFor(src, batch)), src.failures([]int{0, 1, 2}))
+			st := api.Stats()
+			if st.Puts != 0 || st.Faults.ServerErrors < 2 {
+				t.Errorf("fake API stats %+v: want only injected 500s (at least one per partition) and no puts", st)
+			}
+		})
+
+		t.Run(src.name+"/empty batch", func(t *testing.T) {
+			assertFailures(t, emu.invoke(t, []byte(`{"Records":[]}`)), nil)
+		})
+	}
+
+	if leaked := emu.lines(apiKey); len(leaked) > 0 {
+		t.Errorf("the API key appears in the function output: %q", leaked)
+	}
+}
