@@ -58,8 +58,12 @@ test: deps tools
 snapshots: deps
 	go test -count=1 ./test -run Snapshot -update
 
-bench: tools
-	go test -run '^$$' -bench . -benchtime 3x ./lambda/ordering ./test/artifact
+# The consumer's three figures, checked against their targets by
+# test/benchcheck (exit 1 if one is missed).
+bench:
+	{ go test -run '^$$' -bench EngineOverhead -benchtime 2s -count 3 ./lambda/ordering; \
+	  go test -run '^$$' -bench SimulatedIO -benchtime 5x ./lambda/ordering; \
+	  go test -run '^$$' -bench BootstrapSize -benchtime 1x ./test/artifact; } | go run ./test/benchcheck
 
 clean:
 	rm -rf cdk.out .bin
