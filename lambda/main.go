@@ -77,6 +77,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	handler, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
 		Decoded: func(ctx context.Context, rec ordering.Record, ev event.Event) {
 			telemetry.ObserveEventTime(ctx, ev.Time)
+			ordering.Annotate(ctx, slog.String("eventId", ev.ID))
 			log.LogAttrs(ctx, slog.LevelDebug, "event decoded",
 				slog.String("recordId", rec.ID), slog.String("eventId", ev.ID), slog.String("detailType", ev.DetailType))
 		},

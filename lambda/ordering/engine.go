@@ -135,9 +135,10 @@ func (e *Engine) runPartition(ctx context.Context, recs []Record, idx []int, res
 			e.skipRest(ctx, recs, idx[n:], res, reason)
 			return
 		}
-		outcome, took, err := e.runRecord(ctx, recs[i])
+		recCtx, notes := withAnnotations(ctx)
+		outcome, took, err := e.runRecord(recCtx, recs[i])
 		res.Outcomes[i], res.Errors[i] = outcome, err
-		e.logRecord(ctx, recs[i], outcome, err, took)
+		e.logRecord(ctx, recs[i], outcome, err, took, notes.list()...)
 		if outcome == Failed {
 			blocked := fmt.Errorf("%w (record %s)", ErrPartitionBlocked, recs[i].ID)
 			e.skipRest(ctx, recs, idx[n+1:], res, blocked)
@@ -193,7 +194,7 @@ func safely(call func() error) (err error) {
 	return call()
 }
 
-func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err error, took time.Duration) {
+func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err error, took time.Duration, notes ...slog.Attr) {
 	level := slog.LevelInfo
 	switch outcome {
 	case Skipped:
@@ -209,6 +210,7 @@ func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err
 		slog.String("recordId", rec.ID),
 		slog.String("outcome", outcome.String()),
 	}
+	attrs = append(attrs, notes...)
 	if outcome != Skipped {
 		attrs = append(attrs, slog.Float64("durationMs", float64(took.Microseconds())/1000))
 	}

@@ -80,3 +80,32 @@ func TestOneLogLinePerRecord(t *testing.T) {
 		}
 	}
 }
+
+func TestHandlerAnnotationsJoinTheOutcomeLine(t *testing.T) {
+	var out lockedBuffer
+	logger := slog.New(slog.NewJSONHandler(&out, nil))
+	handler := ordering.HandlerFunc(func(ctx context.Context, rec ordering.Record) error {
+		ordering.Annotate(ctx, slog.String("eventId", "ev-"+rec.ID))
+		return nil
+	})
+	eng, err := ordering.New(handler, ordering.Options{Poison: &memorySink{}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Process(context.Background(), recs("a1.ok", "b1.ok"))
+	ordering.Annotate(context.Background(), slog.String("ignored", "outside a record"))
+
+	lines := strings.Split(strings.TrimSpace(out.buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %d:\n%s", len(lines), out.buf.String())
+	}
+	for _, l := range lines {
+		var rec struct{ RecordID, EventID string }
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.EventID != "ev-"+rec.RecordID {
+			t.Errorf("line for %s has eventId %q", rec.RecordID, rec.EventID)
+		}
+	}
+}
