@@ -22,6 +22,9 @@ type Stack struct {
 	// Env is the orderly environment recorded in the template metadata.
 	Env      string
 	Template Template
+	// Dir is the cloud assembly directory the stack was read from; asset
+	// paths in the template are relative to it.
+	Dir string
 }
 
 // Template is the subset of a CloudFormation template that is read here.
@@ -34,6 +37,9 @@ type Template struct {
 type Resource struct {
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`
+	// Metadata carries CDK's annotations, among them the asset path of a
+	// bundled function ("aws:asset:path").
+	Metadata map[string]any `json:"Metadata"`
 }
 
 // EnvMetadataKey is the template metadata key holding the orderly environment.
@@ -67,7 +73,7 @@ func Read(dir string) ([]Stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading template of %s: %w", id, err)
 		}
-		s := Stack{ID: id, Name: a.Properties.StackName}
+		s := Stack{ID: id, Name: a.Properties.StackName, Dir: dir}
 		if err := json.Unmarshal(raw, &s.Template); err != nil {
 			return nil, fmt.Errorf("parsing template of %s: %w", id, err)
 		}

@@ -162,6 +162,10 @@ func isHTTPSURL(s string) bool {
 
 const maxStaticGroups = 100
 
+// minTimeoutSeconds leaves room for work beyond the consumer's 5 s deadline
+// margin (lambda/ordering.DefaultDeadlineMargin).
+const minTimeoutSeconds = 10
+
 // Keys is the registry of every configuration key, in documentation order.
 var Keys = []Key{
 	stringKey("account", "", "environment-agnostic", "empty, or a 12-digit AWS account id",
@@ -194,8 +198,8 @@ var Keys = []Key{
 		"Oldest event EventBridge still tries to deliver."),
 
 	intKey("function.memoryMiB", 256, 128, 10240, func(c *Config) *int { return &c.Function.MemoryMiB }, "Consumer memory."),
-	intKey("function.timeoutSeconds", 60, 1, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
-		"Consumer timeout. The FIFO visibility timeout is 6× this."),
+	intKey("function.timeoutSeconds", 60, minTimeoutSeconds, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
+		"Consumer timeout. The consumer stops starting records 5 s before it, so it must leave room for work; the FIFO visibility timeout is 6× this."),
 	optionalIntKey("function.reservedConcurrency", 1, 10000, func(c *Config) *int { return &c.Function.ReservedConcurrency },
 		"Reserved concurrency of the consumer. Must cover shards × parallelization factor, the static FIFO groups and `fifo.maxConcurrency`."),
 	oneOfIntKey("function.logRetentionDays", 30, LogRetentionDays, func(c *Config) *int { return &c.Function.LogRetentionDays },

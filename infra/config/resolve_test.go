@@ -120,6 +120,8 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`kinesis.maxRecordAgeSeconds = "59" (from context override): must be an integer from 60 to 604800`},
 		{"record age beyond retention", map[string]any{"kinesis.maxRecordAgeSeconds": "90000"},
 			`kinesis.maxRecordAgeSeconds = 90000: must not exceed kinesis.retentionHours × 3600 = 86400, or records expire before their retries end`},
+		{"timeout below deadline margin", map[string]any{"function.timeoutSeconds": "5"},
+			`function.timeoutSeconds = "5" (from context override): must be an integer from 10 to 900`},
 		{"retention", map[string]any{"kinesis.retentionHours": "12"},
 			`kinesis.retentionHours = "12" (from context override): must be an integer from 24 to 8760`},
 		{"message groups", map[string]any{"fifo.messageGroups": "per-partition"},
