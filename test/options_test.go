@@ -1,0 +1,68 @@
+package test
+
+import (
+	"testing"
+
+	"github.com/orderly-dev/orderly/infra/stacks"
+)
+
+// TestImportedBusSecretTopicAndOnDemandStream covers the options a platform
+// team with existing infrastructure uses, on top of dev.
+func TestImportedBusSecretTopicAndOnDemandStream(t *testing.T) {
+	const (
+		busArn    = "arn:aws:events:eu-west-1:123456789012:event-bus/platform"
+		secretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:schedule/key-AbC123"
+		topicArn  = "arn:aws:sns:eu-west-1:123456789012:oncall"
+	)
+	s := synth(t, "dev", map[string]string{
+		"bus.existing":          busArn,
+		"function.apiKeySecret": secretArn,
+		"alarms.topicArn":       topicArn,
+		"kinesis.streamMode":    "on-demand",
+	})
+	for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
+		expect(t, id+" created buses", len(s.resources(id, "AWS::Events::EventBus")), 0)
+		for _, rule := range s.resources(id, "AWS::Events::Rule") {
+			expect(t, id+" rule bus", rule["EventBusName"], "platform")
+		}
+		for name, alarm := range s.resources(id, "AWS::CloudWatch::Alarm") {
+			expect(t, id+" "+name+" alarm actions", alarm["AlarmActions"], []any{topicArn})
+			expect(t, id+" "+name+" ok actions", alarm["OKActions"], []any{topicArn})
+		}
+		_, fn := s.only(t, id, "AWS::Lambda::Function")
+		vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+		expect(t, id+" secret env", vars["SCHEDULE_API_KEY_SECRET_ARN"], secretArn)
+		if !s.grants(id, "secretsmanager:GetSecretValue", secretArn) {
+			t.Errorf("%s: no GetSecretValue grant on exactly %s", id, secretArn)
+		}
+	}
+	_, stream := s.only(t, stacks.KinesisStackID, "AWS::Kinesis::Stream")
+	expect(t, "on-demand shard count", stream["ShardCount"], nil)
+	expect(t, "stream mode", stream["StreamModeDetails"], map[string]any{"StreamMode": "ON_DEMAND"})
+}
+
+// TestDefaultBusAlarmUsesRuleNameOnly: CloudWatch publishes the default
+// bus's rule metrics without the EventBusName dimension.
+func TestDefaultBusAlarmUsesRuleNameOnly(t *testing.T) {
+	s := synth(t, "dev", map[string]string{"bus.existing": "default"})
+	alarm := s.alarmOn(t, stacks.KinesisStackID, "FailedInvocations")
+	dims := alarm["Dimensions"].([]any)
+	expect(t, "dimensions", len(dims), 1)
+	expect(t, "dimension", dims[0].(map[string]any)["Name"], "RuleName")
+}
+
+// grants reports whether a policy of the stack allows action on exactly resource.
+func (s *synthesis) grants(stackID, action, resource string) bool {
+	for _, policy := range s.resources(stackID, "AWS::IAM::Policy") {
+		for _, st := range policy["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			stmt := st.(map[string]any)
+			actions, _ := stmt["Action"].([]any)
+			for _, a := range actions {
+				if a == action && stmt["Resource"] == resource {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
