@@ -35,6 +35,12 @@ func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms
 
 var oneMinute = awscdk.Duration_Minutes(jsii.Number(1))
 
+// MaxPerMinute is the metric window every orderly alarm watches: the worst
+// value of each minute, so one stuck message or lagging shard is not averaged away.
+func MaxPerMinute() *awscloudwatch.MetricOptions {
+	return &awscloudwatch.MetricOptions{Period: oneMinute, Statistic: awscloudwatch.Stats_MAXIMUM()}
+}
+
 // Above alarms when metric exceeds threshold for one one-minute period.
 // Missing data is not breaching: an idle pipeline is healthy.
 func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float64, description string) awscloudwatch.Alarm {
@@ -57,9 +63,7 @@ func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float6
 // QueueNotEmpty alarms on any visible message: for a dead-letter queue a
 // single message is a lost or stuck event.
 func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awscloudwatch.Alarm {
-	metric := queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-		Period: oneMinute, Statistic: awscloudwatch.Stats_MAXIMUM(),
-	})
+	metric := queue.MetricApproximateNumberOfMessagesVisible(MaxPerMinute())
 	return a.Above(id, metric, 0, what+" holds messages: inspect and redrive them")
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -93,6 +94,14 @@ func newConsumer(stack constructs.Construct, props Props) *oc.Consumer {
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		RemovalPolicy:           removalPolicy(c),
 	})
+}
+
+// newTargetDeadLetterQueue is where EventBridge puts events it could not
+// deliver. EventBridge requires a standard queue here, even for a FIFO target.
+func newTargetDeadLetterQueue(stack constructs.Construct, c config.Config) awssqs.Queue {
+	q := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: removalPolicy(c)})
+	oc.MarkAsDeadLetterQueue(q, "EventBridge rule target DLQ")
+	return q
 }
 
 func output(scope constructs.Construct, id string, value *string, description string) {

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -43,9 +42,8 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 			DeadLetter:        &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(f.MaxReceiveCount))},
 			RemovalPolicy:     policy,
 		})
-		alarms.Above(id+"OldestMessage", q.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{
-			Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: awscloudwatch.Stats_MAXIMUM(),
-		}), float64(c.Alarms.OldestMessageAgeSeconds), "Messages wait too long in the "+id)
+		alarms.Above(id+"OldestMessage", q.MetricApproximateAgeOfOldestMessage(oc.MaxPerMinute()),
+			float64(c.Alarms.OldestMessageAgeSeconds), "Messages wait too long in the "+id)
 		alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 		return q
 	}
@@ -53,8 +51,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	// Six times the function timeout, so a message is not redelivered while
 	// the invocation that received it may still be running.
 	queue := fifoWithDLQ("Queue", seconds(c.VisibilityTimeoutSeconds()), f.Groups.PerKey)
-	targetDLQ := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: policy})
-	oc.MarkAsDeadLetterQueue(targetDLQ, "EventBridge rule target DLQ")
+	targetDLQ := newTargetDeadLetterQueue(stack, c)
 	targetProps := func(group string) *awseventstargets.SqsQueueProps {
 		return &awseventstargets.SqsQueueProps{
 			MessageGroupId:  jsii.String(group),

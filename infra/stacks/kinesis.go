@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -41,8 +40,7 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	}
 	stream := awskinesis.NewStream(stack, jsii.String("Stream"), sp)
 
-	targetDLQ := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: policy})
-	oc.MarkAsDeadLetterQueue(targetDLQ, "EventBridge rule target DLQ")
+	targetDLQ := newTargetDeadLetterQueue(stack, c)
 	rule := ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by "+c.PartitionKeyPath, nil)
 	rule.AddTarget(awseventstargets.NewKinesisStream(stream, &awseventstargets.KinesisStreamProps{
 		// Without it EventBridge keys records by event id and order is lost.
@@ -74,9 +72,8 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	}))
 
 	alarms := oc.NewAlarms(stack, "Alarms", oc.AlarmsProps{TopicArn: c.Alarms.TopicArn})
-	alarms.Above("IteratorAge", stream.MetricGetRecordsIteratorAgeMilliseconds(&awscloudwatch.MetricOptions{
-		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: awscloudwatch.Stats_MAXIMUM(),
-	}), float64(c.Alarms.IteratorAgeSeconds*1000), "The consumer is falling behind the stream")
+	alarms.Above("IteratorAge", stream.MetricGetRecordsIteratorAgeMilliseconds(oc.MaxPerMinute()),
+		float64(c.Alarms.IteratorAgeSeconds*1000), "The consumer is falling behind the stream")
 	alarms.FunctionErrors("FunctionErrors", consumer.Function)
 	alarms.QueueNotEmpty("TargetDeadLetters", targetDLQ, "The rule target dead-letter queue")
 	alarms.QueueNotEmpty("OnFailureRecords", onFailure, "The stream on-failure queue")
