@@ -67,3 +67,52 @@ bench:
 
 clean:
 	rm -rf cdk.out .bin
+.PHONY: local local-ci load compare contrast
+
+STACK ?= kinesis
+EVENTS ?= 5000
+# The acceptance faults: 5% third-party 5xx, one consumer killed mid-batch,
+# 1% poison events.
+FAULTS ?= -error-rate 0.05 -kills 1 -poison-rate 0.01
+# More flags for the load generator, e.g. LOAD_FLAGS="-rate 200 -latency 5ms".
+LOAD_FLAGS ?=
+# Where `make local` synthesizes (cdk.out, like `make synth`).
+LOCAL_OUT ?= cdk.out
+# A FIFO batch whose consumer dies stays invisible for the queue's
+# visibility timeout (6 x the function timeout): the shortest function
+# timeout allowed (10 s) keeps that to one minute locally.
+LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10
+# Built rather than `go run`, which turns every exit status into 1.
+LOAD := $(BIN)/orderly-load
+
+$(LOAD): FORCE
+	go build -o $(LOAD) ./test/load
+FORCE:
+
+# Synthesize ENV (plus CONTEXT) and run the pipeline locally: the bundled
+# bootstrap from the cloud assembly under aws-lambda-rie, kinesalite or the
+# SQS FIFO model, the fake third-party API; prints a report and a JSON line.
+local: deps tools $(LOAD)
+	rm -rf $(LOCAL_OUT)
+	$(CDK) synth --quiet $(CDK_CONTEXT) $(LOCAL_CONTEXT_$(STACK)) -o $(LOCAL_OUT)
+	go run ./infra/cmd/summary -dir $(LOCAL_OUT)
+	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(LOAD_FLAGS)
+
+# The short version CI runs for both stacks.
+local-ci:
+	$(MAKE) local STACK=kinesis EVENTS=300
+	$(MAKE) local STACK=fifo EVENTS=300
+
+# The load generator with any flags (synthesizes into a temporary directory).
+load: deps tools $(LOAD)
+	$(LOAD) -env $(ENV) -context "$(CONTEXT)" -stack $(STACK) -events $(EVENTS) $(LOAD_FLAGS)
+
+# The unordered contrast: passes only if it loses updates (exit status 1).
+contrast: deps tools $(LOAD)
+	status=0; $(LOAD) -env $(ENV) -context "$(CONTEXT)" -unordered -events $(EVENTS) $(FAULTS) $(LOAD_FLAGS) || status=$$?; \
+	test $$status -eq 1
+
+# The seed's four configurations at matched settings, as a Markdown table.
+COMPARE_EVENTS ?= 1000
+compare: deps tools $(LOAD)
+	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)
