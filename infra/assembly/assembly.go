@@ -45,8 +45,14 @@ type Resource struct {
 // EnvMetadataKey is the template metadata key holding the orderly environment.
 const EnvMetadataKey = "orderly:env"
 
-// Read loads every stack of the cloud assembly in dir, in id order.
+// Read loads every stack of the cloud assembly in dir, in id order. Paths
+// derived from it are absolute: the Lambda emulator starts the bootstrap from
+// a working directory of its own.
 func Read(dir string) ([]Stack, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading cloud assembly: %w", err)
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		return nil, fmt.Errorf("reading cloud assembly: %w (run `make synth` first)", err)

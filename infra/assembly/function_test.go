@@ -101,3 +101,19 @@ func TestAssetDir(t *testing.T) {
 		})
 	}
 }
+
+func TestAssetDirIsAbsoluteForARelativeAssembly(t *testing.T) {
+	dir, assetDir := fakeAssembly(t, nil, "0123abcd.zip")
+	t.Chdir(filepath.Dir(dir))
+	stacks, err := Read(filepath.Base(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := AssetDir(stacks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(got) || got != assetDir {
+		t.Errorf("AssetDir = %s, want the absolute %s", got, assetDir)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/buildspec"
+	"github.com/orderly-dev/orderly/test/internal/rie"
 )
 
 var built struct {
@@ -23,12 +24,17 @@ var built struct {
 func bootstrap(tb testing.TB) string {
 	tb.Helper()
 	built.once.Do(func() {
+		root, err := rie.ModuleRoot()
+		if err != nil {
+			built.err = err
+			return
+		}
 		dir, err := os.MkdirTemp("", "orderly-artifact-")
 		if err != nil {
 			built.err = err
 			return
 		}
-		built.path, built.err = build(moduleRoot(tb), filepath.Join(dir, buildspec.BinaryName))
+		built.path, built.err = build(root, filepath.Join(dir, buildspec.BinaryName))
 	})
 	if built.err != nil {
 		tb.Fatal(built.err)
@@ -85,7 +91,10 @@ func TestBootstrapIsStaticLinuxArm64WithinBudget(t *testing.T) {
 // BenchmarkBootstrapSize builds the bootstrap as bundled and reports its
 // size; run it with -benchtime 1x (each iteration is a full go build).
 func BenchmarkBootstrapSize(b *testing.B) {
-	root := moduleRoot(b)
+	root, err := rie.ModuleRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
 	out := filepath.Join(b.TempDir(), buildspec.BinaryName)
 	var size int64
 	for b.Loop() {

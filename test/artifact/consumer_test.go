@@ -146,7 +146,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	sqsSrv := httptest.NewServer(queue)
 	t.Cleanup(sqsSrv.Close)
 
-	emu := startEmulator(t, map[string]string{
+	emu := startConsumer(t, map[string]string{
 		"SCHEDULE_API_BASE_URL":       apiSrv.URL,
 		"SCHEDULE_API_KEY":            apiKey,
 		"POISON_QUEUE_URL":            poisonQueueURL,
@@ -158,8 +158,6 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		"AWS_CONFIG_FILE":             "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		// Generous: init and processing run under instruction emulation.
-		"AWS_LAMBDA_FUNCTION_TIMEOUT": "120",
 		"AWS_LAMBDA_LOG_LEVEL":        "INFO",
 	})
 

@@ -2,18 +2,17 @@ package artifact_test
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"net"
 	"net/http"
-	"os/exec"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orderly-dev/orderly/test/internal/rie"
+	"github.com/orderly-dev/orderly/test/internal/rie/session"
 )
 
-// lockedBuffer collects a child's output while it runs.
+// lockedBuffer collects the emulator's and the function's output while they
+// run: the emulator writes from its own goroutines, the test reads.
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -31,119 +30,76 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// emulator is a running aws-lambda-rie with the bootstrap behind it.
-type emulator struct {
-	invokeURL string
-	output    *lockedBuffer
+// consumer is the bootstrap running under aws-lambda-rie.
+type consumer struct {
+	inst   *rie.Instance
+	output *lockedBuffer
 }
 
-// freeLoopbackPort asks the kernel for an unused port. Another process
-// could take it before the emulator binds it; startEmulator then fails
-// loudly rather than talking to a stranger.
-func freeLoopbackPort(t *testing.T) string {
+// functionTimeout is generous: init and processing run under instruction
+// emulation.
+const functionTimeout = 120 * time.Second
+
+// startConsumer runs the bootstrap as bundled under aws-lambda-rie (through
+// qemu-aarch64 on hosts that are not arm64) with env as the function's
+// environment; rie adds nothing from the host, credentials in particular.
+// The function is initialized before it returns. When the test ends, the
+// emulator's whole session is stopped, including the runtime it started in
+// a process group of its own, and the test fails if any process survives.
+func startConsumer(t *testing.T, env map[string]string) *consumer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	root, err := rie.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startEmulator runs `aws-lambda-rie [qemu-aarch64] bootstrap` with env as
-// the whole environment (nothing leaks in from the host, credentials in
-// particular), and kills its process group when the test ends.
-func startEmulator(t *testing.T, env map[string]string) *emulator {
-	t.Helper()
-	rie, err := findTool(t, "aws-lambda-rie")
-	if err != nil {
-		missing(t, "aws-lambda-rie (`make tools`) is needed to run the bootstrap: %v", err)
-	}
-	prefix := runner(t)
-	boot := bootstrap(t)
-
-	invokeAddr, runtimeAddr := freeLoopbackPort(t), freeLoopbackPort(t)
-	args := []string{
-		// The RIE's own flags come first: it parses flags anywhere on the
-		// command line and ignores unknown ones.
-		"--runtime-interface-emulator-address", invokeAddr,
-		"--runtime-api-address", runtimeAddr,
-		"--log-level", "warn",
-	}
-	args = append(append(args, prefix...), boot)
-	cmd := exec.Command(rie, args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + cmd.Dir}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	// Tools first: a missing tool should skip before a minute-long build.
+	tools, err := rie.FindTools(root)
+	rie.Precondition(t, err)
 	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	// A process group of its own, so that cleanup also ends the bootstrap
-	// (and qemu) the emulator started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %v: %v", cmd.Args, err)
+	inst, err := rie.Start(t.Context(), rie.Config{
+		Tools:     tools,
+		Bootstrap: bootstrap(t),
+		Env:       env,
+		Timeout:   functionTimeout,
+		Output:    out,
+	}, 0)
+	if err != nil {
+		t.Fatalf("start the bootstrap under the emulator: %v\n%s", err, out.String())
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
+		if err := inst.Stop(); err != nil {
+			t.Errorf("stop the emulator: %v", err)
+		}
+		for _, pid := range inst.Pids() {
+			if session.Alive(pid) {
+				t.Errorf("process %d of the emulator's session survived Stop", pid)
+			}
+		}
 		if t.Failed() {
 			t.Logf("emulator and bootstrap output:\n%s", out.String())
 		}
 	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := net.DialTimeout("tcp", invokeAddr, time.Second)
-		if err == nil {
-			conn.Close()
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("emulator exited before listening on %s: %v\n%s", invokeAddr, err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator not listening on %s after 30s:\n%s", invokeAddr, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return &emulator{invokeURL: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations", output: out}
+	return &consumer{inst: inst, output: out}
 }
 
-// invoke posts payload and returns the function's response body. The
-// first invocation also runs init, under emulation, so it gets time.
-func (e *emulator) invoke(t *testing.T, payload []byte) []byte {
+// invoke sends payload and returns the function's response body; an
+// invocation the function failed as a whole fails the test.
+func (c *consumer) invoke(t *testing.T, payload []byte) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.invokeURL, bytes.NewReader(payload))
+	resp, err := c.inst.Invoke(t.Context(), payload)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("invoke: %v", err)
+	if resp.FunctionError != nil || resp.Status != http.StatusOK {
+		t.Fatalf("invoke: HTTP %d, function error %v: %s", resp.Status, resp.FunctionError, resp.Body)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("read invoke response: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("invoke: HTTP %d: %s", resp.StatusCode, body)
-	}
-	return body
+	return resp.Body
 }
 
-// lines returns the emulator's output lines that contain substr.
-func (e *emulator) lines(substr string) []string {
+// lines returns the output lines that contain substr.
+func (c *consumer) lines(substr string) []string {
 	var out []string
-	for _, l := range bytes.Split([]byte(e.output.String()), []byte("\n")) {
+	for _, l := range bytes.Split([]byte(c.output.String()), []byte("\n")) {
 		if bytes.Contains(l, []byte(substr)) {
 			out = append(out, string(l))
 		}
