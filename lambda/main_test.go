@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -24,18 +23,6 @@ const (
 	outagePeriod = "2026-12-24" // the fake API answers 503 for this period
 )
 
-// withOutage makes every request for outagePeriod fail with 503, so that
-// exactly the records of that partition fail transiently.
-func withOutage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/schedules/"+outagePeriod) {
-			http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 type wiring struct {
 	api    *fakeapi.Server
 	sqs    *fakesqs.Server
@@ -49,7 +36,7 @@ func wire(t *testing.T) wiring {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiSrv := httptest.NewServer(withOutage(api))
+	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
 	t.Cleanup(func() { api.Close(); apiSrv.Close() })
 	sqsFake := fakesqs.New()
 	sqsSrv := httptest.NewServer(sqsFake)

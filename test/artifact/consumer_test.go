@@ -3,7 +3,6 @@ package artifact_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -24,16 +23,6 @@ const (
 	// exactly the records of that partition fail transiently.
 	outagePeriod = "2026-12-24"
 )
-
-func withOutage(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/schedules/"+outagePeriod) {
-			http.Error(w, `{"error":"maintenance"}`, http.StatusServiceUnavailable)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 type record struct {
 	period string
@@ -140,7 +129,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiSrv := httptest.NewServer(withOutage(api))
+	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
 	t.Cleanup(func() { api.Close(); apiSrv.Close() })
 	queue := fakesqs.New()
 	sqsSrv := httptest.NewServer(queue)
