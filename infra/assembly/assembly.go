@@ -105,6 +105,16 @@ func Find(stacks []Stack, id string) (Stack, error) {
 
 // OfType returns the resources of one type, in logical-id order.
 func (t Template) OfType(typ string) []Resource {
+	ids := t.idsOfType(typ)
+	out := make([]Resource, len(ids))
+	for i, id := range ids {
+		out[i] = t.Resources[id]
+	}
+	return out
+}
+
+// idsOfType returns the logical ids of the resources of one type, sorted.
+func (t Template) idsOfType(typ string) []string {
 	ids := make([]string, 0, len(t.Resources))
 	for id, r := range t.Resources {
 		if r.Type == typ {
@@ -112,11 +122,7 @@ func (t Template) OfType(typ string) []Resource {
 		}
 	}
 	slices.Sort(ids)
-	out := make([]Resource, len(ids))
-	for i, id := range ids {
-		out[i] = t.Resources[id]
-	}
-	return out
+	return ids
 }
 
 // one returns the single resource of a type, or an error naming the count.

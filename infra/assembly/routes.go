@@ -2,7 +2,6 @@ package assembly
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -44,13 +43,7 @@ type FifoDelivery struct {
 // exactly one target: orderly never fans out, and a second target would
 // deliver events twice.
 func (t Template) Rules() ([]Rule, error) {
-	ids := make([]string, 0)
-	for id, r := range t.Resources {
-		if r.Type == "AWS::Events::Rule" {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
+	ids := t.idsOfType("AWS::Events::Rule")
 	rules := make([]Rule, 0, len(ids))
 	for _, id := range ids {
 		p := t.Resources[id].Properties
@@ -107,15 +100,11 @@ func (t Template) FifoDelivery() (FifoDelivery, error) {
 	if d.DeduplicationScope == "" {
 		d.DeduplicationScope = "queue"
 	}
-	if pipes := t.OfType("AWS::Pipes::Pipe"); len(pipes) == 1 {
-		p := pipes[0].Properties
-		tp, _ := p["TargetParameters"].(map[string]any)
-		sqs, _ := tp["SqsQueueParameters"].(map[string]any)
-		d.PipeGroupIDPath, _ = sqs["MessageGroupId"].(string)
-		d.PipeDeduplicationIDPath, _ = sqs["MessageDeduplicationId"].(string)
-		sp, _ := p["SourceParameters"].(map[string]any)
-		src, _ := sp["SqsQueueParameters"].(map[string]any)
-		d.PipeBatchSize, _ = num(src, "BatchSize")
+	if pipe, ok := t.pipe(); ok {
+		target := pipeSQSParameters(pipe, "TargetParameters")
+		d.PipeGroupIDPath, _ = target["MessageGroupId"].(string)
+		d.PipeDeduplicationIDPath, _ = target["MessageDeduplicationId"].(string)
+		d.PipeBatchSize, _ = num(pipeSQSParameters(pipe, "SourceParameters"), "BatchSize")
 		if d.PipeBatchSize == 0 {
 			d.PipeBatchSize = 10
 		}
@@ -135,6 +124,23 @@ func (t Template) getAttID(ref any) (string, error) {
 	}
 	id, _ := args[0].(string)
 	return id, nil
+}
+
+// pipe returns the stack's EventBridge Pipe, if it has exactly one.
+func (t Template) pipe() (Resource, bool) {
+	pipes := t.OfType("AWS::Pipes::Pipe")
+	if len(pipes) != 1 {
+		return Resource{}, false
+	}
+	return pipes[0], true
+}
+
+// pipeSQSParameters returns SqsQueueParameters of the pipe's source or
+// target side ("SourceParameters" or "TargetParameters").
+func pipeSQSParameters(pipe Resource, side string) map[string]any {
+	params, _ := pipe.Properties[side].(map[string]any)
+	sqs, _ := params["SqsQueueParameters"].(map[string]any)
+	return sqs
 }
 
 func anyList(v any) []any {

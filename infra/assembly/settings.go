@@ -85,10 +85,8 @@ func (t Template) Fifo() (FifoSettings, error) {
 			}
 		}
 	}
-	if pipes := t.OfType("AWS::Pipes::Pipe"); len(pipes) == 1 {
-		tp, _ := pipes[0].Properties["TargetParameters"].(map[string]any)
-		sqs, _ := tp["SqsQueueParameters"].(map[string]any)
-		s.PipeGroupIDPath, _ = sqs["MessageGroupId"].(string)
+	if pipe, ok := t.pipe(); ok {
+		s.PipeGroupIDPath, _ = pipeSQSParameters(pipe, "TargetParameters")["MessageGroupId"].(string)
 		s.GroupIDs = nil
 	}
 	slices.Sort(s.GroupIDs)
@@ -114,11 +112,11 @@ func (t Template) Fifo() (FifoSettings, error) {
 }
 
 func (t Template) reservedConcurrency() (int, error) {
-	fns := t.OfType("AWS::Lambda::Function")
-	if len(fns) != 1 {
-		return 0, fmt.Errorf("want exactly one AWS::Lambda::Function, found %d", len(fns))
+	fn, err := t.one("AWS::Lambda::Function")
+	if err != nil {
+		return 0, err
 	}
-	n, _ := num(fns[0].Properties, "ReservedConcurrentExecutions")
+	n, _ := num(fn.Properties, "ReservedConcurrentExecutions")
 	return n, nil
 }
 
@@ -134,12 +132,10 @@ func reportsItemFailures(esm map[string]any) bool {
 
 // getAttTarget resolves {"Fn::GetAtt": [logicalId, attr]} to its resource.
 func (t Template) getAttTarget(ref any) (Resource, error) {
-	m, _ := ref.(map[string]any)
-	args, _ := m["Fn::GetAtt"].([]any)
-	if len(args) == 0 {
-		return Resource{}, fmt.Errorf("not a Fn::GetAtt reference: %v", ref)
+	id, err := t.getAttID(ref)
+	if err != nil {
+		return Resource{}, err
 	}
-	id, _ := args[0].(string)
 	r, ok := t.Resources[id]
 	if !ok {
 		return Resource{}, fmt.Errorf("reference to missing resource %q", id)
