@@ -150,11 +150,15 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		"AWS_LAMBDA_LOG_LEVEL":        "INFO",
 	})
 
+	// Every non-empty batch writes one EMF line; counting them lets each
+	// check wait for the earlier batches' lines before taking its baseline.
+	emfBatches := 0
 	for _, src := range sources {
 		t.Run(src.name+"/mixed batch", func(t *testing.T) {
 			api.Reset()
 			sentBefore := len(queue.Messages())
-			emfBefore := len(emu.lines(`"_aws"`))
+			emfBefore := emu.awaitLines(`"_aws"`, emfBatches)
+			emfBatches++
 
 			assertFailures(t, emu.invoke(t, payloadFor(src, mixedBatch())), src.failures([]int{1, 3}))
 
@@ -199,7 +203,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 				delete(wantPoison, body.RecordID)
 			}
 
-			if got := len(emu.lines(`"_aws"`)) - emfBefore; got != 1 {
+			if got := emu.awaitLines(`"_aws"`, emfBefore+1) - emfBefore; got != 1 {
 				t.Errorf("%d EMF lines for one batch, want 1", got)
 			}
 		})
@@ -216,6 +220,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 				{"2026-11-30", upsert("f3", "2026-11-30", "driver/d-3", 1)},
 			}
 			assertFailures(t, emu.invoke(t, payloadFor(src, batch)), src.failures([]int{0, 1, 2}))
+			emfBatches++
 			st := api.Stats()
 			if st.Puts != 0 || st.Faults.ServerErrors < 2 {
 				t.Errorf("fake API stats %+v: want only injected 500s (at least one per partition) and no puts", st)
@@ -227,6 +232,8 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 		})
 	}
 
+	// Let the last batches' output arrive, so the check reads all of it.
+	emu.awaitLines(`"_aws"`, emfBatches)
 	if leaked := emu.lines(apiKey); len(leaked) > 0 {
 		t.Errorf("the API key appears in the function output: %q", leaked)
 	}

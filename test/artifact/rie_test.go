@@ -106,3 +106,17 @@ func (c *consumer) lines(substr string) []string {
 	}
 	return out
 }
+
+// awaitLines waits until at least n output lines contain substr, then
+// returns how many do. The emulator forwards the function's stdout on its
+// own schedule, so a line written before the response can arrive after it.
+func (c *consumer) awaitLines(substr string, n int) int {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := len(c.lines(substr))
+		if got >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
