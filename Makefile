@@ -59,11 +59,11 @@ snapshots: deps
 	go test -count=1 ./test -run Snapshot -update
 
 # The consumer's three figures, checked against their targets by
-# test/benchcheck (exit 1 if one is missed).
+# sim/cmd/benchcheck (exit 1 if one is missed).
 bench:
 	{ go test -run '^$$' -bench EngineOverhead -benchtime 2s -count 3 ./lambda/ordering; \
 	  go test -run '^$$' -bench SimulatedIO -benchtime 5x ./lambda/ordering; \
-	  go test -run '^$$' -bench BootstrapSize -benchtime 1x ./test/artifact; } | go run ./test/benchcheck
+	  go test -run '^$$' -bench BootstrapSize -benchtime 1x ./test/artifact; } | go run ./sim/cmd/benchcheck
 
 clean:
 	rm -rf cdk.out .bin
@@ -86,7 +86,7 @@ LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10
 LOAD := $(BIN)/orderly-load
 
 $(LOAD): FORCE
-	go build -o $(LOAD) ./test/load
+	go build -o $(LOAD) ./sim/cmd/load
 FORCE:
 
 # Synthesize ENV (plus CONTEXT) and run the pipeline locally: the bundled
@@ -112,7 +112,8 @@ contrast: deps tools $(LOAD)
 	status=0; $(LOAD) -env $(ENV) -context "$(CONTEXT)" -unordered -events $(EVENTS) $(FAULTS) $(LOAD_FLAGS) || status=$$?; \
 	test $$status -eq 1
 
-# The seed's four configurations at matched settings, as a Markdown table.
+# The classic Kinesis-versus-FIFO configurations (batch size 1, small
+# reserved concurrency) at matched settings, as a Markdown table.
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)

@@ -22,6 +22,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/secret"
 	"github.com/orderly-dev/orderly/lambda/source"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
@@ -70,7 +71,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	client, err := schedule.NewHTTPClient(schedule.HTTPOptions{BaseURL: cfg.scheduleAPIBaseURL, APIKey: apiKey.APIKey})
+	client, err := scheduleapi.New(scheduleapi.Options{BaseURL: cfg.scheduleAPIBaseURL, APIKey: apiKey.APIKey})
 	if err != nil {
 		return nil, err
 	}

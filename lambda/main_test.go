@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/poison"
-	"github.com/orderly-dev/orderly/lambda/poison/fakesqs"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"github.com/orderly-dev/orderly/lambda/schedule/fakeapi"
-	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
+	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
 const (
@@ -76,7 +76,7 @@ type msg struct {
 
 func upsert(eventID, period, entity string, version int) []byte {
 	typ, id, _ := strings.Cut(entity, "/")
-	return sourcetest.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
+	return payloads.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
 		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version, "attributes": map[string]any{"shift": "early"},
 	})
 }
@@ -85,7 +85,7 @@ func scenario() []msg {
 	return []msg{
 		{"2026-11-28", "m1", upsert("e1", "2026-11-28", "driver/d-1", 1)},
 		{outagePeriod, "m2", upsert("e2", outagePeriod, "driver/d-2", 1)},
-		{"2026-11-28", "m3", sourcetest.Event("e3", "Schedule Entity Renamed", time.Now(), map[string]any{"scheduleDate": "2026-11-28"})},
+		{"2026-11-28", "m3", payloads.Event("e3", "Schedule Entity Renamed", time.Now(), map[string]any{"scheduleDate": "2026-11-28"})},
 		{outagePeriod, "m4", upsert("e4", outagePeriod, "vehicle/v-1", 1)},
 		{"2026-11-29", "m5", upsert("e5", "2026-11-29", "vehicle/v-9", 3)},
 		{"2026-11-28", "m6", upsert("e6", "2026-11-28", "driver/d-1", 2)},
@@ -95,25 +95,25 @@ func scenario() []msg {
 func TestWiredConsumerProcessesBothSources(t *testing.T) {
 	tests := []struct {
 		name         string
-		payload      func(...sourcetest.Message) []byte
+		payload      func(...payloads.Message) []byte
 		id           func(i int, m msg) string
 		wantFailures []string
 		wantSource   string
 	}{
-		{"kinesis", sourcetest.KinesisPayload, func(i int, _ msg) string {
+		{"kinesis", payloads.KinesisPayload, func(i int, _ msg) string {
 			return "4959000000000000000000000000000000000000000000000" + string(rune('0'+i))
 		},
 			[]string{"49590000000000000000000000000000000000000000000001"}, "kinesis"},
-		{"sqs", sourcetest.SQSPayload, func(_ int, m msg) string { return m.id },
+		{"sqs", payloads.SQSPayload, func(_ int, m msg) string { return m.id },
 			[]string{"m2", "m4"}, "sqs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := wire(t)
-			var msgs []sourcetest.Message
+			var msgs []payloads.Message
 			ids := map[string]string{}
 			for i, m := range scenario() {
-				msgs = append(msgs, sourcetest.Message{Partition: m.period, ID: tc.id(i, m), Data: m.data})
+				msgs = append(msgs, payloads.Message{Partition: m.period, ID: tc.id(i, m), Data: m.data})
 				ids[m.id] = tc.id(i, m)
 			}
 			out, err := w.invoke(context.Background(), tc.payload(msgs...))

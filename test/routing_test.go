@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/stacks"
-	"github.com/orderly-dev/orderly/test/internal/eventpattern"
+	"github.com/orderly-dev/orderly/sim/eventpattern"
 )
 
 // TestStaticGroupRulesMatchEveryEventExactlyOnce evaluates the synthesized

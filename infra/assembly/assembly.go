@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/orderly-dev/orderly/infra/config"
 )
 
 // Stack is one synthesized stack.
@@ -41,9 +43,6 @@ type Resource struct {
 	// bundled function ("aws:asset:path").
 	Metadata map[string]any `json:"Metadata"`
 }
-
-// EnvMetadataKey is the template metadata key holding the orderly environment.
-const EnvMetadataKey = "orderly:env"
 
 // Read loads every stack of the cloud assembly in dir, in id order. Paths
 // derived from it are absolute: the Lambda emulator starts the bootstrap from
@@ -83,7 +82,7 @@ func Read(dir string) ([]Stack, error) {
 		if err := json.Unmarshal(raw, &s.Template); err != nil {
 			return nil, fmt.Errorf("parsing template of %s: %w", id, err)
 		}
-		s.Env, _ = s.Template.Metadata[EnvMetadataKey].(string)
+		s.Env, _ = s.Template.Metadata[config.EnvMetadataKey].(string)
 		if s.Name == "" {
 			s.Name = id
 		}

@@ -162,3 +162,7 @@ func (c Config) StackName(kind string) string {
 func (c Config) VisibilityTimeoutSeconds() int {
 	return 6 * c.Function.TimeoutSeconds
 }
+
+// EnvMetadataKey is the template metadata key under which each stack records
+// the environment it was synthesized from; the assembly reader reads it back.
+const EnvMetadataKey = "orderly:env"

@@ -10,9 +10,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/config"
-	oc "github.com/orderly-dev/orderly/infra/constructs"
+	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // Props is shared by both stacks.
@@ -65,14 +64,14 @@ func newStack(scope constructs.Construct, id, kind, description string, props Pr
 		}
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
-	stack.AddMetadata(jsii.String(assembly.EnvMetadataKey), c.Env)
+	stack.AddMetadata(jsii.String(config.EnvMetadataKey), c.Env)
 	awscdk.Tags_Of(stack).Add(jsii.String("orderly:env"), jsii.String(c.Env), nil)
 	awscdk.Tags_Of(stack).Add(jsii.String("orderly:stack"), jsii.String(kind), nil)
 	return stack
 }
 
-func newIngress(stack constructs.Construct, c config.Config) *oc.Ingress {
-	return oc.NewIngress(stack, "Ingress", oc.IngressProps{
+func newIngress(stack constructs.Construct, c config.Config) *relay.Ingress {
+	return relay.NewIngress(stack, "Ingress", relay.IngressProps{
 		BusName:       c.Bus.Name,
 		ExistingBus:   c.Bus.Existing,
 		Sources:       c.Rule.Sources,
@@ -81,9 +80,9 @@ func newIngress(stack constructs.Construct, c config.Config) *oc.Ingress {
 	})
 }
 
-func newConsumer(stack constructs.Construct, props Props) *oc.Consumer {
+func newConsumer(stack constructs.Construct, props Props) *relay.Consumer {
 	c := props.Config
-	return oc.NewConsumer(stack, "Consumer", oc.ConsumerProps{
+	return relay.NewConsumer(stack, "Consumer", relay.ConsumerProps{
 		Code:                    props.Code(),
 		MemoryMiB:               c.Function.MemoryMiB,
 		Timeout:                 seconds(c.Function.TimeoutSeconds),
@@ -99,8 +98,8 @@ func newConsumer(stack constructs.Construct, props Props) *oc.Consumer {
 // newTargetDeadLetterQueue is where EventBridge puts events it could not
 // deliver. EventBridge requires a standard queue here, even for a FIFO target.
 func newTargetDeadLetterQueue(stack constructs.Construct, c config.Config) awssqs.Queue {
-	q := oc.NewSecureQueue(stack, "TargetDeadLetterQueue", oc.SecureQueueProps{RemovalPolicy: removalPolicy(c)})
-	oc.MarkAsDeadLetterQueue(q, "EventBridge rule target DLQ")
+	q := relay.NewSecureQueue(stack, "TargetDeadLetterQueue", relay.SecureQueueProps{RemovalPolicy: removalPolicy(c)})
+	relay.MarkAsDeadLetterQueue(q, "EventBridge rule target DLQ")
 	return q
 }
 

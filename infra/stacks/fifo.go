@@ -8,7 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	oc "github.com/orderly-dev/orderly/infra/constructs"
+	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // FifoStackID is the construct id, so `cdk deploy FifoStack` selects it.
@@ -27,14 +27,14 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	ingress := newIngress(stack, c)
 	policy := removalPolicy(c)
 	retention := awscdk.Duration_Hours(jsii.Number(float64(f.RetentionHours)))
-	alarms := oc.NewAlarms(stack, "Alarms", oc.AlarmsProps{TopicArn: c.Alarms.TopicArn})
+	alarms := relay.NewAlarms(stack, "Alarms", relay.AlarmsProps{TopicArn: c.Alarms.TopicArn})
 
 	// fifoWithDLQ makes a FIFO queue and its FIFO dead-letter queue (a FIFO
 	// source needs a FIFO DLQ), alarmed on age and on any dead letter.
 	fifoWithDLQ := func(id string, visibility awscdk.Duration, highThroughput bool) awssqs.Queue {
-		dlq := oc.NewSecureQueue(stack, id+"DeadLetterQueue", oc.SecureQueueProps{Fifo: true, RemovalPolicy: policy})
-		oc.MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
-		q := oc.NewSecureQueue(stack, id, oc.SecureQueueProps{
+		dlq := relay.NewSecureQueue(stack, id+"DeadLetterQueue", relay.SecureQueueProps{Fifo: true, RemovalPolicy: policy})
+		relay.MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
+		q := relay.NewSecureQueue(stack, id, relay.SecureQueueProps{
 			Fifo:              true,
 			HighThroughput:    highThroughput,
 			VisibilityTimeout: visibility,
@@ -42,7 +42,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 			DeadLetter:        &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(f.MaxReceiveCount))},
 			RemovalPolicy:     policy,
 		})
-		alarms.Above(id+"OldestMessage", q.MetricApproximateAgeOfOldestMessage(oc.MaxPerMinute()),
+		alarms.Above(id+"OldestMessage", q.MetricApproximateAgeOfOldestMessage(relay.MaxPerMinute()),
 			float64(c.Alarms.OldestMessageAgeSeconds), "Messages wait too long in the "+id)
 		alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 		return q
@@ -65,7 +65,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 		ingest := fifoWithDLQ("IngestQueue", nil, false)
 		rule := ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe regroups them by "+c.PartitionKeyPath, nil)
 		rule.AddTarget(awseventstargets.NewSqsQueue(ingest, targetProps(IngestGroup)))
-		oc.NewKeyedPipe(stack, "KeyedPipe", oc.KeyedPipeProps{
+		relay.NewKeyedPipe(stack, "KeyedPipe", relay.KeyedPipeProps{
 			Source:        ingest,
 			Target:        queue,
 			GroupIDPath:   PipeGroupPath(c.PartitionKeyPath),
@@ -90,7 +90,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 		esm.MaxConcurrency = jsii.Number(float64(f.MaxConcurrency))
 	}
 	consumer.Function.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, esm))
-	oc.MarkQueueEventSource(consumer.Function)
+	relay.MarkQueueEventSource(consumer.Function)
 
 	alarms.FunctionErrors("FunctionErrors", consumer.Function)
 	alarms.QueueNotEmpty("TargetDeadLetters", targetDLQ, "The rule target dead-letter queue")

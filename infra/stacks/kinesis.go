@@ -10,7 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/config"
-	oc "github.com/orderly-dev/orderly/infra/constructs"
+	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // KinesisStackID is the construct id, so `cdk deploy KinesisStack` selects it.
@@ -51,8 +51,8 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	}))
 
 	consumer := newConsumer(stack, props)
-	onFailure := oc.NewSecureQueue(stack, "OnFailureQueue", oc.SecureQueueProps{RemovalPolicy: policy})
-	oc.MarkAsDeadLetterQueue(onFailure, "Kinesis event source on-failure destination")
+	onFailure := relay.NewSecureQueue(stack, "OnFailureQueue", relay.SecureQueueProps{RemovalPolicy: policy})
+	relay.MarkAsDeadLetterQueue(onFailure, "Kinesis event source on-failure destination")
 	startingPosition := awslambda.StartingPosition_TRIM_HORIZON
 	if k.StartingPosition == config.Latest {
 		startingPosition = awslambda.StartingPosition_LATEST
@@ -71,8 +71,8 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 		OnFailure:               awslambdaeventsources.NewSqsDlq(onFailure),
 	}))
 
-	alarms := oc.NewAlarms(stack, "Alarms", oc.AlarmsProps{TopicArn: c.Alarms.TopicArn})
-	alarms.Above("IteratorAge", stream.MetricGetRecordsIteratorAgeMilliseconds(oc.MaxPerMinute()),
+	alarms := relay.NewAlarms(stack, "Alarms", relay.AlarmsProps{TopicArn: c.Alarms.TopicArn})
+	alarms.Above("IteratorAge", stream.MetricGetRecordsIteratorAgeMilliseconds(relay.MaxPerMinute()),
 		float64(c.Alarms.IteratorAgeSeconds*1000), "The consumer is falling behind the stream")
 	alarms.FunctionErrors("FunctionErrors", consumer.Function)
 	alarms.QueueNotEmpty("TargetDeadLetters", targetDLQ, "The rule target dead-letter queue")

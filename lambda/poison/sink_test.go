@@ -17,8 +17,8 @@ import (
 	"github.com/orderly-dev/orderly/lambda/failure"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
-	"github.com/orderly-dev/orderly/lambda/poison/fakesqs"
 	"github.com/orderly-dev/orderly/lambda/source"
+	"github.com/orderly-dev/orderly/sim/fakesqs"
 )
 
 const queueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"

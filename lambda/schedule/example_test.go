@@ -9,12 +9,13 @@ import (
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 // The consumer's wiring: an HTTP client for the third-party API, a handler
 // on top of it, and the handler inside the ordering engine.
 func ExampleNewHandler() {
-	client, err := schedule.NewHTTPClient(schedule.HTTPOptions{
+	client, err := scheduleapi.New(scheduleapi.Options{
 		BaseURL: os.Getenv("SCHEDULE_API_BASE_URL"),
 		// In the Lambda, lambda/secret supplies the cached key.
 		APIKey: func(context.Context) (string, error) { return os.Getenv("SCHEDULE_API_KEY"), nil },

@@ -15,7 +15,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/source"
-	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
 // step describes one record: its partition, its event id and what the
@@ -80,10 +80,10 @@ func (k *sink) Poison(ctx context.Context, rec ordering.Record, _ error) error {
 
 var eventTime = time.Date(2026, 11, 28, 9, 59, 0, 0, time.UTC)
 
-func messages(steps []step, idOf func(int) string) []sourcetest.Message {
-	msgs := make([]sourcetest.Message, len(steps))
+func messages(steps []step, idOf func(int) string) []payloads.Message {
+	msgs := make([]payloads.Message, len(steps))
 	for i, st := range steps {
-		data := sourcetest.Event(st.eventID, "Schedule Entity Upserted", eventTime,
+		data := payloads.Event(st.eventID, "Schedule Entity Upserted", eventTime,
 			map[string]any{"scheduleDate": "2026-11-28", "entityType": "driver", "entityId": "d-1", "behave": st.behave})
 		switch st.behave {
 		case "malformed":
@@ -91,7 +91,7 @@ func messages(steps []step, idOf func(int) string) []sourcetest.Message {
 		case "permanent":
 			data = []byte(`{"id":"` + st.eventID + `","detail":{}}`) // no detail-type
 		}
-		msgs[i] = sourcetest.Message{Partition: st.partition, ID: idOf(i), Data: data}
+		msgs[i] = payloads.Message{Partition: st.partition, ID: idOf(i), Data: data}
 	}
 	return msgs
 }
@@ -192,17 +192,17 @@ func TestInvokeBothSources(t *testing.T) {
 	sources := []struct {
 		kind    source.Kind
 		idOf    func(int) string
-		payload func(...sourcetest.Message) []byte
+		payload func(...payloads.Message) []byte
 		// want maps the fixture's retry set to the expected identifiers.
 		want func(f fixture) []string
 	}{
-		{source.Kinesis, kinesisSeq, sourcetest.KinesisPayload, func(f fixture) []string {
+		{source.Kinesis, kinesisSeq, payloads.KinesisPayload, func(f fixture) []string {
 			if len(f.wantSQS) == 0 {
 				return []string{}
 			}
 			return []string{kinesisSeq(slices.Min(f.wantSQS))}
 		}},
-		{source.SQS, sqsID, sourcetest.SQSPayload, func(f fixture) []string {
+		{source.SQS, sqsID, payloads.SQSPayload, func(f fixture) []string {
 			ids := []string{}
 			for _, i := range f.wantSQS {
 				ids = append(ids, sqsID(i))

@@ -9,21 +9,21 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/source"
-	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
 func TestRecordsKeepOrderPartitionAndPayload(t *testing.T) {
-	msgs := []sourcetest.Message{
+	msgs := []payloads.Message{
 		{Partition: "2026-11-28", ID: "m1", Data: []byte(`{"n":1}`)},
 		{Partition: "2026-11-29", ID: "m2", Data: []byte("not json: ü \x00")},
 		{Partition: "2026-11-28", ID: "m3", Data: []byte(`{"n":3}`)},
 	}
 	var kin events.KinesisEvent
-	if err := json.Unmarshal(sourcetest.KinesisPayload(msgs...), &kin); err != nil {
+	if err := json.Unmarshal(payloads.KinesisPayload(msgs...), &kin); err != nil {
 		t.Fatal(err)
 	}
 	var sqs events.SQSEvent
-	if err := json.Unmarshal(sourcetest.SQSPayload(msgs...), &sqs); err != nil {
+	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
 		t.Fatal(err)
 	}
 	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
@@ -41,7 +41,7 @@ func TestRecordsKeepOrderPartitionAndPayload(t *testing.T) {
 func TestKinesisBinaryDataSurvives(t *testing.T) {
 	binary := []byte{0x00, 0xff, 0xfe, 'x'}
 	var kin events.KinesisEvent
-	if err := json.Unmarshal(sourcetest.KinesisPayload(sourcetest.Message{Partition: "p", ID: "1", Data: binary}), &kin); err != nil {
+	if err := json.Unmarshal(payloads.KinesisPayload(payloads.Message{Partition: "p", ID: "1", Data: binary}), &kin); err != nil {
 		t.Fatal(err)
 	}
 	if got := source.KinesisRecords(kin)[0].Data; string(got) != string(binary) {
@@ -51,10 +51,10 @@ func TestKinesisBinaryDataSurvives(t *testing.T) {
 
 func TestSQSMessagesWithoutGroupAreIndependent(t *testing.T) {
 	var ev events.SQSEvent
-	payload := sourcetest.SQSPayload(
-		sourcetest.Message{ID: "m1", Data: []byte("{}")},
-		sourcetest.Message{ID: "m2", Data: []byte("{}")},
-		sourcetest.Message{Partition: "g", ID: "m3", Data: []byte("{}")},
+	payload := payloads.SQSPayload(
+		payloads.Message{ID: "m1", Data: []byte("{}")},
+		payloads.Message{ID: "m2", Data: []byte("{}")},
+		payloads.Message{Partition: "g", ID: "m3", Data: []byte("{}")},
 	)
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		t.Fatal(err)
@@ -114,8 +114,8 @@ func TestDetect(t *testing.T) {
 		want    source.Kind
 		wantErr bool
 	}{
-		{string(sourcetest.KinesisPayload(sourcetest.Message{ID: "1"})), source.Kinesis, false},
-		{string(sourcetest.SQSPayload(sourcetest.Message{ID: "1"})), source.SQS, false},
+		{string(payloads.KinesisPayload(payloads.Message{ID: "1"})), source.Kinesis, false},
+		{string(payloads.SQSPayload(payloads.Message{ID: "1"})), source.SQS, false},
 		{`{"Records":[]}`, source.None, false},
 		{`{"Records":[{"EventSource":"aws:sns"}]}`, "", true},
 		{`{"Records":[{}]}`, "", true},

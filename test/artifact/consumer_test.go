@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/poison"
-	"github.com/orderly-dev/orderly/lambda/poison/fakesqs"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"github.com/orderly-dev/orderly/lambda/schedule/fakeapi"
-	"github.com/orderly-dev/orderly/lambda/source/sourcetest"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
+	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
 const (
@@ -31,7 +31,7 @@ type record struct {
 
 func upsert(eventID, period, entity string, version int) []byte {
 	typ, id, _ := strings.Cut(entity, "/")
-	return sourcetest.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
+	return payloads.Event(eventID, schedule.DetailTypeUpserted, time.Now().Add(-time.Minute), map[string]any{
 		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version,
 		"attributes": map[string]any{"shift": "early"},
 	})
@@ -39,7 +39,7 @@ func upsert(eventID, period, entity string, version int) []byte {
 
 func remove(eventID, period, entity string, version int) []byte {
 	typ, id, _ := strings.Cut(entity, "/")
-	return sourcetest.Event(eventID, schedule.DetailTypeDeleted, time.Now().Add(-time.Minute), map[string]any{
+	return payloads.Event(eventID, schedule.DetailTypeDeleted, time.Now().Add(-time.Minute), map[string]any{
 		"scheduleDate": period, "entityType": typ, "entityId": id, "version": version,
 	})
 }
@@ -51,7 +51,7 @@ func mixedBatch() []record {
 	return []record{
 		{"2026-11-28", upsert("e1", "2026-11-28", "driver/d-1", 1)}, // 0 succeeds
 		{outagePeriod, upsert("e2", outagePeriod, "driver/d-2", 1)}, // 1 fails (503)
-		{"2026-11-28", sourcetest.Event("e3", "Schedule Entity Renamed", // 2 poisoned
+		{"2026-11-28", payloads.Event("e3", "Schedule Entity Renamed", // 2 poisoned
 			time.Now(), map[string]any{"scheduleDate": "2026-11-28"})},
 		{outagePeriod, upsert("e4", outagePeriod, "vehicle/v-1", 1)}, // 3 skipped
 		{"2026-11-29", remove("e5", "2026-11-29", "vehicle/v-9", 3)}, // 4 succeeds
@@ -62,7 +62,7 @@ func mixedBatch() []record {
 
 type sourceKind struct {
 	name    string
-	payload func(...sourcetest.Message) []byte
+	payload func(...payloads.Message) []byte
 	id      func(i int) string
 	// failures maps the indices the engine must retry to the exact
 	// batchItemFailures the source expects.
@@ -72,7 +72,7 @@ type sourceKind struct {
 var sources = []sourceKind{
 	{
 		name:    "kinesis",
-		payload: sourcetest.KinesisPayload,
+		payload: payloads.KinesisPayload,
 		id:      kinesisSequence,
 		failures: func(retry []int) []string {
 			if len(retry) == 0 {
@@ -83,7 +83,7 @@ var sources = []sourceKind{
 	},
 	{
 		name:    "sqs",
-		payload: sourcetest.SQSPayload,
+		payload: payloads.SQSPayload,
 		id:      sqsMessageID,
 		failures: func(retry []int) []string {
 			var ids []string
@@ -101,9 +101,9 @@ func kinesisSequence(i int) string {
 func sqsMessageID(i int) string { return fmt.Sprintf("5fd1a9c4-8b1e-4c3a-9d2f-%012x", i) }
 
 func payloadFor(src sourceKind, recs []record) []byte {
-	msgs := make([]sourcetest.Message, len(recs))
+	msgs := make([]payloads.Message, len(recs))
 	for i, r := range recs {
-		msgs[i] = sourcetest.Message{Partition: r.period, ID: src.id(i), Data: r.data}
+		msgs[i] = payloads.Message{Partition: r.period, ID: src.id(i), Data: r.data}
 	}
 	return src.payload(msgs...)
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orderly-dev/orderly/test/internal/rie"
-	"github.com/orderly-dev/orderly/test/internal/rie/session"
+	"github.com/orderly-dev/orderly/sim/lambdaemu"
+	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
 
 // lockedBuffer collects the emulator's and the function's output while they
@@ -32,7 +32,7 @@ func (b *lockedBuffer) String() string {
 
 // consumer is the bootstrap running under aws-lambda-rie.
 type consumer struct {
-	inst   *rie.Instance
+	inst   *lambdaemu.Instance
 	output *lockedBuffer
 }
 
@@ -48,15 +48,15 @@ const functionTimeout = 120 * time.Second
 // a process group of its own, and the test fails if any process survives.
 func startConsumer(t *testing.T, env map[string]string) *consumer {
 	t.Helper()
-	root, err := rie.ModuleRoot()
+	root, err := lambdaemu.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Tools first: a missing tool should skip before a minute-long build.
-	tools, err := rie.FindTools(root)
-	rie.Precondition(t, err)
+	tools, err := lambdaemu.FindTools(root)
+	lambdaemu.Precondition(t, err)
 	out := &lockedBuffer{}
-	inst, err := rie.Start(t.Context(), rie.Config{
+	inst, err := lambdaemu.Start(t.Context(), lambdaemu.Config{
 		Tools:     tools,
 		Bootstrap: bootstrap(t),
 		Env:       env,

@@ -1,0 +1,93 @@
+package relay
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AlarmsProps configures NewAlarms.
+type AlarmsProps struct {
+	// TopicArn receives alarm and OK actions. Default: alarms without actions.
+	TopicArn string
+}
+
+// Alarms groups a stack's alarms and wires them to one optional SNS topic.
+type Alarms struct {
+	constructs.Construct
+	topic awssns.ITopic
+}
+
+// NewAlarms creates the container construct.
+func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms {
+	a := &Alarms{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	if props.TopicArn != "" {
+		a.topic = awssns.Topic_FromTopicArn(a.Construct, jsii.String("Topic"), jsii.String(props.TopicArn))
+	}
+	return a
+}
+
+var oneMinute = awscdk.Duration_Minutes(jsii.Number(1))
+
+// MaxPerMinute is the metric window every orderly alarm watches: the worst
+// value of each minute, so one stuck message or lagging shard is not averaged away.
+func MaxPerMinute() *awscloudwatch.MetricOptions {
+	return &awscloudwatch.MetricOptions{Period: oneMinute, Statistic: awscloudwatch.Stats_MAXIMUM()}
+}
+
+// Above alarms when metric exceeds threshold for one one-minute period.
+// Missing data is not breaching: an idle pipeline is healthy.
+func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float64, description string) awscloudwatch.Alarm {
+	alarm := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		AlarmDescription:   jsii.String(description),
+	})
+	if a.topic != nil {
+		action := awscloudwatchactions.NewSnsAction(a.topic)
+		alarm.AddAlarmAction(action)
+		alarm.AddOkAction(action)
+	}
+	return alarm
+}
+
+// QueueNotEmpty alarms on any visible message: for a dead-letter queue a
+// single message is a lost or stuck event.
+func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awscloudwatch.Alarm {
+	metric := queue.MetricApproximateNumberOfMessagesVisible(MaxPerMinute())
+	return a.Above(id, metric, 0, what+" holds messages: inspect and redrive them")
+}
+
+// FunctionErrors alarms when an invocation fails as a whole (crash or
+// timeout); record-level failures are reported as partial batch failures.
+func (a *Alarms) FunctionErrors(id string, fn awslambda.IFunction) awscloudwatch.Alarm {
+	metric := fn.MetricErrors(&awscloudwatch.MetricOptions{Period: oneMinute, Statistic: awscloudwatch.Stats_SUM()})
+	return a.Above(id, metric, 0, "The consumer failed whole invocations (crash or timeout)")
+}
+
+// RuleFailedInvocations alarms when EventBridge could not deliver to a
+// target. CloudWatch publishes a custom bus's rule metrics with both the
+// EventBusName and RuleName dimensions, the default bus's with RuleName only.
+func (a *Alarms) RuleFailedInvocations(id string, rule awsevents.IRule, bus *Ingress) awscloudwatch.Alarm {
+	dims := map[string]*string{"RuleName": rule.RuleName()}
+	if !bus.IsDefaultBus() {
+		dims["EventBusName"] = bus.Bus.EventBusName()
+	}
+	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/Events"),
+		MetricName:    jsii.String("FailedInvocations"),
+		DimensionsMap: &dims,
+		Period:        oneMinute,
+		Statistic:     awscloudwatch.Stats_SUM(),
+	})
+	return a.Above(id, metric, 0, "EventBridge failed to deliver events to the target; they go to the target dead-letter queue")
+}

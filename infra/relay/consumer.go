@@ -1,0 +1,146 @@
+package relay
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Environment variables the consumer reads (see lambda/main.go).
+const (
+	EnvAPIBaseURL              = "SCHEDULE_API_BASE_URL"
+	EnvAPIKeySecretArn         = "SCHEDULE_API_KEY_SECRET_ARN"
+	EnvPoisonQueueURL          = "POISON_QUEUE_URL"
+	EnvMaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
+)
+
+// ConsumerProps configures NewConsumer.
+type ConsumerProps struct {
+	// Code is the bundled consumer. Required.
+	Code awslambda.Code
+	// MemoryMiB. Default 256.
+	MemoryMiB int
+	// Timeout. Default 60 seconds.
+	Timeout awscdk.Duration
+	// ReservedConcurrency. Default 0: unreserved.
+	ReservedConcurrency int
+	// LogRetention of the function's log group. Default ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+	// APIBaseURL of the schedule API. Required.
+	APIBaseURL string
+	// APIKeySecret is the name, partial ARN or complete ARN of an existing
+	// secret. Required. The function may read this secret only.
+	APIKeySecret string
+	// MaxConcurrentPartitions bounds partitions per invocation. Default: the consumer's own (10).
+	MaxConcurrentPartitions int
+	// RemovalPolicy of the log group and poison queue. Default RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Consumer is the Go consumer function with its log group, its poison queue
+// and least-privilege access to the API key secret.
+type Consumer struct {
+	constructs.Construct
+	Function awslambda.Function
+	Role     awsiam.Role
+	// PoisonQueue receives events the consumer can never apply.
+	PoisonQueue awssqs.Queue
+	LogGroup    awslogs.LogGroup
+}
+
+var completeSecretArnRE = regexp.MustCompile(`^arn:.*:secret:.+-[A-Za-z0-9]{6}$`)
+
+// NewConsumer creates the function. Its role is built here, without the
+// AWSLambdaBasicExecutionRole managed policy, so the function may write to its
+// own log group and nothing else.
+func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Consumer {
+	if props.MemoryMiB == 0 {
+		props.MemoryMiB = 256
+	}
+	if props.Timeout == nil {
+		props.Timeout = awscdk.Duration_Seconds(jsii.Number(60))
+	}
+	if props.LogRetention == "" {
+		props.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if props.RemovalPolicy == "" {
+		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	con := &Consumer{Construct: c}
+
+	con.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     props.LogRetention,
+		RemovalPolicy: props.RemovalPolicy,
+	})
+	con.PoisonQueue = NewSecureQueue(c, "PoisonQueue", SecureQueueProps{RemovalPolicy: props.RemovalPolicy})
+	con.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("orderly consumer: its log group, its poison queue, its API key secret and its event source"),
+	})
+	con.LogGroup.GrantWrite(con.Role)
+
+	secret := importSecret(c, props.APIKeySecret)
+	env := map[string]*string{
+		EnvAPIBaseURL:     jsii.String(props.APIBaseURL),
+		EnvPoisonQueueURL: con.PoisonQueue.QueueUrl(),
+		// The secret id as configured: Secrets Manager resolves a name or an
+		// ARN, while a name-based import's ARN lacks the random suffix.
+		EnvAPIKeySecretArn: jsii.String(props.APIKeySecret),
+	}
+	if props.MaxConcurrentPartitions > 0 {
+		env[EnvMaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
+	}
+
+	fp := &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         props.Code,
+		MemorySize:   jsii.Number(float64(props.MemoryMiB)),
+		Timeout:      props.Timeout,
+		Role:         con.Role,
+		LogGroup:     con.LogGroup,
+		Tracing:      awslambda.Tracing_ACTIVE,
+		Environment:  &env,
+		Description:  jsii.String("orderly consumer: applies events in order per partition"),
+	}
+	if props.ReservedConcurrency > 0 {
+		fp.ReservedConcurrentExecutions = jsii.Number(float64(props.ReservedConcurrency))
+	}
+	con.Function = awslambda.NewFunction(c, jsii.String("Function"), fp)
+	secret.GrantRead(con.Role, nil)
+	con.PoisonQueue.GrantSendMessages(con.Role)
+
+	MarkAsDeadLetterQueue(con.PoisonQueue, "events the consumer can never apply")
+	suppress(con.Role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+		"Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.",
+		"Resource::*")
+	suppress(con.Function, "Serverless-LambdaDLQ",
+		"The function is invoked only by its event source mapping, never asynchronously; failed records go to the mapping's on-failure destination or the queue's redrive DLQ.")
+	return con
+}
+
+// importSecret picks the import that yields the narrowest IAM resource: a
+// complete ARN is used as is; a name or partial ARN needs the "-??????"
+// suffix wildcard that Secrets Manager appends to names.
+func importSecret(scope constructs.Construct, ref string) awssecretsmanager.ISecret {
+	id := jsii.String("ApiKeySecret")
+	switch {
+	case completeSecretArnRE.MatchString(ref):
+		return awssecretsmanager.Secret_FromSecretCompleteArn(scope, id, jsii.String(ref))
+	case strings.HasPrefix(ref, "arn:"):
+		return awssecretsmanager.Secret_FromSecretPartialArn(scope, id, jsii.String(ref))
+	default:
+		return awssecretsmanager.Secret_FromSecretNameV2(scope, id, jsii.String(ref))
+	}
+}

@@ -1,0 +1,74 @@
+package relay
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// IngressProps configures NewIngress.
+type IngressProps struct {
+	// BusName is the bus to create. Required unless ExistingBus is set.
+	BusName string
+	// ExistingBus is the name or ARN of a bus to import instead. Real teams
+	// usually have one already. Default: create BusName.
+	ExistingBus string
+	// Sources and DetailTypes form the base event pattern. Sources is required;
+	// empty DetailTypes matches every detail-type.
+	Sources, DetailTypes []string
+	// RemovalPolicy of a created bus. Default RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Ingress is the event bus and the base pattern every orderly rule extends.
+type Ingress struct {
+	constructs.Construct
+	Bus awsevents.IEventBus
+	// BasePattern selects orderly's events; rules copy it and may add Detail.
+	BasePattern awsevents.EventPattern
+	existing    string
+}
+
+// IsDefaultBus reports whether the account's default bus was imported.
+func (in *Ingress) IsDefaultBus() bool {
+	return in.existing == "default" || strings.HasSuffix(in.existing, ":event-bus/default")
+}
+
+// NewIngress creates or imports the bus.
+func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingress {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	in := &Ingress{Construct: c, existing: props.ExistingBus, BasePattern: awsevents.EventPattern{Source: jsii.Strings(props.Sources...)}}
+	if len(props.DetailTypes) > 0 {
+		in.BasePattern.DetailType = jsii.Strings(props.DetailTypes...)
+	}
+	switch {
+	case strings.HasPrefix(props.ExistingBus, "arn:"):
+		in.Bus = awsevents.EventBus_FromEventBusArn(c, jsii.String("Bus"), jsii.String(props.ExistingBus))
+	case props.ExistingBus != "":
+		in.Bus = awsevents.EventBus_FromEventBusName(c, jsii.String("Bus"), jsii.String(props.ExistingBus))
+	default:
+		bus := awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{EventBusName: jsii.String(props.BusName)})
+		if props.RemovalPolicy != "" {
+			bus.ApplyRemovalPolicy(props.RemovalPolicy)
+		}
+		in.Bus = bus
+	}
+	return in
+}
+
+// NewRule adds a rule on the bus matching the base pattern plus detail, a
+// nested object of event pattern conditions under "detail" (nil for none).
+func (in *Ingress) NewRule(id, description string, detail map[string]any) awsevents.Rule {
+	pattern := in.BasePattern
+	if detail != nil {
+		pattern.Detail = &detail
+	}
+	return awsevents.NewRule(in.Construct, jsii.String(id), &awsevents.RuleProps{
+		EventBus:     in.Bus,
+		EventPattern: &pattern,
+		Description:  jsii.String(description),
+	})
+}

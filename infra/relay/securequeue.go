@@ -1,0 +1,57 @@
+// Package constructs holds orderly's reusable CDK constructs. Each takes a
+// Props struct whose zero fields mean the documented default.
+package relay
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// SecureQueueProps configures NewSecureQueue.
+type SecureQueueProps struct {
+	// Fifo makes a FIFO queue with content-based deduplication (EventBridge
+	// cannot set a deduplication id). Default: a standard queue.
+	Fifo bool
+	// HighThroughput scopes FIFO deduplication and throughput to the message
+	// group, which suits many groups. Default false.
+	HighThroughput bool
+	// VisibilityTimeout. Default 30 seconds.
+	VisibilityTimeout awscdk.Duration
+	// Retention. Default 14 days, the maximum, so dead letters stay long enough to be inspected.
+	Retention awscdk.Duration
+	// DeadLetter receives messages after MaxReceiveCount receives. Default none.
+	DeadLetter *awssqs.DeadLetterQueue
+	// RemovalPolicy. Default RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// NewSecureQueue creates an SQS queue encrypted with SQS-managed keys (which
+// EventBridge, Pipes and Lambda can all use without KMS grants) and a policy
+// that denies non-TLS access.
+func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProps) awssqs.Queue {
+	if props.Retention == nil {
+		props.Retention = awscdk.Duration_Days(jsii.Number(14))
+	}
+	if props.RemovalPolicy == "" {
+		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	qp := &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		VisibilityTimeout: props.VisibilityTimeout,
+		RetentionPeriod:   props.Retention,
+		DeadLetterQueue:   props.DeadLetter,
+		RemovalPolicy:     props.RemovalPolicy,
+	}
+	if props.Fifo {
+		qp.Fifo = jsii.Bool(true)
+		qp.ContentBasedDeduplication = jsii.Bool(true)
+		if props.HighThroughput {
+			qp.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
+			qp.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
+		}
+	}
+	return awssqs.NewQueue(scope, jsii.String(id), qp)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/orderly-dev/orderly/sim/pipeline"
+)
+
+// compareConfig is one row of the comparison: a stack and the CDK context
+// that selects its settings.
+type compareConfig struct {
+	name, stack, context string
+}
+
+// compareConfigs are the classic Kinesis-versus-FIFO configurations (batch
+// size 1, or a small reserved concurrency), as CDK context on top of the
+// chosen environment.
+var compareConfigs = []compareConfig{
+	{"Kinesis, 1 shard, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1"},
+	{"Kinesis, 2 shards, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=2 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1"},
+	{"FIFO, 1 group, reserved concurrency 1", pipeline.StackFifo, "-c fifo.messageGroups=1 -c function.reservedConcurrency=1"},
+	{"FIFO, 2 groups, reserved concurrency 3", pipeline.StackFifo, "-c fifo.messageGroups=2 -c function.reservedConcurrency=3"},
+}
+
+// compare runs the four configurations with the same workload and faults
+// and prints a table, then one JSON line with every report.
+func compare(ctx context.Context, f flags, stdout, stderr io.Writer) (bool, error) {
+	var reports []*pipeline.Report
+	ok := true
+	for _, c := range compareConfigs {
+		fc := f
+		fc.stack = c.stack
+		contextString := strings.TrimSpace(c.context + " " + f.context)
+		fmt.Fprintf(stderr, "== %s\n", c.name)
+		rep, err := runOnce(ctx, fc, contextString, stderr)
+		if err != nil {
+			return false, fmt.Errorf("%s: %w", c.name, err)
+		}
+		rep.WriteText(stderr)
+		ok = ok && rep.OK
+		reports = append(reports, rep)
+	}
+	writeTable(stdout, reports)
+	summary := make([]json.RawMessage, len(reports))
+	for i, r := range reports {
+		summary[i] = json.RawMessage(r.JSON())
+	}
+	line, err := json.Marshal(map[string]any{"compare": summary})
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintln(stdout, string(line))
+	return ok, nil
+}
+
+// writeTable prints a Markdown table, so that it can go into the README
+// as it is.
+func writeTable(w io.Writer, reports []*pipeline.Report) {
+	fmt.Fprintln(w, "| configuration | consumers (peak busy) | sent | applied | dead-lettered | lost updates | order violations | duplicate effects | invocations | events/s | p50 ms | p99 ms |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for i, r := range reports {
+		fmt.Fprintf(w, "| %s | %d (%d) | %d | %d | %d | %d | %d | %d | %d | %.1f | %.0f | %.0f |\n",
+			compareConfigs[i].name, r.Concurrency, r.PeakConcurrency, r.EventsSent, r.EventsApplied, r.DeadLettered,
+			r.LostUpdates, r.OrderViolations, r.DuplicateEffects, r.Invocations, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
+	}
+}

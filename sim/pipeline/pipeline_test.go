@@ -1,0 +1,238 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/sim/lambdaemu"
+	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
+	"github.com/orderly-dev/orderly/sim/pipeline"
+)
+
+// These tests run a short version of `make local` for both stacks with the
+// real bootstrap under the Lambda emulator, and the contrast and the
+// cleanup on cancel. They need aws-lambda-rie and qemu-user (`make tools`)
+// and the pinned npm packages (`make deps`).
+
+// The synthesized context: two shards and small batches exercise the
+// emulator's lanes and checkpoints; two static FIFO groups (and the
+// catch-all) give the model three groups; the shortest function timeout
+// allowed (10 s) makes the FIFO visibility timeout 60 s, which is how long
+// a killed FIFO batch stays invisible: the FIFO test mostly waits for it.
+const testContext = "-c kinesis.shardCount=2 -c kinesis.batchSize=20 -c fifo.messageGroups=2 -c function.timeoutSeconds=10"
+
+var (
+	synthOnce sync.Once
+	synthDir  string
+	synthErr  error
+	// heavy serializes the CPU-bound runs; the FIFO run mostly waits out a
+	// visibility timeout and overlaps with them.
+	heavy sync.Mutex
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if synthDir != "" {
+		os.RemoveAll(synthDir)
+	}
+	os.Exit(code)
+}
+
+// settings checks the preconditions and returns the stack's settings from
+// the shared synthesized assembly.
+func settings(t *testing.T, stack string) (string, pipeline.Settings) {
+	t.Helper()
+	root, err := lambdaemu.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lambdaemu.FindTools(root)
+	lambdaemu.Precondition(t, err)
+	for _, p := range []string{"node_modules/.bin/cdk", "node_modules/.bin/node", "node_modules/kinesalite"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			lambdaemu.Precondition(t, fmt.Errorf("%s is missing: run `make deps`", p))
+		}
+	}
+	synthOnce.Do(func() {
+		if synthDir, synthErr = os.MkdirTemp("", "orderly-test-synth-"); synthErr != nil {
+			return
+		}
+		args, err := pipeline.ContextArgs(testContext)
+		if err != nil {
+			synthErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		synthErr = pipeline.Synthesize(ctx, root, "dev", args, synthDir)
+	})
+	if synthErr != nil {
+		t.Fatal(synthErr)
+	}
+	s, err := pipeline.LoadSettings(synthDir, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, s
+}
+
+func run(t *testing.T, ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
+	t.Helper()
+	opts.LogDir = t.TempDir()
+	var progress bytes.Buffer
+	if opts.Progress == nil {
+		opts.Progress = &progress
+	}
+	rep, err := pipeline.Run(ctx, opts)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("progress:\n%s", progress.String())
+			if rep != nil {
+				var b strings.Builder
+				rep.WriteText(&b)
+				t.Logf("report:\n%s", b.String())
+			}
+		}
+	})
+	return rep, err
+}
+
+// requireAllStopped fails if any process the run started is alive.
+func requireAllStopped(t *testing.T, rep *pipeline.Report) {
+	t.Helper()
+	if rep == nil || len(rep.Pids) == 0 {
+		t.Fatal("the run reported no processes")
+	}
+	for _, pid := range rep.Pids {
+		if session.Alive(pid) {
+			t.Errorf("process %d survived the run", pid)
+		}
+	}
+}
+
+func TestPipelineUnderFaults(t *testing.T) {
+	cases := []struct {
+		stack  string
+		events int
+		lock   bool
+	}{
+		{pipeline.StackKinesis, 400, true},
+		// Not CPU-bound: the killed batch waits out the visibility timeout.
+		{pipeline.StackFifo, 200, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.stack, func(t *testing.T) {
+			t.Parallel()
+			root, s := settings(t, tc.stack)
+			if tc.lock {
+				heavy.Lock()
+				defer heavy.Unlock()
+			}
+			const seed = 42
+			rep, err := run(t, context.Background(), pipeline.Options{
+				Root: root, Settings: s,
+				Workload: pipeline.Workload{Events: tc.events, Partitions: 6, PoisonRate: 0.03, Seed: seed},
+				Faults:   pipeline.Faults{ErrorRate: 0.05, Kills: 1},
+				Timeout:  150 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK {
+				t.Errorf("not OK (seed %d): %v", seed, rep.Problems())
+			}
+			if rep.Kills != 1 || rep.Restarts < 1 {
+				t.Errorf("kills %d, restarts %d: want one kill and its restart", rep.Kills, rep.Restarts)
+			}
+			if rep.PoisonDeadLettered != rep.PoisonSent {
+				t.Errorf("%d of %d poison events reached the poison queue", rep.PoisonDeadLettered, rep.PoisonSent)
+			}
+			if rep.EventsApplied+rep.DeadLettered != rep.EventsSent {
+				t.Errorf("applied %d + dead-lettered %d != sent %d", rep.EventsApplied, rep.DeadLettered, rep.EventsSent)
+			}
+			if rep.InjectedFaults.ServerErrors == 0 || rep.DuplicateDeliveries == 0 {
+				t.Errorf("injected 5xx %d, duplicate deliveries %d: the faults did not happen", rep.InjectedFaults.ServerErrors, rep.DuplicateDeliveries)
+			}
+			requireAllStopped(t, rep)
+		})
+	}
+}
+
+func TestUnorderedDeliveryLosesUpdates(t *testing.T) {
+	t.Parallel()
+	root, s := settings(t, pipeline.StackKinesis)
+	heavy.Lock()
+	defer heavy.Unlock()
+	rep, err := run(t, context.Background(), pipeline.Options{
+		Root: root, Settings: s, Unordered: true,
+		Workload: pipeline.Workload{Events: 200, Partitions: 3, Seed: 1},
+		Faults:   pipeline.Faults{ErrorRate: 0.05},
+		Timeout:  90 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.LostUpdates == 0 || rep.OK {
+		t.Errorf("unordered delivery lost %d updates (ok=%v): the contrast must show the race", rep.LostUpdates, rep.OK)
+	}
+	requireAllStopped(t, rep)
+}
+
+// syncWriter lets the test watch the run's progress while it runs.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) contains(s string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Contains(w.buf.String(), s)
+}
+
+func TestCancelStopsEveryProcess(t *testing.T) {
+	t.Parallel()
+	root, s := settings(t, pipeline.StackKinesis)
+	heavy.Lock()
+	defer heavy.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	progress := &syncWriter{}
+	go func() {
+		// Cancel (as Ctrl-C does) once kinesalite and the consumers run
+		// and events flow.
+		for !progress.contains("sending") {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		cancel()
+	}()
+	rep, err := run(t, ctx, pipeline.Options{
+		Root: root, Settings: s,
+		Workload: pipeline.Workload{Events: 5000, Partitions: 4, Seed: 1},
+		Rate:     200,
+		Timeout:  90 * time.Second,
+		Progress: progress,
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	requireAllStopped(t, rep)
+	if len(rep.Pids) < 3 {
+		t.Errorf("pids %v: want kinesalite and the consumers' emulator and runtime", rep.Pids)
+	}
+}

@@ -1,0 +1,55 @@
+package pipeline
+
+import "fmt"
+
+// plan is how many consumer instances a run needs and how to describe the
+// configuration.
+type plan struct {
+	concurrency int
+	describe    string
+}
+
+// planFor sizes the pool as Lambda would scale the function, within the
+// local cap: Kinesis runs shards × parallelization factor batches at once;
+// an SQS FIFO mapping at most MaxConcurrency, and never more than there are
+// message groups; reserved concurrency bounds both.
+func planFor(opts Options, s Settings) plan {
+	limit := func(n, bound int) int {
+		if bound > 0 && bound < n {
+			return bound
+		}
+		return n
+	}
+	var p plan
+	switch {
+	case opts.Unordered:
+		p.concurrency = opts.MaxConcurrency
+		p.describe = fmt.Sprintf("one invocation per event, %d at once", p.concurrency)
+		return p
+	case s.Stack == StackKinesis:
+		k := s.Kinesis
+		shards := k.ShardCount
+		if k.OnDemand {
+			shards = onDemandShards
+		}
+		p.concurrency = limit(shards*k.ParallelizationFactor, k.ReservedConcurrency)
+		p.describe = fmt.Sprintf("shards=%d batchSize=%d parallelizationFactor=%d bisect=%v retryAttempts=%d maxRecordAge=%ds partitionKey=%s reservedConcurrency=%d",
+			shards, k.BatchSize, k.ParallelizationFactor, k.BisectBatchOnError, k.RetryAttempts, k.MaxRecordAgeSeconds, k.PartitionKeyPath, k.ReservedConcurrency)
+	default:
+		f := s.Fifo
+		groups := len(f.GroupIDs)
+		mode := fmt.Sprintf("groups=%d", groups)
+		if s.Delivery.PipeGroupIDPath != "" {
+			groups = opts.Workload.Partitions
+			mode = "groups=per-key(" + s.Delivery.PipeGroupIDPath + ")"
+		}
+		p.concurrency = limit(limit(groups, f.MaxConcurrency), f.ReservedConcurrency)
+		p.describe = fmt.Sprintf("%s batchSize=%d maxConcurrency=%d reservedConcurrency=%d visibilityTimeout=%ds maxReceiveCount=%d",
+			mode, f.BatchSize, f.MaxConcurrency, f.ReservedConcurrency, f.VisibilityTimeout, f.MaxReceiveCount)
+	}
+	p.concurrency = max(1, min(p.concurrency, opts.MaxConcurrency))
+	return p
+}
+
+// onDemandShards models an on-demand stream by its initial 4 shards.
+const onDemandShards = 4

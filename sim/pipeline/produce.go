@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/orderly-dev/orderly/infra/assembly"
+	"github.com/orderly-dev/orderly/sim/eventpattern"
+	"github.com/orderly-dev/orderly/sim/jsonpath"
+	"github.com/orderly-dev/orderly/sim/sqsfifo"
+)
+
+// putBatch is the largest PutRecords request.
+const putBatch = 500
+
+// pace hands events to put in send order: all at once (in chunks of
+// putBatch) when rate <= 0, otherwise at rate events per second, in small
+// batches of whatever is due. It records when each event was handed over.
+func pace(ctx context.Context, events []Event, rate float64, sentAt map[string]time.Time, put func(ctx context.Context, batch []Event) error) error {
+	start := time.Now()
+	for i := 0; i < len(events); {
+		n := min(putBatch, len(events)-i)
+		if rate > 0 {
+			due := int(time.Since(start).Seconds()*rate) + 1
+			n = min(n, due-i)
+			if n <= 0 {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(5 * time.Millisecond):
+				}
+				continue
+			}
+		}
+		batch := events[i : i+n]
+		now := time.Now()
+		for _, e := range batch {
+			sentAt[e.ID] = now
+		}
+		if err := put(ctx, batch); err != nil {
+			return err
+		}
+		i += n
+	}
+	return nil
+}
+
+// matchingRules returns the rules whose patterns match the event: where
+// EventBridge would deliver it.
+func matchingRules(rules []assembly.Rule, data []byte) ([]assembly.Rule, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	var out []assembly.Rule
+	for _, r := range rules {
+		ok, err := eventpattern.Match(r.Pattern, doc)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.LogicalID, err)
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// kinesisTarget writes events to the stream as the rule's Kinesis target
+// does: the event JSON as data, keyed by the synthesized PartitionKeyPath.
+type kinesisTarget struct {
+	client *kinesis.Client
+	stream string
+	rules  []assembly.Rule
+	// seq records each event's sequence number, for arrival order.
+	seq map[string]*big.Int
+	// routed counts events some rule delivered.
+	routed int
+}
+
+func (k *kinesisTarget) put(ctx context.Context, batch []Event) error {
+	entries := make([]types.PutRecordsRequestEntry, 0, len(batch))
+	var ids []string
+	for _, e := range batch {
+		matched, err := matchingRules(k.rules, e.JSON)
+		if err != nil {
+			return err
+		}
+		for _, r := range matched {
+			var doc any
+			_ = json.Unmarshal(e.JSON, &doc)
+			key, err := jsonpath.String(doc, r.PartitionKeyPath)
+			if err != nil {
+				// EventBridge fails such a delivery to the target's DLQ.
+				return fmt.Errorf("event %s: partition key %s: %w", e.ID, r.PartitionKeyPath, err)
+			}
+			entries = append(entries, types.PutRecordsRequestEntry{Data: e.JSON, PartitionKey: aws.String(key)})
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	out, err := k.client.PutRecords(ctx, &kinesis.PutRecordsInput{StreamName: aws.String(k.stream), Records: entries})
+	if err != nil {
+		return fmt.Errorf("put %d records: %w", len(entries), err)
+	}
+	if n := aws.ToInt32(out.FailedRecordCount); n > 0 {
+		// Retrying single records would reorder them; a local stream has
+		// no reason to refuse any.
+		return fmt.Errorf("kinesalite refused %d of %d records", n, len(entries))
+	}
+	for i, r := range out.Records {
+		seq, ok := new(big.Int).SetString(aws.ToString(r.SequenceNumber), 10)
+		if !ok {
+			return fmt.Errorf("sequence number %q is not a number", aws.ToString(r.SequenceNumber))
+		}
+		k.seq[ids[i]] = seq
+	}
+	k.routed += len(entries)
+	return nil
+}
+
+// fifoTarget sends events to the FIFO model as the rules' SQS targets do:
+// the event JSON as body, the rule's static group, content-based
+// deduplication.
+type fifoTarget struct {
+	queue  *sqsfifo.Queue
+	rules  []assembly.Rule
+	routed int
+}
+
+func (f *fifoTarget) put(_ context.Context, batch []Event) error {
+	for _, e := range batch {
+		matched, err := matchingRules(f.rules, e.JSON)
+		if err != nil {
+			return err
+		}
+		for _, r := range matched {
+			if _, err := f.queue.Send(r.MessageGroupID, string(e.JSON), ""); err != nil {
+				return fmt.Errorf("event %s: %w", e.ID, err)
+			}
+			f.routed++
+		}
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Report is the outcome of a run. Its JSON form is the summary line the
+// load command prints last.
+type Report struct {
+	Stack string `json:"stack"`
+	// Mode is "ordered" (through the stack's delivery) or "unordered"
+	// (every event its own concurrent invocation).
+	Mode string `json:"mode"`
+	Env  string `json:"env"`
+	// Config summarizes the settings read from the cloud assembly.
+	Config string `json:"config"`
+	// Concurrency is the number of consumer instances (execution
+	// environments) the run started; PeakConcurrency how many invocations
+	// actually ran at once at most (a FIFO group without messages, or a
+	// shard without records, leaves an instance idle).
+	Concurrency     int `json:"concurrency"`
+	PeakConcurrency int `json:"peakConcurrency"`
+
+	EventsSent    int `json:"eventsSent"`
+	EventsApplied int `json:"eventsApplied"`
+	// LostUpdates counts writes the fake API saw overwrite someone else's
+	// update (plus writes that dropped an entity), and StateMismatches
+	// entities whose final state is not that of their newest applied event.
+	LostUpdates     int `json:"lostUpdates"`
+	StateMismatches int `json:"stateMismatches"`
+	// OrderViolations counts events that took effect after an event that
+	// arrived later in the same partition.
+	OrderViolations int `json:"orderViolations"`
+	// DuplicateEffects counts events that took effect more than once;
+	// DuplicateDeliveries counts deliveries beyond the first (harmless
+	// when the consumer is idempotent).
+	DuplicateEffects    int `json:"duplicateEffects"`
+	DuplicateDeliveries int `json:"duplicateDeliveries"`
+	// PoisonSent is the number of poison events produced, PoisonDeadLettered
+	// those routed to the poison queue (the consumer's DLQ).
+	PoisonSent         int `json:"poisonSent"`
+	PoisonDeadLettered int `json:"poisonDeadLettered"`
+	// DeadLettered counts every event that ended in a dead-letter
+	// destination: the poison queue, the FIFO queue's DLQ or the Kinesis
+	// mapping's on-failure destination.
+	DeadLettered int `json:"deadLettered"`
+	// Unaccounted counts events neither applied nor dead-lettered.
+	Unaccounted int `json:"unaccounted"`
+
+	Invocations       int         `json:"invocations"`
+	FailedInvocations int         `json:"failedInvocations"`
+	Kills             int         `json:"kills"`
+	Restarts          int         `json:"restarts"`
+	InjectedFaults    FaultCounts `json:"injectedFaults"`
+
+	DurationSeconds  float64 `json:"durationSeconds"`
+	ThroughputPerSec float64 `json:"throughputPerSec"`
+	LatencyP50Ms     float64 `json:"latencyP50Ms"`
+	LatencyP99Ms     float64 `json:"latencyP99Ms"`
+	TimedOut         bool    `json:"timedOut,omitempty"`
+
+	// OK is true when nothing was lost, reordered, applied twice or left
+	// unaccounted for.
+	OK bool `json:"ok"`
+
+	// Pids lists every process the run started, for checks that none
+	// survives; LogDir holds their logs.
+	Pids   []int  `json:"-"`
+	LogDir string `json:"-"`
+}
+
+// FaultCounts are the faults the fake API injected.
+type FaultCounts struct {
+	ServerErrors int64 `json:"serverErrors"`
+	Throttles    int64 `json:"throttles"`
+	Timeouts     int64 `json:"timeouts"`
+}
+
+// Problems lists what makes the report not OK.
+func (r *Report) Problems() []string {
+	var p []string
+	add := func(n int, what string) {
+		if n > 0 {
+			p = append(p, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(r.LostUpdates, "lost updates")
+	add(r.StateMismatches, "entities not in the state of their newest applied event")
+	add(r.OrderViolations, "order violations")
+	add(r.DuplicateEffects, "events applied more than once")
+	add(r.Unaccounted, "events neither applied nor dead-lettered")
+	if r.TimedOut {
+		p = append(p, "the run timed out")
+	}
+	return p
+}
+
+func (r *Report) judge() { r.OK = len(r.Problems()) == 0 }
+
+// WriteText prints the report for people.
+func (r *Report) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "%s stack (%s, env %s): %s; %d consumer instance(s), at most %d busy at once\n", r.Stack, r.Mode, r.Env, r.Config, r.Concurrency, r.PeakConcurrency)
+	fmt.Fprintf(w, "  events sent %d, applied %d, dead-lettered %d (poison %d of %d), unaccounted %d\n",
+		r.EventsSent, r.EventsApplied, r.DeadLettered, r.PoisonDeadLettered, r.PoisonSent, r.Unaccounted)
+	fmt.Fprintf(w, "  lost updates %d, state mismatches %d, order violations %d, duplicate effects %d (duplicate deliveries %d)\n",
+		r.LostUpdates, r.StateMismatches, r.OrderViolations, r.DuplicateEffects, r.DuplicateDeliveries)
+	fmt.Fprintf(w, "  invocations %d (failed %d), consumer kills %d, restarts %d, injected 5xx %d, 429 %d, timeouts %d\n",
+		r.Invocations, r.FailedInvocations, r.Kills, r.Restarts, r.InjectedFaults.ServerErrors, r.InjectedFaults.Throttles, r.InjectedFaults.Timeouts)
+	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms\n",
+		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
+	if problems := r.Problems(); len(problems) > 0 {
+		fmt.Fprintf(w, "  FAILED: %s\n", strings.Join(problems, "; "))
+	} else {
+		fmt.Fprintln(w, "  OK: nothing lost, reordered, applied twice or unaccounted for")
+	}
+}
+
+// JSON returns the one-line summary.
+func (r *Report) JSON() string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Sprintf(`{"error":%q}`, err.Error())
+	}
+	return string(b)
+}

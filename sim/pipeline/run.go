@@ -1,0 +1,296 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/orderly-dev/orderly/sim/fakeapi"
+	"github.com/orderly-dev/orderly/sim/lambdaemu"
+)
+
+const (
+	localRegion  = "eu-west-1"
+	localAccount = "000000000000"
+	localAPIKey  = "orderly-local-api-key"
+	streamName   = "orderly-local"
+	// DefaultMaxConcurrency caps the consumer instances: each is an
+	// emulator plus a qemu-translated function, and 4 already saturate a
+	// 2-core machine.
+	DefaultMaxConcurrency = 4
+	// DefaultTimeout bounds a whole run.
+	DefaultTimeout = 4 * time.Minute
+)
+
+// Faults are injected into a run.
+type Faults struct {
+	// ErrorRate, ThrottleRate and TimeoutRate are the fake API's
+	// probabilities of answering 500, 429, or not answering.
+	ErrorRate, ThrottleRate, TimeoutRate float64
+	// Latency is added to every fake API request.
+	Latency time.Duration
+	// Kills is how many times a consumer instance is killed mid-batch,
+	// spread over the run.
+	Kills int
+}
+
+// Options configure a run.
+type Options struct {
+	// Root is the module root (for node_modules and .bin).
+	Root     string
+	Settings Settings
+	Workload Workload
+	// Rate is events per second; 0 sends everything at once.
+	Rate   float64
+	Faults Faults
+	// Unordered delivers every event as its own invocation, concurrently,
+	// as plain asynchronous invocations would: the contrast that loses
+	// updates.
+	Unordered bool
+	// MaxConcurrency caps consumer instances (default 4).
+	MaxConcurrency int
+	// Timeout bounds the run (default 4 minutes).
+	Timeout time.Duration
+	// LogDir receives the logs of every process.
+	LogDir string
+	// Progress receives a few lines about the run's phases.
+	Progress io.Writer
+}
+
+// Run runs the pipeline once and verifies the outcome. The error is for
+// the harness failing; a pipeline that loses or reorders events gives a
+// Report that is not OK.
+func Run(ctx context.Context, opts Options) (rep *Report, err error) {
+	if opts.MaxConcurrency <= 0 {
+		opts.MaxConcurrency = DefaultMaxConcurrency
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.LogDir == "" {
+		return nil, errors.New("local run: Options.LogDir is required")
+	}
+	s := opts.Settings
+	if err := fillWorkload(&opts.Workload, s); err != nil {
+		return nil, err
+	}
+	events, err := Generate(opts.Workload)
+	if err != nil {
+		return nil, err
+	}
+	tools, err := lambdaemu.FindTools(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+
+	// Everything started is stopped on the way out, in reverse order, also
+	// on error or cancellation.
+	var cleanups []func()
+	var pids []func() []int
+	defer func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+		if rep != nil {
+			for _, p := range pids {
+				rep.Pids = append(rep.Pids, p()...)
+			}
+		}
+	}()
+
+	api, err := startScheduleAPI(localAPIKey, fakeapi.Faults{
+		Latency: opts.Faults.Latency, ErrorRate: opts.Faults.ErrorRate, ThrottleRate: opts.Faults.ThrottleRate,
+		RetryAfter: time.Second, TimeoutRate: opts.Faults.TimeoutRate, Seed: opts.Workload.Seed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { _ = api.Close() })
+	poisonQ, err := startPoisonQueue()
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { _ = poisonQ.Close() })
+
+	plan := planFor(opts, s)
+	fmt.Fprintf(opts.Progress, "starting %d consumer instance(s) of %s under aws-lambda-rie\n", plan.concurrency, s.Bootstrap)
+	pool, err := lambdaemu.NewPool(ctx, lambdaemu.Config{
+		Tools:     tools,
+		Bootstrap: s.Bootstrap,
+		Env:       functionEnv(s, api.URL(), poisonQ),
+		Timeout:   time.Duration(s.Function.TimeoutSeconds) * time.Second,
+		MemoryMiB: s.Function.MemoryMiB,
+		LogDir:    opts.LogDir,
+	}, plan.concurrency)
+	if err != nil {
+		return nil, err
+	}
+	cleanups = append(cleanups, func() { _ = pool.Close() })
+	pids = append(pids, pool.Pids)
+
+	runCtx, cancel := context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
+	defer cancel()
+	// A harness failure (the pool cannot restart a consumer) stops the run.
+	var fatalMu sync.Mutex
+	var fatalErr error
+	fatal := func(err error) {
+		fatalMu.Lock()
+		defer fatalMu.Unlock()
+		if fatalErr == nil {
+			fatalErr = err
+			cancel()
+		}
+	}
+	cons := newConsumer(pool, fatal)
+
+	rep = &Report{Stack: s.Stack, Mode: "ordered", Env: s.Env, Config: plan.describe, Concurrency: plan.concurrency, LogDir: opts.LogDir}
+	ev := evidence{events: events, sentAt: map[string]time.Time{}, api: api, deadLettered: map[string]bool{}}
+	go killer(runCtx, cons, api, events, opts.Faults.Kills, opts.Progress)
+	defer api.setOnWrite(nil)
+
+	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, events: events, ev: &ev, rep: rep}
+	var deliverErr error
+	switch {
+	case opts.Unordered:
+		rep.Mode = "unordered"
+		deliverErr = r.deliverUnordered(runCtx)
+	case s.Stack == StackKinesis:
+		var k *kinesalite
+		k, deliverErr = startKinesalite(runCtx, opts.Root, opts.LogDir)
+		if deliverErr == nil {
+			cleanups = append(cleanups, func() { _ = k.Stop() })
+			pids = append(pids, k.Pids)
+			deliverErr = r.deliverKinesis(runCtx, k)
+		}
+	default:
+		deliverErr = r.deliverFifo(runCtx)
+	}
+
+	if first := ev.firstSent(); !first.IsZero() {
+		rep.DurationSeconds = time.Since(first).Seconds()
+	}
+	rep.Invocations, rep.FailedInvocations, rep.Kills, rep.PeakConcurrency = cons.counts()
+	rep.Restarts = pool.Restarts()
+	fatalMu.Lock()
+	harnessErr := fatalErr
+	fatalMu.Unlock()
+	switch {
+	case harnessErr != nil:
+		return rep, harnessErr
+	case ctx.Err() != nil:
+		return rep, ctx.Err()
+	case errors.Is(context.Cause(runCtx), errRunTimeout):
+		rep.TimedOut = true
+	case deliverErr != nil:
+		return rep, deliverErr
+	}
+	ev.poisoned = poisonedEvents(poisonBodies(poisonQ))
+	verify(ev, rep)
+	return rep, nil
+}
+
+var errRunTimeout = errors.New("run timed out")
+
+// runState is what the delivery phase of a run works with.
+type runState struct {
+	opts     Options
+	settings Settings
+	plan     plan
+	cons     *consumer
+	events   []Event
+	ev       *evidence
+	rep      *Report
+}
+
+// fillWorkload takes the event source and detail-types from the
+// synthesized rules, and the static group count from the FIFO rules.
+func fillWorkload(w *Workload, s Settings) error {
+	if len(s.Rules) == 0 {
+		return errors.New("no rules in the stack")
+	}
+	p := s.Rules[0].Pattern
+	for _, v := range asList(p["source"]) {
+		if str, ok := v.(string); ok {
+			w.Source = str
+			break
+		}
+	}
+	w.DetailTypes = nil
+	for _, v := range asList(p["detail-type"]) {
+		if str, ok := v.(string); ok {
+			w.DetailTypes = append(w.DetailTypes, str)
+		}
+	}
+	if len(w.DetailTypes) == 0 {
+		// A rule without a detail-type filter matches any.
+		w.DetailTypes = []string{"Schedule Entity Upserted", "Schedule Entity Deleted"}
+	}
+	if s.Stack == StackFifo && s.Delivery.PipeGroupIDPath == "" {
+		for _, g := range s.Fifo.GroupIDs {
+			if len(g) > 1 && g[0] == 'g' {
+				if _, err := strconv.Atoi(g[1:]); err == nil {
+					w.StaticGroups++
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// functionEnv is the function's environment: the literal variables of the
+// synthesized function, then the local endpoints in place of what only a
+// deployment knows (the API's URL, the secret, the poison queue).
+func functionEnv(s Settings, apiURL string, poisonQ *poisonQueue) map[string]string {
+	env := map[string]string{}
+	for k, v := range s.Function.Environment {
+		env[k] = v
+	}
+	env["SCHEDULE_API_BASE_URL"] = apiURL
+	env["SCHEDULE_API_KEY"] = localAPIKey
+	env["POISON_QUEUE_URL"] = poisonQ.QueueURL()
+	env["AWS_ENDPOINT_URL_SQS"] = poisonQ.Endpoint()
+	env["AWS_REGION"] = localRegion
+	env["AWS_DEFAULT_REGION"] = localRegion
+	env["AWS_ACCESS_KEY_ID"] = "local"
+	env["AWS_SECRET_ACCESS_KEY"] = "local"
+	env["AWS_EC2_METADATA_DISABLED"] = "true"
+	env["AWS_CONFIG_FILE"] = "/dev/null"
+	env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+	env["AWS_LAMBDA_FUNCTION_NAME"] = "orderly-local-consumer"
+	return env
+}
+
+func poisonBodies(q *poisonQueue) []string {
+	var out []string
+	for _, m := range q.Messages() {
+		out = append(out, m.MessageBody)
+	}
+	return out
+}
+
+// bigLess orders Kinesis sequence numbers.
+func bigLess(seq map[string]*big.Int) func(a, b Event) bool {
+	return func(a, b Event) bool {
+		sa, sb := seq[a.ID], seq[b.ID]
+		switch {
+		case sa == nil:
+			return false
+		case sb == nil:
+			return true
+		}
+		return sa.Cmp(sb) < 0
+	}
+}
