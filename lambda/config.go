@@ -9,18 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
-)
-
-// Environment variables of the consumer (set by the CDK stacks). The API
-// key variables are read by package secret.
-const (
-	envScheduleAPIBaseURL      = "SCHEDULE_API_BASE_URL"
-	envPoisonQueueURL          = "POISON_QUEUE_URL"
-	envMaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
-	envDeadlineMarginMs        = "ORDERLY_DEADLINE_MARGIN_MS"
-	envLogLevel                = "AWS_LAMBDA_LOG_LEVEL"
 )
 
 // maxPartitionsLimit keeps a typo from spawning an absurd number of
@@ -40,20 +31,20 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	var c config
 	var problems []error
-	c.scheduleAPIBaseURL = strings.TrimSpace(getenv(envScheduleAPIBaseURL))
-	if err := requireURL(envScheduleAPIBaseURL, c.scheduleAPIBaseURL); err != nil {
+	c.scheduleAPIBaseURL = strings.TrimSpace(getenv(envvar.APIBaseURL))
+	if err := requireURL(envvar.APIBaseURL, c.scheduleAPIBaseURL); err != nil {
 		problems = append(problems, err)
 	}
-	c.poisonQueueURL = strings.TrimSpace(getenv(envPoisonQueueURL))
-	if err := requireURL(envPoisonQueueURL, c.poisonQueueURL); err != nil {
+	c.poisonQueueURL = strings.TrimSpace(getenv(envvar.PoisonQueueURL))
+	if err := requireURL(envvar.PoisonQueueURL, c.poisonQueueURL); err != nil {
 		problems = append(problems, err)
 	} else if strings.HasSuffix(c.poisonQueueURL, ".fifo") {
 		// The sink sends without a message group id, which a FIFO queue
 		// rejects: every poison record would then fail and be retried.
-		problems = append(problems, fmt.Errorf("%s=%q: want a standard SQS queue, not a FIFO queue", envPoisonQueueURL, c.poisonQueueURL))
+		problems = append(problems, fmt.Errorf("%s=%q: want a standard SQS queue, not a FIFO queue", envvar.PoisonQueueURL, c.poisonQueueURL))
 	}
 	var err error
-	if c.maxConcurrentPartitions, err = optionalInt(getenv, envMaxConcurrentPartitions, 1, maxPartitionsLimit); err != nil {
+	if c.maxConcurrentPartitions, err = optionalInt(getenv, envvar.MaxConcurrentPartitions, 1, maxPartitionsLimit); err != nil {
 		problems = append(problems, err)
 	}
 	if c.maxConcurrentPartitions == 0 {
@@ -61,7 +52,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	// Lambda's longest timeout is 15 minutes; a larger margin would never
 	// let a record start.
-	ms, err := optionalInt(getenv, envDeadlineMarginMs, 1, 15*60*1000)
+	ms, err := optionalInt(getenv, envvar.DeadlineMarginMs, 1, 15*60*1000)
 	if err != nil {
 		problems = append(problems, err)
 	}
@@ -69,8 +60,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.deadlineMargin == 0 {
 		c.deadlineMargin = ordering.DefaultDeadlineMargin
 	}
-	if c.logLevel, err = telemetry.ParseLevel(getenv(envLogLevel)); err != nil {
-		problems = append(problems, fmt.Errorf("%s: %w", envLogLevel, err))
+	if c.logLevel, err = telemetry.ParseLevel(getenv(envvar.LogLevel)); err != nil {
+		problems = append(problems, fmt.Errorf("%s: %w", envvar.LogLevel, err))
 	}
 	if len(problems) > 0 {
 		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(problems...))

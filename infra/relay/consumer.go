@@ -13,14 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-)
-
-// Environment variables the consumer reads (see lambda/main.go).
-const (
-	EnvAPIBaseURL              = "SCHEDULE_API_BASE_URL"
-	EnvAPIKeySecretArn         = "SCHEDULE_API_KEY_SECRET_ARN"
-	EnvPoisonQueueURL          = "POISON_QUEUE_URL"
-	EnvMaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // ConsumerProps configures NewConsumer.
@@ -91,14 +84,14 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 
 	secret := importSecret(c, props.APIKeySecret)
 	env := map[string]*string{
-		EnvAPIBaseURL:     jsii.String(props.APIBaseURL),
-		EnvPoisonQueueURL: con.PoisonQueue.QueueUrl(),
+		envvar.APIBaseURL:     jsii.String(props.APIBaseURL),
+		envvar.PoisonQueueURL: con.PoisonQueue.QueueUrl(),
 		// The secret id as configured: Secrets Manager resolves a name or an
 		// ARN, while a name-based import's ARN lacks the random suffix.
-		EnvAPIKeySecretArn: jsii.String(props.APIKeySecret),
+		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
 	}
 	if props.MaxConcurrentPartitions > 0 {
-		env[EnvMaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
+		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
 	}
 
 	fp := &awslambda.FunctionProps{

@@ -14,16 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-)
-
-// Environment variables read by FromEnv.
-const (
-	// EnvAPIKey holds the key itself; for local runs and tests. It takes
-	// precedence over EnvSecretARN.
-	EnvAPIKey = "SCHEDULE_API_KEY"
-	// EnvSecretARN names the Secrets Manager secret (ARN or name) whose
-	// SecretString is the key, raw or as {"apiKey": "..."}.
-	EnvSecretARN = "SCHEDULE_API_KEY_SECRET_ARN"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // GetSecretValueAPI is the part of *secretsmanager.Client the provider uses.
@@ -58,17 +49,17 @@ func FromSecretsManager(client GetSecretValueAPI, secretID string) *Provider {
 	}}
 }
 
-// FromEnv picks the source of the key from getenv: EnvAPIKey if set, else
-// the secret named by EnvSecretARN, read with the client newClient returns
+// FromEnv picks the source of the key from getenv: envvar.APIKey if set, else
+// the secret named by envvar.APIKeySecretARN, read with the client newClient returns
 // (called only in that case, so local runs need no AWS configuration).
 func FromEnv(getenv func(string) string, newClient func() GetSecretValueAPI) (*Provider, error) {
-	if key := strings.TrimSpace(getenv(EnvAPIKey)); key != "" {
+	if key := strings.TrimSpace(getenv(envvar.APIKey)); key != "" {
 		return Static(key), nil
 	}
-	if id := strings.TrimSpace(getenv(EnvSecretARN)); id != "" {
+	if id := strings.TrimSpace(getenv(envvar.APIKeySecretARN)); id != "" {
 		return FromSecretsManager(newClient(), id), nil
 	}
-	return nil, fmt.Errorf("no schedule API key configured: set %s to the Secrets Manager secret holding it (or %s to the key itself for local runs)", EnvSecretARN, EnvAPIKey)
+	return nil, fmt.Errorf("no schedule API key configured: set %s to the Secrets Manager secret holding it (or %s to the key itself for local runs)", envvar.APIKeySecretARN, envvar.APIKey)
 }
 
 // APIKey returns the key. The first call fetches it; concurrent first

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 )
@@ -258,10 +259,10 @@ func functionEnv(s Settings, apiURL string, poisonQ *poisonQueue) map[string]str
 	for k, v := range s.Function.Environment {
 		env[k] = v
 	}
-	env["SCHEDULE_API_BASE_URL"] = apiURL
-	env["SCHEDULE_API_KEY"] = localAPIKey
-	env["POISON_QUEUE_URL"] = poisonQ.QueueURL()
-	env["AWS_ENDPOINT_URL_SQS"] = poisonQ.Endpoint()
+	env[envvar.APIBaseURL] = apiURL
+	env[envvar.APIKey] = localAPIKey
+	env[envvar.PoisonQueueURL] = poisonQ.QueueURL()
+	env[envvar.SQSEndpoint] = poisonQ.Endpoint()
 	env["AWS_REGION"] = localRegion
 	env["AWS_DEFAULT_REGION"] = localRegion
 	env["AWS_ACCESS_KEY_ID"] = "local"

@@ -1,0 +1,29 @@
+// Package envvar names the consumer's environment variables. It is the one
+// definition that the consumer (which reads them), the CDK constructs (which
+// set them) and the local simulator (which sets them for the emulated
+// function) all import, so the three cannot drift apart.
+package envvar
+
+const (
+	// APIBaseURL is the base URL of the third-party schedule API.
+	APIBaseURL = "SCHEDULE_API_BASE_URL"
+	// APIKeySecretARN names the Secrets Manager secret holding the API key
+	// (a name, partial ARN or complete ARN).
+	APIKeySecretARN = "SCHEDULE_API_KEY_SECRET_ARN"
+	// APIKey holds the key itself; it takes precedence over the secret and
+	// is meant for local runs only.
+	APIKey = "SCHEDULE_API_KEY"
+	// PoisonQueueURL is the standard SQS queue that receives events the
+	// consumer can never apply.
+	PoisonQueueURL = "POISON_QUEUE_URL"
+	// MaxConcurrentPartitions bounds the partitions one invocation processes
+	// at once.
+	MaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
+	// DeadlineMarginMs is how long before the invocation deadline the
+	// consumer stops starting records, in milliseconds.
+	DeadlineMarginMs = "ORDERLY_DEADLINE_MARGIN_MS"
+	// LogLevel is Lambda's own log-level variable, honoured by the consumer.
+	LogLevel = "AWS_LAMBDA_LOG_LEVEL"
+	// SQSEndpoint redirects the AWS SDK's SQS client (local runs).
+	SQSEndpoint = "AWS_ENDPOINT_URL_SQS"
+)
