@@ -140,12 +140,15 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
-// retryable reports whether a status may succeed on retry. Other 4xx mean
-// the request itself is wrong, so they are permanent.
+// rejectedCredentials reports whether the server refused the API key. That
+// is not the event's fault (the key may have been rotated), so the record
+// fails as transient instead of being poisoned.
 func rejectedCredentials(status int) bool {
 	return status == http.StatusUnauthorized || status == http.StatusForbidden
 }
 
+// retryable reports whether a status may succeed on retry. Other 4xx mean
+// the request itself is wrong, so they are permanent.
 func retryable(status int) bool {
 	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 || status < 400
 }

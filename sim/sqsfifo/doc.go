@@ -1,9 +1,10 @@
 // Package sqsfifo is a small in-process model of an SQS FIFO queue and of
 // the Lambda event source mapping that polls it: the semantics the orderly
-// consumer relies on, for local runs and tests. No reachable emulator
-// models SQS FIFO faithfully (see GUIDE.md), so this is the reference the
-// local pipeline drives the real bootstrap with. It is a test harness, not
-// a product.
+// consumer relies on, for local runs and tests. The emulators that run
+// offline fall short: goaws speaks only SQS's XML protocol, and
+// local-aws-sqs does not lock a message group while one of its messages is
+// in flight. So this model is what the local pipeline drives the real
+// bootstrap with, and what the consistency tests run the consumer against.
 //
 // What the queue models:
 //
