@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
 
@@ -23,6 +24,7 @@ type config struct {
 	poisonQueueURL          string
 	maxConcurrentPartitions int
 	deadlineMargin          time.Duration
+	apiLimits               scheduleapi.Limits
 	logLevel                slog.Level
 }
 
@@ -50,15 +52,32 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.maxConcurrentPartitions == 0 {
 		c.maxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
 	}
-	// Lambda's longest timeout is 15 minutes; a larger margin would never
-	// let a record start.
-	ms, err := optionalInt(getenv, envvar.DeadlineMarginMs, 1, 15*60*1000)
-	if err != nil {
-		problems = append(problems, err)
+	// Lambda's longest timeout is 15 minutes: no bound may exceed it.
+	const maxMs = 15 * 60 * 1000
+	callMs, err := optionalInt(getenv, envvar.APICallTimeoutMs, 1, maxMs)
+	problems = appendErr(problems, err)
+	c.apiLimits.MaxAttempts, err = optionalInt(getenv, envvar.APIMaxAttempts, 1, 100)
+	problems = appendErr(problems, err)
+	budgetMs, err := optionalInt(getenv, envvar.APIRetryBudgetMs, 1, maxMs)
+	problems = appendErr(problems, err)
+	c.apiLimits.CallTimeout = time.Duration(callMs) * time.Millisecond
+	c.apiLimits.RetryBudget = time.Duration(budgetMs) * time.Millisecond
+	c.apiLimits = c.apiLimits.WithDefaults()
+	if err := c.apiLimits.Validate(); err != nil {
+		problems = append(problems, fmt.Errorf("%s and %s: %w", envvar.APICallTimeoutMs, envvar.APIRetryBudgetMs, err))
 	}
-	c.deadlineMargin = time.Duration(ms) * time.Millisecond
-	if c.deadlineMargin == 0 {
-		c.deadlineMargin = ordering.DefaultDeadlineMargin
+	marginMs, err := optionalInt(getenv, envvar.DeadlineMarginMs, 1, maxMs)
+	problems = appendErr(problems, err)
+	c.deadlineMargin = time.Duration(marginMs) * time.Millisecond
+	minMargin := c.apiLimits.MinDeadlineMargin()
+	switch {
+	case marginMs == 0:
+		c.deadlineMargin = minMargin
+	case c.deadlineMargin < minMargin:
+		// A smaller margin lets a record start that its calls could not
+		// finish before the deadline: cut off between fetch and push.
+		problems = append(problems, fmt.Errorf("%s=%d: below %d, the worst case of one record (fetch and push, each within %s=%d) plus %s to return the response",
+			envvar.DeadlineMarginMs, marginMs, minMargin.Milliseconds(), envvar.APIRetryBudgetMs, c.apiLimits.RetryBudget.Milliseconds(), scheduleapi.ResponseAllowance))
 	}
 	if c.logLevel, err = telemetry.ParseLevel(getenv(envvar.LogLevel)); err != nil {
 		problems = append(problems, fmt.Errorf("%s: %w", envvar.LogLevel, err))
@@ -67,6 +86,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(problems...))
 	}
 	return c, nil
+}
+
+func appendErr(problems []error, err error) []error {
+	if err != nil {
+		return append(problems, err)
+	}
+	return problems
 }
 
 func requireURL(name, value string) error {

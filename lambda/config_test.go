@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -34,13 +35,38 @@ func TestLoadConfig(t *testing.T) {
 			name: "defaults",
 			env:  valid,
 			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
-				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions, deadlineMargin: ordering.DefaultDeadlineMargin, logLevel: slog.LevelInfo},
+				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions,
+				// Two 20 s retry budgets (fetch, push) and 1 s for the response.
+				deadlineMargin: 41 * time.Second,
+				apiLimits:      scheduleapi.Limits{CallTimeout: 10 * time.Second, MaxAttempts: 3, RetryBudget: 20 * time.Second},
+				logLevel:       slog.LevelInfo},
 		},
 		{
 			name: "everything set",
-			env:  with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "2500", "AWS_LAMBDA_LOG_LEVEL", "DEBUG"),
+			env: with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "6000", "AWS_LAMBDA_LOG_LEVEL", "DEBUG",
+				"ORDERLY_API_CALL_TIMEOUT_MS", "1500", "ORDERLY_API_MAX_ATTEMPTS", "2", "ORDERLY_API_RETRY_BUDGET_MS", "2500"),
 			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
-				maxConcurrentPartitions: 7, deadlineMargin: 2500 * time.Millisecond, logLevel: slog.LevelDebug},
+				maxConcurrentPartitions: 7, deadlineMargin: 6 * time.Second,
+				apiLimits: scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond},
+				logLevel:  slog.LevelDebug},
+		},
+		{
+			name: "margin derived from the call limits",
+			env:  with("ORDERLY_API_CALL_TIMEOUT_MS", "2000", "ORDERLY_API_RETRY_BUDGET_MS", "2000"),
+			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
+				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions, deadlineMargin: 5 * time.Second,
+				apiLimits: scheduleapi.Limits{CallTimeout: 2 * time.Second, MaxAttempts: 3, RetryBudget: 2 * time.Second},
+				logLevel:  slog.LevelInfo},
+		},
+		{
+			name:    "margin below the worst-case record",
+			env:     with("ORDERLY_API_RETRY_BUDGET_MS", "2000", "ORDERLY_API_CALL_TIMEOUT_MS", "2000", "ORDERLY_DEADLINE_MARGIN_MS", "1000"),
+			wantErr: []string{"ORDERLY_DEADLINE_MARGIN_MS=1000: below 5000", "ORDERLY_API_RETRY_BUDGET_MS=2000"},
+		},
+		{
+			name:    "retry budget shorter than the call timeout",
+			env:     with("ORDERLY_API_RETRY_BUDGET_MS", "1000", "ORDERLY_API_CALL_TIMEOUT_MS", "2000"),
+			wantErr: []string{"ORDERLY_API_CALL_TIMEOUT_MS and ORDERLY_API_RETRY_BUDGET_MS", "shorter than the call timeout"},
 		},
 		{
 			name:    "nothing set reports both required variables",

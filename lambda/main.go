@@ -71,7 +71,12 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	client, err := scheduleapi.New(scheduleapi.Options{BaseURL: cfg.scheduleAPIBaseURL, APIKey: apiKey.APIKey})
+	client, err := scheduleapi.New(scheduleapi.Options{
+		BaseURL:       cfg.scheduleAPIBaseURL,
+		APIKey:        apiKey.APIKey,
+		RefreshAPIKey: apiKey.Refresh,
+		Limits:        cfg.apiLimits,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +117,8 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
-		"maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String())
+		"maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String(),
+		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String())
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
 		ctx, _ = telemetry.WithLagTracker(ctx, nil)
 		return src.Invoke(ctx, payload)

@@ -20,8 +20,15 @@ const (
 	// at once.
 	MaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
 	// DeadlineMarginMs is how long before the invocation deadline the
-	// consumer stops starting records, in milliseconds.
+	// consumer stops starting records, in milliseconds. Unset, it is
+	// derived from the API call limits below; set, it must not be smaller.
 	DeadlineMarginMs = "ORDERLY_DEADLINE_MARGIN_MS"
+	// APICallTimeoutMs bounds one attempt of a third-party API call.
+	APICallTimeoutMs = "ORDERLY_API_CALL_TIMEOUT_MS"
+	// APIMaxAttempts bounds the attempts of one API call.
+	APIMaxAttempts = "ORDERLY_API_MAX_ATTEMPTS"
+	// APIRetryBudgetMs bounds one API call including its retries.
+	APIRetryBudgetMs = "ORDERLY_API_RETRY_BUDGET_MS"
 	// LogLevel is Lambda's own log-level variable, honoured by the consumer.
 	LogLevel = "AWS_LAMBDA_LOG_LEVEL"
 	// SQSEndpoint redirects the AWS SDK's SQS client (local runs).

@@ -19,14 +19,9 @@ import (
 // APIKeyHeader carries the third-party API key on every request.
 const APIKeyHeader = "x-api-key"
 
-// Defaults applied by New to zero options. A record makes two
-// calls (fetch, push); two budgets of DefaultMaxElapsed stay below the
-// ordering engine's default deadline margin (5s), so a record started just
-// before the margin still finishes within the invocation.
+// Defaults of the retry shape, applied by New to zero options; the call
+// limits' defaults are in DefaultLimits.
 const (
-	DefaultCallTimeout   = 2 * time.Second
-	DefaultMaxAttempts   = 4
-	DefaultMaxElapsed    = 2 * time.Second
 	DefaultBackoffBase   = 50 * time.Millisecond
 	DefaultBackoffMax    = 500 * time.Millisecond
 	DefaultRetryAfterMax = 1 * time.Second
@@ -48,14 +43,15 @@ type Options struct {
 	// (CallTimeout bounds each attempt) and keeps enough idle connections
 	// for every concurrent partition to reuse one across invocations.
 	HTTP *http.Client
-	// CallTimeout bounds one attempt (request and reading the response).
-	CallTimeout time.Duration
-	// MaxAttempts bounds attempts per call, the first one included.
-	MaxAttempts int
-	// MaxElapsed bounds one call including retries: attempts are cut off
-	// when it runs out, and no retry is scheduled whose backoff would not
-	// end within it or before the context deadline.
-	MaxElapsed time.Duration
+	// Limits bound each call; zero fields take DefaultLimits. Retries also
+	// never pass the context deadline.
+	Limits Limits
+	// RefreshAPIKey, when set, is called once per call after a 401 or 403:
+	// if it reports a new key (the secret was rotated), the request is
+	// retried once at once with it. Without a new key the call fails as
+	// transient, so the record waits in order instead of being poisoned.
+	// It receives the refused key.
+	RefreshAPIKey func(ctx context.Context, refused string) (changed bool, err error)
 	// BackoffBase and BackoffMax shape the exponential full-jitter backoff.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
@@ -96,14 +92,13 @@ func New(opts Options) (*Client, error) {
 		transport.MaxIdleConnsPerHost = 64
 		opts.HTTP = &http.Client{Transport: transport}
 	}
-	setDefault(&opts.CallTimeout, DefaultCallTimeout)
-	setDefault(&opts.MaxElapsed, DefaultMaxElapsed)
+	opts.Limits = opts.Limits.WithDefaults()
+	if err := opts.Limits.Validate(); err != nil {
+		return nil, fmt.Errorf("schedule API: %w", err)
+	}
 	setDefault(&opts.BackoffBase, DefaultBackoffBase)
 	setDefault(&opts.BackoffMax, DefaultBackoffMax)
 	setDefault(&opts.RetryAfterMax, DefaultRetryAfterMax)
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = DefaultMaxAttempts
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -199,6 +194,7 @@ func (c *Client) Push(ctx context.Context, s schedule.Schedule) error {
 }
 
 type response struct {
+	key    string // the API key the request carried
 	status int
 	header http.Header
 	body   []byte
@@ -207,10 +203,12 @@ type response struct {
 // do runs one API call with retries. ok says which statuses end the call
 // successfully.
 func (c *Client) do(ctx context.Context, method, period string, body []byte, ok func(int) bool) (response, error) {
+	limits := c.opts.Limits
 	start := c.opts.Now()
 	path := c.base.JoinPath("schedules", period)
+	refreshed := false
 	for attempt := 1; ; attempt++ {
-		timeout := min(c.opts.CallTimeout, c.opts.MaxElapsed-c.opts.Now().Sub(start))
+		timeout := min(limits.CallTimeout, limits.RetryBudget-c.opts.Now().Sub(start))
 		resp, err := c.once(ctx, timeout, method, path.String(), body)
 		if err == nil && ok(resp.status) {
 			return resp, nil
@@ -218,10 +216,23 @@ func (c *Client) do(ctx context.Context, method, period string, body []byte, ok 
 		if err == nil {
 			err = &StatusError{Method: method, Path: path.Path, StatusCode: resp.status, Body: snippet(resp.body)}
 			if rejectedCredentials(resp.status) {
-				// The key is wrong or rotated, not the event: fail the record
-				// so it waits in order for the key to be fixed, instead of
-				// poisoning every event. Retrying now with the same key is futile.
-				return resp, err
+				// The key is wrong or rotated, not the event. Re-read the
+				// secret once; with a new key, try again at once. Otherwise
+				// fail the record so it waits in order for the key to be
+				// fixed, instead of poisoning every event.
+				if refreshed || c.opts.RefreshAPIKey == nil || c.opts.Now().Sub(start) >= limits.RetryBudget {
+					return resp, err
+				}
+				refreshed = true
+				changed, rerr := c.opts.RefreshAPIKey(ctx, resp.key)
+				if rerr != nil {
+					return resp, fmt.Errorf("%w (re-reading the API key failed: %v)", err, rerr)
+				}
+				if !changed {
+					return resp, fmt.Errorf("%w (the API key secret still holds the same key)", err)
+				}
+				attempt-- // the retry with the new key is not a retry of a failure
+				continue
 			}
 			if !retryable(resp.status) {
 				return resp, failure.Permanent(err)
@@ -231,13 +242,13 @@ func (c *Client) do(ctx context.Context, method, period string, body []byte, ok 
 			// Retrying cannot help, or the invocation is over.
 			return resp, err
 		}
-		if attempt >= c.opts.MaxAttempts {
+		if attempt >= limits.MaxAttempts {
 			return resp, fmt.Errorf("giving up after %d attempts: %w", attempt, err)
 		}
 		delay := c.retryDelay(attempt, resp)
 		now := c.opts.Now()
-		if now.Add(delay).Sub(start) >= c.opts.MaxElapsed {
-			return resp, fmt.Errorf("giving up after %d attempts: a retry in %s would exceed the %s budget: %w", attempt, delay.Round(time.Millisecond), c.opts.MaxElapsed, err)
+		if now.Add(delay).Sub(start) >= limits.RetryBudget {
+			return resp, fmt.Errorf("giving up after %d attempts: a retry in %s would exceed the %s budget: %w", attempt, delay.Round(time.Millisecond), limits.RetryBudget, err)
 		}
 		if deadline, has := ctx.Deadline(); has && !now.Add(delay).Before(deadline) {
 			return resp, fmt.Errorf("giving up after %d attempts: a retry in %s would pass the invocation deadline: %w", attempt, delay.Round(time.Millisecond), err)
@@ -292,7 +303,7 @@ func (c *Client) once(ctx context.Context, timeout time.Duration, method, target
 	if len(data) > maxBody {
 		return response{status: res.StatusCode}, fmt.Errorf("response body exceeds %d bytes", maxBody)
 	}
-	return response{status: res.StatusCode, header: res.Header, body: data}, nil
+	return response{key: key, status: res.StatusCode, header: res.Header, body: data}, nil
 }
 
 func snippet(body []byte) string {

@@ -156,28 +156,30 @@ func TestHTTPClient(t *testing.T) {
 		{name: "backoff ceiling caps growth",
 			responses: func(*fakeClock) []responder { return []responder{status(500)} },
 			opts: func(o *scheduleapi.Options) {
-				o.MaxAttempts, o.BackoffMax, o.MaxElapsed = 6, 300*time.Millisecond, time.Minute
+				o.Limits.MaxAttempts, o.BackoffMax, o.Limits.RetryBudget = 6, 300*time.Millisecond, time.Minute
 			},
 			want: want{err: "transient", msg: []string{"giving up after 6 attempts", "HTTP 500"}, attempts: 6,
 				sleeps: []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 150 * time.Millisecond, 150 * time.Millisecond}}},
 		{name: "429 Retry-After seconds",
 			responses: func(*fakeClock) []responder { return []responder{status(429, "Retry-After", "2"), body(200, doc)} },
-			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.MaxElapsed = 5*time.Second, time.Minute },
+			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.Limits.RetryBudget = 5*time.Second, time.Minute },
 			want:      want{attempts: 2, sleeps: []time.Duration{2 * time.Second}, revision: 3, nEntities: 1}},
 		{name: "429 Retry-After HTTP date",
 			responses: func(c *fakeClock) []responder {
 				return []responder{status(429, "Retry-After", retryAt(c, 3*time.Second)), body(200, doc)}
 			},
-			opts: func(o *scheduleapi.Options) { o.RetryAfterMax, o.MaxElapsed = 5*time.Second, time.Minute },
+			opts: func(o *scheduleapi.Options) { o.RetryAfterMax, o.Limits.RetryBudget = 5*time.Second, time.Minute },
 			want: want{attempts: 2, sleeps: []time.Duration{3 * time.Second}, revision: 3, nEntities: 1}},
 		{name: "503 Retry-After is honoured too",
 			responses: func(*fakeClock) []responder { return []responder{status(503, "Retry-After", "1"), body(200, doc)} },
-			opts:      func(o *scheduleapi.Options) { o.MaxElapsed = time.Minute },
+			opts:      func(o *scheduleapi.Options) { o.Limits.RetryBudget = time.Minute },
 			want:      want{attempts: 2, sleeps: []time.Duration{time.Second}, revision: 3, nEntities: 1}},
 		{name: "Retry-After capped",
 			responses: func(*fakeClock) []responder { return []responder{status(429, "Retry-After", "3600"), body(200, doc)} },
-			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.MaxElapsed = 700*time.Millisecond, time.Minute },
-			want:      want{attempts: 2, sleeps: []time.Duration{700 * time.Millisecond}, revision: 3, nEntities: 1}},
+			opts: func(o *scheduleapi.Options) {
+				o.RetryAfterMax, o.Limits.RetryBudget = 700*time.Millisecond, time.Minute
+			},
+			want: want{attempts: 2, sleeps: []time.Duration{700 * time.Millisecond}, revision: 3, nEntities: 1}},
 		{name: "unparseable Retry-After falls back to backoff",
 			responses: func(*fakeClock) []responder { return []responder{status(429, "Retry-After", "soon"), body(200, doc)} },
 			want:      want{attempts: 2, sleeps: []time.Duration{25 * time.Millisecond}, revision: 3, nEntities: 1}},
@@ -189,8 +191,10 @@ func TestHTTPClient(t *testing.T) {
 			want:      want{attempts: 2, sleeps: []time.Duration{25 * time.Millisecond}, revision: 3, nEntities: 1}},
 		{name: "call timeout retried",
 			responses: func(*fakeClock) []responder { return []responder{hang, body(200, doc)} },
-			opts:      func(o *scheduleapi.Options) { o.CallTimeout = 20 * time.Millisecond },
-			want:      want{attempts: 2, sleeps: []time.Duration{25 * time.Millisecond}, revision: 3, nEntities: 1}},
+			opts: func(o *scheduleapi.Options) {
+				o.Limits.CallTimeout, o.Limits.RetryBudget = 20*time.Millisecond, 2*time.Second
+			},
+			want: want{attempts: 2, sleeps: []time.Duration{25 * time.Millisecond}, revision: 3, nEntities: 1}},
 		{name: "400 is permanent",
 			responses: func(*fakeClock) []responder { return []responder{status(400), body(200, doc)} },
 			want:      want{err: "permanent", msg: []string{"fetch schedule 2026-11-28", "GET /schedules/2026-11-28", "HTTP 400", "scripted"}, attempts: 1}},
@@ -211,11 +215,13 @@ func TestHTTPClient(t *testing.T) {
 			want:      want{err: "transient", msg: []string{"giving up after 4 attempts", "HTTP 500"}, attempts: 4, sleeps: []time.Duration{25 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}}},
 		{name: "budget stops retries early",
 			responses: func(*fakeClock) []responder { return []responder{status(429, "Retry-After", "3")} },
-			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.MaxElapsed = 10*time.Second, 2*time.Second },
-			want:      want{err: "transient", msg: []string{"would exceed the 2s budget", "HTTP 429"}, attempts: 1}},
+			opts: func(o *scheduleapi.Options) {
+				o.RetryAfterMax, o.Limits.CallTimeout, o.Limits.RetryBudget = 10*time.Second, time.Second, 2*time.Second
+			},
+			want: want{err: "transient", msg: []string{"would exceed the 2s budget", "HTTP 429"}, attempts: 1}},
 		{name: "invocation deadline stops retries early",
 			responses: func(*fakeClock) []responder { return []responder{status(503, "Retry-After", "30")} },
-			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.MaxElapsed = time.Minute, time.Hour },
+			opts:      func(o *scheduleapi.Options) { o.RetryAfterMax, o.Limits.RetryBudget = time.Minute, time.Hour },
 			ctx: func() (context.Context, context.CancelFunc) {
 				return context.WithTimeout(context.Background(), 10*time.Second)
 			},
@@ -244,7 +250,9 @@ func TestHTTPClient(t *testing.T) {
 			opts := scheduleapi.Options{
 				BaseURL: ts.URL + "/",
 				APIKey:  func(context.Context) (string, error) { return testKey, nil },
-				Now:     clock.Now, Sleep: clock.Sleep, Jitter: halfJitter,
+				// Four attempts, so the backoff's growth shows in three sleeps.
+				Limits: scheduleapi.Limits{MaxAttempts: 4},
+				Now:    clock.Now, Sleep: clock.Sleep, Jitter: halfJitter,
 			}
 			if tc.opts != nil {
 				tc.opts(&opts)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -22,11 +23,26 @@ type GetSecretValueAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
+// DefaultMinRefreshInterval is how often, at most, one container re-reads
+// the secret after the API refused the cached key. Every concurrent
+// partition sees the same 401 after a rotation; one read serves them all,
+// and a key that is simply wrong does not turn every record into a Secrets
+// Manager call.
+const DefaultMinRefreshInterval = 30 * time.Second
+
 // Provider returns the API key, caching it after the first success.
 type Provider struct {
 	mu    sync.Mutex
 	key   string
 	fetch func(ctx context.Context) (string, error)
+
+	// MinRefreshInterval bounds how often Refresh reads the secret again;
+	// zero means DefaultMinRefreshInterval.
+	MinRefreshInterval time.Duration
+	// Now is replaced by tests. Defaults to time.Now.
+	Now func() time.Time
+
+	lastRefresh time.Time
 }
 
 // Static returns a provider of a fixed key.
@@ -77,6 +93,42 @@ func (p *Provider) APIKey(ctx context.Context) (string, error) {
 	}
 	p.key = key
 	return key, nil
+}
+
+// Refresh re-reads the secret after the API refused the cached key, and
+// reports whether the key changed (the secret was rotated). Within
+// MinRefreshInterval of the previous read it does not call Secrets Manager
+// again; it then reports a change only if the key differs from the one the
+// caller was refused with, which another partition may already have
+// replaced. A static key never changes.
+func (p *Provider) Refresh(ctx context.Context, refused string) (changed bool, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fetch == nil {
+		return false, nil
+	}
+	now := p.now()
+	interval := p.MinRefreshInterval
+	if interval <= 0 {
+		interval = DefaultMinRefreshInterval
+	}
+	if !p.lastRefresh.IsZero() && now.Sub(p.lastRefresh) < interval {
+		return p.key != "" && p.key != refused, nil
+	}
+	key, err := p.fetch(ctx)
+	if err != nil {
+		return false, err
+	}
+	p.lastRefresh = now
+	p.key = key
+	return key != refused, nil
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // parse accepts the raw key or {"apiKey": "..."}. Its errors never quote

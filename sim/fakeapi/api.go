@@ -24,9 +24,10 @@ func (s *Server) guard(next func(w http.ResponseWriter, r *http.Request, period 
 		s.stats.Requests++
 		faults := s.faults
 		f := faults.roll(s.dice.Float64())
+		apiKey := s.apiKey
 		s.mu.Unlock()
 
-		if s.apiKey != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(scheduleapi.APIKeyHeader)), []byte(s.apiKey)) != 1 {
+		if apiKey != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(scheduleapi.APIKeyHeader)), []byte(apiKey)) != 1 {
 			s.count(func(st *Stats) { st.Unauthorized++ })
 			writeError(w, http.StatusUnauthorized, "missing or wrong x-api-key")
 			return

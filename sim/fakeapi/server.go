@@ -42,13 +42,13 @@ type Options struct {
 // Server is the fake API. It is an http.Handler; serve it with
 // httptest.NewServer or http.Server. All methods are safe for concurrent use.
 type Server struct {
-	apiKey string
-	mux    *http.ServeMux
+	mux *http.ServeMux
 
 	closeOnce sync.Once
 	closed    chan struct{}
 
 	mu      sync.Mutex
+	apiKey  string
 	faults  Faults
 	dice    *rand.Rand
 	docs    map[string]schedule.Schedule
@@ -108,6 +108,14 @@ func (s *Server) Faults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.faults
+}
+
+// RotateAPIKey makes the server accept only key from now on, as the real
+// API does after the key is rotated on its side.
+func (s *Server) RotateAPIKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKey = key
 }
 
 // Stats returns a snapshot of the counters.

@@ -44,11 +44,9 @@ func settings(t *testing.T) (iterations int, seed uint64) {
 func newClient(t *testing.T, url string, maxAttempts int) *scheduleapi.Client {
 	t.Helper()
 	c, err := scheduleapi.New(scheduleapi.Options{
-		BaseURL:     url,
-		APIKey:      func(context.Context) (string, error) { return apiKey, nil },
-		MaxAttempts: maxAttempts,
-		CallTimeout: 10 * time.Second,
-		MaxElapsed:  20 * time.Second,
+		BaseURL: url,
+		APIKey:  func(context.Context) (string, error) { return apiKey, nil },
+		Limits:  scheduleapi.Limits{MaxAttempts: maxAttempts, CallTimeout: 10 * time.Second, RetryBudget: 20 * time.Second},
 		// Backoff is the client's own business (tested there); waiting
 		// here would only slow the run down.
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },

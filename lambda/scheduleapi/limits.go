@@ -1,0 +1,73 @@
+package scheduleapi
+
+import (
+	"fmt"
+	"time"
+)
+
+// Limits bound every call to the third-party API. They are deployment
+// settings (the stacks pass them to the consumer), because how slow the API
+// may be decides how long before the invocation deadline the consumer must
+// stop starting records.
+type Limits struct {
+	// CallTimeout bounds one attempt: the request and reading the response.
+	CallTimeout time.Duration
+	// MaxAttempts bounds attempts per call, the first one included.
+	MaxAttempts int
+	// RetryBudget bounds one call including its retries: no attempt runs
+	// past it, and no retry is scheduled whose backoff would end after it.
+	RetryBudget time.Duration
+}
+
+// Default limits tolerate a slow API: ten seconds per attempt, three
+// attempts within twenty seconds.
+const (
+	DefaultCallTimeout = 10 * time.Second
+	DefaultMaxAttempts = 3
+	DefaultRetryBudget = 20 * time.Second
+)
+
+// DefaultLimits are the limits applied to zero fields.
+var DefaultLimits = Limits{CallTimeout: DefaultCallTimeout, MaxAttempts: DefaultMaxAttempts, RetryBudget: DefaultRetryBudget}
+
+// ResponseAllowance is the time the consumer keeps, after its last call,
+// to build the batch response and hand it to Lambda.
+const ResponseAllowance = time.Second
+
+// WithDefaults returns l with every zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	if l.CallTimeout <= 0 {
+		l.CallTimeout = DefaultCallTimeout
+	}
+	if l.MaxAttempts <= 0 {
+		l.MaxAttempts = DefaultMaxAttempts
+	}
+	if l.RetryBudget <= 0 {
+		l.RetryBudget = DefaultRetryBudget
+	}
+	return l
+}
+
+// Validate reports limits that contradict each other.
+func (l Limits) Validate() error {
+	if l.RetryBudget < l.CallTimeout {
+		return fmt.Errorf("retry budget %s is shorter than the call timeout %s: the first attempt could never use its whole timeout", l.RetryBudget, l.CallTimeout)
+	}
+	return nil
+}
+
+// WorstCaseRecord is the longest one record can spend on the API: a fetch
+// and a push, each using its whole retry budget. A key refresh on 401/403
+// happens within the same budget.
+func (l Limits) WorstCaseRecord() time.Duration {
+	return 2 * l.RetryBudget
+}
+
+// MinDeadlineMargin is the smallest margin before the invocation deadline
+// at which the consumer may still start a record: the worst-case record plus
+// the time to return the response. With any smaller margin a record started
+// just in time could be cut off between its fetch and its push, or the
+// response could miss the deadline and the whole batch be retried.
+func (l Limits) MinDeadlineMargin() time.Duration {
+	return l.WorstCaseRecord() + ResponseAllowance
+}
