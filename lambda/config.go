@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
@@ -25,6 +26,7 @@ type config struct {
 	maxConcurrentPartitions int
 	deadlineMargin          time.Duration
 	apiLimits               scheduleapi.Limits
+	periodPath              schedule.PeriodPath
 	logLevel                slog.Level
 }
 
@@ -44,6 +46,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		// The sink sends without a message group id, which a FIFO queue
 		// rejects: every poison record would then fail and be retried.
 		problems = append(problems, fmt.Errorf("%s=%q: want a standard SQS queue, not a FIFO queue", envvar.PoisonQueueURL, c.poisonQueueURL))
+	}
+	if raw := strings.TrimSpace(getenv(envvar.PeriodPath)); raw != "" {
+		p, err := schedule.ParsePeriodPath(raw)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s=%w", envvar.PeriodPath, err))
+		}
+		c.periodPath = p
 	}
 	var err error
 	if c.maxConcurrentPartitions, err = optionalInt(getenv, envvar.MaxConcurrentPartitions, 1, maxPartitionsLimit); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
@@ -44,9 +45,10 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name: "everything set",
 			env: with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "6000", "AWS_LAMBDA_LOG_LEVEL", "DEBUG",
+				"ORDERLY_PERIOD_PATH", "$.detail.schedule.date",
 				"ORDERLY_API_CALL_TIMEOUT_MS", "1500", "ORDERLY_API_MAX_ATTEMPTS", "2", "ORDERLY_API_RETRY_BUDGET_MS", "2500"),
 			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
-				maxConcurrentPartitions: 7, deadlineMargin: 6 * time.Second,
+				maxConcurrentPartitions: 7, deadlineMargin: 6 * time.Second, periodPath: schedule.MustPeriodPath("$.detail.schedule.date"),
 				apiLimits: scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond},
 				logLevel:  slog.LevelDebug},
 		},
@@ -87,6 +89,11 @@ func TestLoadConfig(t *testing.T) {
 			name:    "bad numbers",
 			env:     with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "0", "ORDERLY_DEADLINE_MARGIN_MS", "2s"),
 			wantErr: []string{`ORDERLY_MAX_CONCURRENT_PARTITIONS="0": want an integer from 1 to 1000`, `ORDERLY_DEADLINE_MARGIN_MS="2s": want an integer`},
+		},
+		{
+			name:    "period path on a field that is not the period",
+			env:     with("ORDERLY_PERIOD_PATH", "$.detail.entityId"),
+			wantErr: []string{`ORDERLY_PERIOD_PATH="$.detail.entityId" names detail.entityId, which is not the schedule period`},
 		},
 		{
 			name:    "bad log level",

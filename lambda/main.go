@@ -80,7 +80,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	handler, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
+	handler, err := schedule.NewHandler(client, schedule.WithPeriodPath(cfg.periodPath), schedule.WithObserver(schedule.Observer{
 		Decoded: func(ctx context.Context, rec ordering.Record, ev event.Event) {
 			telemetry.ObserveEventTime(ctx, ev.Time)
 			ordering.Annotate(ctx, slog.String("eventId", ev.ID))
@@ -117,7 +117,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
-		"maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String(),
+		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String(),
 		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String())
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
 		ctx, _ = telemetry.WithLagTracker(ctx, nil)

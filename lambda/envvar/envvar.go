@@ -16,6 +16,10 @@ const (
 	// PoisonQueueURL is the standard SQS queue that receives events the
 	// consumer can never apply.
 	PoisonQueueURL = "POISON_QUEUE_URL"
+	// PeriodPath is the JSON path of the schedule period in an event: the
+	// path the stacks key delivery on, so the consumer serializes exactly
+	// what the stream or queue partitions.
+	PeriodPath = "ORDERLY_PERIOD_PATH"
 	// MaxConcurrentPartitions bounds the partitions one invocation processes
 	// at once.
 	MaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"

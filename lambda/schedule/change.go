@@ -48,17 +48,18 @@ type Change struct {
 	Stamp      Stamp
 }
 
-// ParseChange validates ev and turns it into a Change. Every error is
+// ParseChange validates ev and turns it into a Change, reading the period
+// at period (the zero PeriodPath is DefaultPeriodPath). Every error is
 // permanent: the same event will fail the same way on every retry.
-func ParseChange(ev event.Event) (Change, error) {
-	c, err := parseChange(ev)
+func ParseChange(ev event.Event, period PeriodPath) (Change, error) {
+	c, err := parseChange(ev, period)
 	if err != nil {
 		return Change{}, failure.Permanent(fmt.Errorf("event %s: %w", ev.ID, err))
 	}
 	return c, nil
 }
 
-func parseChange(ev event.Event) (Change, error) {
+func parseChange(ev event.Event, period PeriodPath) (Change, error) {
 	var op Op
 	switch ev.DetailType {
 	case DetailTypeUpserted:
@@ -78,10 +79,9 @@ func parseChange(ev event.Event) (Change, error) {
 
 	var problems []string
 	c := Change{Op: op, Stamp: Stamp{Time: ev.Time.UTC(), EventID: ev.ID}}
-	if err := stringField(fields, "scheduleDate", &c.Period); err != nil {
+	var err error
+	if c.Period, err = period.Period(ev.Detail); err != nil {
 		problems = append(problems, err.Error())
-	} else if err := ValidatePeriod(c.Period); err != nil {
-		problems = append(problems, "detail."+err.Error())
 	}
 	var typ string
 	if err := stringField(fields, "entityType", &typ); err != nil || !EntityType(typ).Valid() {

@@ -35,7 +35,7 @@ func TestParseChange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := schedule.ParseChange(tc.ev)
+			got, err := schedule.ParseChange(tc.ev, schedule.PeriodPath{})
 			if err != nil {
 				t.Fatalf("ParseChange: %v", err)
 			}
@@ -64,7 +64,8 @@ func TestParseChangeRejects(t *testing.T) {
 		{"bad date", ev(schedule.DetailTypeUpserted, strings.Replace(valid, "2026-11-28", "2026-13-01", 1)), []string{`scheduleDate "2026-13-01"`, "YYYY-MM-DD"}},
 		{"date with time", ev(schedule.DetailTypeUpserted, strings.Replace(valid, "2026-11-28", "2026-11-28T00:00:00Z", 1)), []string{"scheduleDate", "YYYY-MM-DD"}},
 		{"missing date", ev(schedule.DetailTypeUpserted, `{"entityType":"driver","entityId":"d","attributes":{}}`), []string{"detail.scheduleDate is missing"}},
-		{"date not a string", ev(schedule.DetailTypeUpserted, strings.Replace(valid, `"2026-11-28"`, `20261128`, 1)), []string{"detail.scheduleDate 20261128: want a string"}},
+		{"date not a string", ev(schedule.DetailTypeUpserted, strings.Replace(valid, `"2026-11-28"`, `20261128`, 1)), []string{"detail.scheduleDate 20261128: want the schedule period, a string"}},
+		{"date is an array", ev(schedule.DetailTypeUpserted, strings.Replace(valid, `"2026-11-28"`, `["2026-11-28"]`, 1)), []string{`detail.scheduleDate ["2026-11-28"]: want the schedule period, a string`}},
 		{"unknown entity type", ev(schedule.DetailTypeUpserted, strings.Replace(valid, `"driver"`, `"bus"`, 1)), []string{`detail.entityType "bus"`, `"driver" or "vehicle"`}},
 		{"missing entity type", ev(schedule.DetailTypeUpserted, `{"scheduleDate":"2026-11-28","entityId":"d","attributes":{}}`), []string{"detail.entityType (missing)"}},
 		{"empty entity id", ev(schedule.DetailTypeUpserted, strings.Replace(valid, `"d-42"`, `"  "`, 1)), []string{"detail.entityId", "non-empty string"}},
@@ -78,7 +79,7 @@ func TestParseChangeRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := schedule.ParseChange(tc.ev)
+			_, err := schedule.ParseChange(tc.ev, schedule.PeriodPath{})
 			if err == nil {
 				t.Fatal("ParseChange accepted an invalid event")
 			}
@@ -91,5 +92,36 @@ func TestParseChangeRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPeriodPath(t *testing.T) {
+	nested, err := schedule.ParsePeriodPath("$.detail.schedule.date")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ev(schedule.DetailTypeUpserted, `{"schedule":{"date":"2026-11-28"},"entityType":"driver","entityId":"d-42","attributes":{}}`)
+	c, err := schedule.ParseChange(e, nested)
+	if err != nil || c.Period != "2026-11-28" {
+		t.Fatalf("ParseChange at %s = %+v, %v; want period 2026-11-28", nested, c, err)
+	}
+	if _, err := schedule.ParseChange(e, schedule.PeriodPath{}); err == nil || !strings.Contains(err.Error(), "detail.scheduleDate is missing") {
+		t.Errorf("the default path found a period in %s: %v", e.Detail, err)
+	}
+	for _, bad := range []struct{ path, want string }{
+		{"$.detail.entityId", "not the schedule period"},
+		{"$.detail.partition", "not the schedule period"},
+		{"$.detail.version", "not the schedule period"},
+		{"$.id", "of the form $.detail.field"},
+		{"$.detail", "of the form $.detail.field"},
+		{"detail.scheduleDate", "of the form $.detail.field"},
+		{"$.detail.a[0]", "of the form $.detail.field"},
+	} {
+		if _, err := schedule.ParsePeriodPath(bad.path); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("ParsePeriodPath(%q) error %v, want one saying %q", bad.path, err, bad.want)
+		}
+	}
+	if got := (schedule.PeriodPath{}).String(); got != schedule.DefaultPeriodPath {
+		t.Errorf("zero PeriodPath is %q, want the default %q", got, schedule.DefaultPeriodPath)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // has no concurrency control.
 type Handler struct {
 	client   Client
+	period   PeriodPath
 	observer Observer
 }
 
@@ -36,6 +37,12 @@ type Observer struct {
 
 // HandlerOption configures a Handler.
 type HandlerOption func(*Handler)
+
+// WithPeriodPath reads the period at p instead of DefaultPeriodPath. It
+// must be the path the stacks key delivery on.
+func WithPeriodPath(p PeriodPath) HandlerOption {
+	return func(h *Handler) { h.period = p }
+}
 
 // WithObserver installs o.
 func WithObserver(o Observer) HandlerOption {
@@ -65,7 +72,7 @@ func (h *Handler) Handle(ctx context.Context, rec ordering.Record) error {
 	if h.observer.Decoded != nil {
 		h.observer.Decoded(ctx, rec, ev)
 	}
-	c, err := ParseChange(ev)
+	c, err := ParseChange(ev, h.period)
 	if err != nil {
 		return err
 	}
