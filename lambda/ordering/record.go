@@ -14,6 +14,11 @@ type Record struct {
 	Partition string // Kinesis partition key, or SQS MessageGroupId
 	ID        string // Kinesis sequence number, or SQS message id
 	Data      []byte // raw payload (Kinesis data, SQS body)
+	// Source names the event source ("kinesis", "sqs"), set by the adapter
+	// that built the record, so that collaborators created once per
+	// container (such as a poison sink) can tell where a record came from.
+	// The engine itself never looks at it.
+	Source string
 }
 
 // Handler processes one record. Returning an error marked with

@@ -91,7 +91,6 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 }
 
 func (h *Handler) process(ctx context.Context, kind Kind, recs []ordering.Record) ordering.Result {
-	ctx = ContextWithKind(ctx, kind)
 	started := h.now()
 	res := h.proc.Process(ctx, recs)
 	report := BatchReport{Source: kind, Records: recs, Result: res, Started: started, Finished: h.now()}
