@@ -1,10 +1,3 @@
-// Package ordering runs a batch of records through a handler so that records
-// sharing a partition are processed strictly one after another, in delivery
-// order, while different partitions run concurrently.
-//
-// It is source-agnostic: the Kinesis and SQS FIFO adapters map their events
-// onto Record and map the per-record Outcome back onto partial batch
-// responses.
 package ordering
 
 import "context"
@@ -21,9 +14,11 @@ type Record struct {
 	Source string
 }
 
-// Handler processes one record. Returning an error marked with
-// failure.Permanent sends the record to the poison sink; any other error is
-// transient and makes the record (and the rest of its partition) retry.
+// Handler processes one record. It returns nil when the record is done; an
+// error marked with failure.Permanent when retrying cannot help (the record
+// goes to the PoisonSink and its partition carries on); any other error when
+// it is transient (the record and the rest of its partition are retried).
+// See the package documentation for the full contract.
 type Handler interface {
 	Handle(ctx context.Context, rec Record) error
 }

@@ -37,7 +37,8 @@ type HandlerOptions struct {
 	Now func() time.Time
 }
 
-// Handler is the Lambda entry point shared by both stacks.
+// Handler is a Lambda entry point for Kinesis and SQS event source
+// mappings; create one per container and pass Invoke to lambda.Start.
 type Handler struct {
 	proc    Processor
 	onBatch func(context.Context, BatchReport)
