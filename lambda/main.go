@@ -1,11 +1,15 @@
 // Command lambda is the orderly consumer: one binary for both the Kinesis
-// and the SQS FIFO stack. It only wires packages together; see
-// lambda/ordering for the processing semantics.
+// and the SQS FIFO stack. It only wires packages together: the environment
+// (config.go) configures the schedule handler (lambda/schedule on
+// lambda/scheduleapi), the poison sink (lambda/poison), the ordering engine
+// (lambda/ordering), the Lambda entry point (lambda/source) and the logs and
+// metrics hooks (lambda/telemetry). Its only code of its own is Lambda glue:
+// loading the AWS configuration and tagging log lines with the request id.
+// See lambda/ordering for the processing semantics.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -49,13 +52,9 @@ func loadAWSConfig(ctx context.Context) (aws.Config, error) {
 	return cfg, nil
 }
 
-// invokeFunc is the Lambda handler signature: the raw payload, because the
-// source is only known after looking at it.
-type invokeFunc func(ctx context.Context, payload json.RawMessage) (any, error)
-
 // setup builds the handler from the environment. AWS configuration comes
 // through loadAWS so that tests can point the SDK at loopback fakes.
-func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadAWS func(context.Context) (aws.Config, error)) (invokeFunc, error) {
+func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadAWS func(context.Context) (aws.Config, error)) (telemetry.LambdaHandler, error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return nil, err
@@ -80,14 +79,8 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	handler, err := schedule.NewHandler(client, schedule.WithPeriodPath(cfg.periodPath), schedule.WithObserver(schedule.Observer{
-		Decoded: func(ctx context.Context, rec ordering.Record, ev event.Event) {
-			telemetry.ObserveEventTime(ctx, ev.Time)
-			ordering.Annotate(ctx, slog.String("eventId", ev.ID))
-			log.LogAttrs(ctx, slog.LevelDebug, "event decoded",
-				slog.String("recordId", rec.ID), slog.String("eventId", ev.ID), slog.String("detailType", ev.DetailType))
-		},
-	}))
+	handler, err := schedule.NewHandler(client, schedule.WithPeriodPath(cfg.periodPath),
+		schedule.WithObserver(schedule.Observer{Decoded: telemetry.EventDecoded(log)}))
 	if err != nil {
 		return nil, err
 	}
@@ -104,25 +97,15 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	metrics := telemetry.NewMetrics(out, nil)
 	src := source.NewHandler(engine, source.HandlerOptions{
-		Logger: log,
-		OnBatch: func(ctx context.Context, r source.BatchReport) {
-			m := telemetry.Summarize(string(r.Source), r.Result, r.Finished.Sub(r.Started))
-			m.Lag, m.LagKnown = telemetry.MaxLag(ctx)
-			if err := metrics.Emit(m); err != nil {
-				log.ErrorContext(ctx, "emit metrics", "error", err.Error())
-			}
-		},
+		Logger:  log,
+		OnBatch: telemetry.PublishBatch(telemetry.NewMetrics(out, nil), log),
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
 		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String(),
 		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String())
-	return func(ctx context.Context, payload json.RawMessage) (any, error) {
-		ctx, _ = telemetry.WithLagTracker(ctx, nil)
-		return src.Invoke(ctx, payload)
-	}, nil
+	return telemetry.TrackLag(src.Invoke), nil
 }
 
 // requestAttrs tags every log line of an invocation with its request id.

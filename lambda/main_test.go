@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/payloads"
@@ -26,7 +27,7 @@ const (
 type wiring struct {
 	api    *fakeapi.Server
 	sqs    *fakesqs.Server
-	invoke invokeFunc
+	invoke telemetry.LambdaHandler
 	out    *bytes.Buffer
 }
 

@@ -15,10 +15,10 @@ import (
 // Defaults applied by New when the corresponding option is zero.
 const (
 	DefaultMaxConcurrentPartitions = 10
-	// DefaultDeadlineMargin must cover the worst case of one record (fetch
-	// and push with the HTTP client's retries) plus sending the response;
-	// otherwise a record started just before the deadline would be cut off
-	// mid read-modify-write.
+	// DefaultDeadlineMargin must cover the worst case of one record (in
+	// orderly's consumer: a fetch and a push with the HTTP client's retries)
+	// plus sending the response; otherwise a record started just before the
+	// deadline would be cut off mid read-modify-write.
 	DefaultDeadlineMargin = 5 * time.Second
 )
 

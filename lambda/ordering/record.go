@@ -1,10 +1,3 @@
-// Package ordering runs a batch of records through a handler so that records
-// sharing a partition are processed strictly one after another, in delivery
-// order, while different partitions run concurrently.
-//
-// It is source-agnostic: the Kinesis and SQS FIFO adapters map their events
-// onto Record and map the per-record Outcome back onto partial batch
-// responses.
 package ordering
 
 import "context"
@@ -14,11 +7,18 @@ type Record struct {
 	Partition string // Kinesis partition key, or SQS MessageGroupId
 	ID        string // Kinesis sequence number, or SQS message id
 	Data      []byte // raw payload (Kinesis data, SQS body)
+	// Source names the event source ("kinesis", "sqs"), set by the adapter
+	// that built the record, so that collaborators created once per
+	// container (such as a poison sink) can tell where a record came from.
+	// The engine itself never looks at it.
+	Source string
 }
 
-// Handler processes one record. Returning an error marked with
-// failure.Permanent sends the record to the poison sink; any other error is
-// transient and makes the record (and the rest of its partition) retry.
+// Handler processes one record. It returns nil when the record is done; an
+// error marked with failure.Permanent when retrying cannot help (the record
+// goes to the PoisonSink and its partition carries on); any other error when
+// it is transient (the record and the rest of its partition are retried).
+// See the package documentation for the full contract.
 type Handler interface {
 	Handle(ctx context.Context, rec Record) error
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
-	"github.com/orderly-dev/orderly/lambda/source"
 )
 
 // SendMessageAPI is the part of *sqs.Client the sink uses.
@@ -57,11 +56,10 @@ func New(client SendMessageAPI, queueURL string, now func() time.Time) (*Sink, e
 // Poison sends rec with reason. The queue is a standard queue (no message
 // group): poisoned records are out of the ordered flow by definition.
 func (s *Sink) Poison(ctx context.Context, rec ordering.Record, reason error) error {
-	kind := string(source.KindFromContext(ctx))
 	at := s.now().UTC()
 	body, err := Body(Message{
 		Reason:     reasonText(reason),
-		Source:     kind,
+		Source:     rec.Source,
 		Partition:  rec.Partition,
 		RecordID:   rec.ID,
 		PoisonedAt: at,
@@ -71,7 +69,7 @@ func (s *Sink) Poison(ctx context.Context, rec ordering.Record, reason error) er
 	}
 	attrs := map[string]types.MessageAttributeValue{}
 	for name, value := range map[string]string{
-		AttrSource:     kind,
+		AttrSource:     rec.Source,
 		AttrPartition:  rec.Partition,
 		AttrRecordID:   rec.ID,
 		AttrPoisonedAt: at.Format(time.RFC3339Nano),

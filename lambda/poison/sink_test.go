@@ -17,7 +17,6 @@ import (
 	"github.com/orderly-dev/orderly/lambda/failure"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
-	"github.com/orderly-dev/orderly/lambda/source"
 	"github.com/orderly-dev/orderly/sim/fakesqs"
 )
 
@@ -46,25 +45,22 @@ func TestPoisonSendsBodyAndAttributes(t *testing.T) {
 	tests := []struct {
 		name        string
 		data        []byte
-		kind        source.Kind
+		source      string // the record's Source, as the adapters set it
 		wantRaw     string // compacted JSON payload, if sent raw
 		wantBase64  bool
 		wantAttrLen int
 	}{
-		{"json payload stays raw", []byte(`{"id":"e1", "detail": {}}`), source.Kinesis, `{"id":"e1","detail":{}}`, false, 4},
-		{"malformed json is base64", []byte(`{"id":"e1","detail":`), source.SQS, "", true, 4},
-		{"binary is base64", []byte{0x00, 0xff, 0x10}, source.Kinesis, "", true, 4},
-		{"json with a character SQS rejects is base64", []byte("\"\uffff\""), source.SQS, "", true, 4},
-		{"no source kind in context", []byte(`[1,2]`), "", `[1,2]`, false, 3},
+		{"json payload stays raw", []byte(`{"id":"e1", "detail": {}}`), "kinesis", `{"id":"e1","detail":{}}`, false, 4},
+		{"malformed json is base64", []byte(`{"id":"e1","detail":`), "sqs", "", true, 4},
+		{"binary is base64", []byte{0x00, 0xff, 0x10}, "kinesis", "", true, 4},
+		{"json with a character SQS rejects is base64", []byte("\"\uffff\""), "sqs", "", true, 4},
+		{"record without a source", []byte(`[1,2]`), "", `[1,2]`, false, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			sink, fake := newSink(t)
 			ctx := context.Background()
-			if tc.kind != "" {
-				ctx = source.ContextWithKind(ctx, tc.kind)
-			}
-			rec := ordering.Record{Partition: "2026-11-28", ID: "49590000000000000000000000000000000000000000000001", Data: tc.data}
+			rec := ordering.Record{Partition: "2026-11-28", ID: "49590000000000000000000000000000000000000000000001", Data: tc.data, Source: tc.source}
 			reason := failure.Permanent(errors.New(`decode event: missing "detail-type"`))
 			if err := sink.Poison(ctx, rec, reason); err != nil {
 				t.Fatalf("Poison: %v", err)
@@ -82,7 +78,7 @@ func TestPoisonSendsBodyAndAttributes(t *testing.T) {
 				t.Fatalf("body is not JSON: %v\n%s", err, m.MessageBody)
 			}
 			if body.Reason != reason.Error() || body.Partition != rec.Partition || body.RecordID != rec.ID ||
-				body.Source != string(tc.kind) || !body.PoisonedAt.Equal(poisonedAt) || body.PayloadBytes != len(tc.data) || len(body.PayloadSHA256) != 64 {
+				body.Source != tc.source || !body.PoisonedAt.Equal(poisonedAt) || body.PayloadBytes != len(tc.data) || len(body.PayloadSHA256) != 64 {
 				t.Errorf("body %+v does not describe the record", body)
 			}
 			if tc.wantBase64 {
@@ -99,8 +95,8 @@ func TestPoisonSendsBodyAndAttributes(t *testing.T) {
 			wantAttrs := map[string]string{
 				poison.AttrPartition: rec.Partition, poison.AttrRecordID: rec.ID, poison.AttrPoisonedAt: "2026-11-28T10:00:00Z",
 			}
-			if tc.kind != "" {
-				wantAttrs[poison.AttrSource] = string(tc.kind)
+			if tc.source != "" {
+				wantAttrs[poison.AttrSource] = tc.source
 			}
 			for name, want := range wantAttrs {
 				if a := m.MessageAttributes[name]; a.StringValue != want || a.DataType != "String" {

@@ -37,7 +37,8 @@ type HandlerOptions struct {
 	Now func() time.Time
 }
 
-// Handler is the Lambda entry point shared by both stacks.
+// Handler is a Lambda entry point for Kinesis and SQS event source
+// mappings; create one per container and pass Invoke to lambda.Start.
 type Handler struct {
 	proc    Processor
 	onBatch func(context.Context, BatchReport)
@@ -91,7 +92,6 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 }
 
 func (h *Handler) process(ctx context.Context, kind Kind, recs []ordering.Record) ordering.Result {
-	ctx = ContextWithKind(ctx, kind)
 	started := h.now()
 	res := h.proc.Process(ctx, recs)
 	report := BatchReport{Source: kind, Records: recs, Result: res, Started: started, Finished: h.now()}

@@ -43,7 +43,7 @@ func (h *recordingHandler) Handle(ctx context.Context, rec ordering.Record) erro
 	}
 	h.mu.Lock()
 	h.calls[rec.Partition] = append(h.calls[rec.Partition], ev.ID)
-	h.kinds[source.KindFromContext(ctx)]++
+	h.kinds[source.Kind(rec.Source)]++
 	h.mu.Unlock()
 	var detail struct{ Behave string }
 	if err := json.Unmarshal(ev.Detail, &detail); err != nil {
@@ -74,7 +74,7 @@ func (k *sink) Poison(ctx context.Context, rec ordering.Record, _ error) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.ids = append(k.ids, rec.ID)
-	k.kinds = append(k.kinds, source.KindFromContext(ctx))
+	k.kinds = append(k.kinds, source.Kind(rec.Source))
 	return nil
 }
 

@@ -15,6 +15,7 @@ func KinesisRecords(ev events.KinesisEvent) []ordering.Record {
 			Partition: r.Kinesis.PartitionKey,
 			ID:        r.Kinesis.SequenceNumber,
 			Data:      r.Kinesis.Data,
+			Source:    string(Kinesis),
 		}
 	}
 	return recs

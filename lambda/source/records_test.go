@@ -26,12 +26,13 @@ func TestRecordsKeepOrderPartitionAndPayload(t *testing.T) {
 	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
 		t.Fatal(err)
 	}
+	// The keys are the Source each adapter must stamp on its records.
 	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
 		if len(got) != len(msgs) {
 			t.Fatalf("%s: %d records, want %d", name, len(got), len(msgs))
 		}
 		for i, m := range msgs {
-			if got[i].Partition != m.Partition || got[i].ID != m.ID || string(got[i].Data) != string(m.Data) {
+			if got[i].Partition != m.Partition || got[i].ID != m.ID || string(got[i].Data) != string(m.Data) || got[i].Source != name {
 				t.Errorf("%s record %d = %+v, want %+v", name, i, got[i], m)
 			}
 		}

@@ -20,7 +20,7 @@ func SQSRecords(ev events.SQSEvent) []ordering.Record {
 		if !ok {
 			group = "message:" + m.MessageId
 		}
-		recs[i] = ordering.Record{Partition: group, ID: m.MessageId, Data: []byte(m.Body)}
+		recs[i] = ordering.Record{Partition: group, ID: m.MessageId, Data: []byte(m.Body), Source: string(SQS)}
 	}
 	return recs
 }

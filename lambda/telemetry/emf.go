@@ -15,7 +15,10 @@ const Namespace = "Orderly"
 // SourceDimension is the dimension that separates the Kinesis and SQS stacks.
 const SourceDimension = "Source"
 
-// Metric names, for dashboards and alarms in the infrastructure code.
+// Metric names. Nothing in this repository reads them back: the stacks'
+// alarms watch AWS's own metrics (infra/relay). They are for operators'
+// CloudWatch dashboards and metric queries, and for Logs Insights queries
+// over the EMF lines themselves.
 const (
 	MetricRecordsProcessed = "RecordsProcessed" // records that succeeded
 	MetricRecordsFailed    = "RecordsFailed"    // transient failures, will be retried

@@ -1,0 +1,70 @@
+// Package ordering runs a batch of records through a Handler so that records
+// sharing a partition are processed strictly one after another, in delivery
+// order, while different partitions run concurrently (at most
+// Options.MaxConcurrentPartitions at once).
+//
+// It knows nothing about what the records mean nor where they come from:
+// package source turns Kinesis and SQS FIFO Lambda events into Records and
+// the outcomes back into partial batch responses, so any Go Lambda can get
+// these semantics by writing a per-record Handler (or a HandlerFunc):
+//
+//	engine, err := ordering.New(ordering.HandlerFunc(handle), ordering.Options{Poison: sink})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	lambda.Start(source.NewHandler(engine, source.HandlerOptions{}).Invoke)
+//
+// # What a Handler returns
+//
+//   - nil: the record is done (Succeeded).
+//   - An error marked with failure.Permanent: retrying cannot help (a
+//     malformed payload, a request the downstream rejects). The record is
+//     handed to the PoisonSink with the error and ends Poisoned; the next
+//     record of its partition runs, since a record that can never succeed
+//     must not block the ones behind it. If the sink itself fails, the record
+//     ends Failed instead, so that it is retried rather than lost.
+//   - Any other error, or a panic (the engine recovers it as a *PanicError):
+//     transient. The record ends Failed, and every later record of its
+//     partition in the batch ends Skipped with ErrPartitionBlocked, because
+//     running them would let them overtake it. Other partitions carry on.
+//
+// Handle is never called for two records of the same partition at once, so
+// a read-modify-write keyed by the partition cannot lose an update. It is
+// called concurrently for different partitions.
+//
+// Handlers must be idempotent: applying a record again, in order, must leave
+// the same result as applying it once. Event sources deliver at least once,
+// and a Kinesis retry redelivers everything after its checkpoint, including
+// records of other partitions that had already succeeded (see below).
+//
+// # Outcomes, and what the source is told
+//
+// Process returns one Outcome per record, index-aligned with its input. It
+// never stops early: every record ends Succeeded, Poisoned, Failed or
+// Skipped, so the source can always be told precisely what to redeliver.
+// Outcome.Retry is true for Failed and Skipped. Package source reports them
+// as follows:
+//
+//   - Kinesis: only the sequence number of the earliest record (in batch
+//     order) to retry. Lambda checkpoints just before it and redelivers the
+//     shard from there, in order; listing later records would add nothing.
+//   - SQS FIFO: every message to retry, which is the failed message and the
+//     rest of its message group; the messages of other groups are done.
+//
+// # The deadline margin
+//
+// A record starts only while the context's deadline (in Lambda, the
+// invocation's) is at least Options.DeadlineMargin away, DefaultDeadlineMargin
+// by default. Otherwise the record and the rest of its partition end Skipped
+// with ErrDeadlineNear, and the next invocation picks them up, so a timeout
+// never cuts a record off halfway through its work. The margin must cover
+// the slowest record (with its retries) plus returning the response. A
+// context without a deadline never stops the engine; a canceled context
+// skips the remaining records with ErrCanceled.
+//
+// # Logs
+//
+// Each record gets one "record processed" line on Options.Logger, with its
+// partition, id, outcome, duration and error; a Handler adds its own
+// attributes to that line with Annotate.
+package ordering

@@ -1,0 +1,56 @@
+package telemetry
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/orderly-dev/orderly/lambda/event"
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/source"
+)
+
+// The consumer's telemetry plugs into three hooks. Per batch, the lag
+// travels from the record handler to the metrics line through the context:
+// TrackLag installs a tracker before the batch, EventDecoded feeds it from
+// each decoded event, and PublishBatch reads it when the batch is done.
+
+// LambdaHandler is the signature of the consumer's Lambda entry point
+// (source.Handler.Invoke).
+type LambdaHandler func(ctx context.Context, payload json.RawMessage) (any, error)
+
+// TrackLag gives each invocation of next its own lag tracker, so that the
+// LagMs of a batch covers that batch's events only.
+func TrackLag(next LambdaHandler) LambdaHandler {
+	return func(ctx context.Context, payload json.RawMessage) (any, error) {
+		ctx, _ = WithLagTracker(ctx, nil)
+		return next(ctx, payload)
+	}
+}
+
+// EventDecoded returns the hook to call as soon as a record decodes into an
+// event (schedule.Observer.Decoded): it records the event's lag, puts the
+// event id on the record's outcome log line (ordering.Annotate) and logs
+// the decoded event at debug level on log.
+func EventDecoded(log *slog.Logger) func(ctx context.Context, rec ordering.Record, ev event.Event) {
+	return func(ctx context.Context, rec ordering.Record, ev event.Event) {
+		ObserveEventTime(ctx, ev.Time)
+		ordering.Annotate(ctx, slog.String("eventId", ev.ID))
+		log.LogAttrs(ctx, slog.LevelDebug, "event decoded",
+			slog.String("recordId", rec.ID), slog.String("eventId", ev.ID), slog.String("detailType", ev.DetailType))
+	}
+}
+
+// PublishBatch returns the source.HandlerOptions.OnBatch hook: it writes one
+// EMF line per batch through metrics, with the largest lag TrackLag's
+// tracker saw. A failed write is logged on log and does not fail the batch:
+// the records are done, and retrying them for a metric would be worse.
+func PublishBatch(metrics *Metrics, log *slog.Logger) func(ctx context.Context, report source.BatchReport) {
+	return func(ctx context.Context, r source.BatchReport) {
+		m := Summarize(string(r.Source), r.Result, r.Finished.Sub(r.Started))
+		m.Lag, m.LagKnown = MaxLag(ctx)
+		if err := metrics.Emit(m); err != nil {
+			log.ErrorContext(ctx, "emit metrics", "error", err.Error())
+		}
+	}
+}
