@@ -166,7 +166,7 @@ func TestVerifyFindsWhatWentWrong(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					c, err := schedule.ParseChange(ev)
+					c, err := schedule.ParseChange(ev, schedule.PeriodPath{})
 					if err != nil {
 						t.Fatal(err)
 					}
