@@ -5,16 +5,12 @@
 package gobundle
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
@@ -47,10 +43,12 @@ type Bundle struct {
 	buildErr error
 }
 
-// New validates props and hashes the sources. The hash covers go.mod,
-// go.sum, every non-test .go file of the consumer tree and the build
-// command, read as bytes with slash-separated relative paths, so identical
-// sources give the identical asset hash on any machine.
+// New validates props and hashes the sources (see sourceHash): go.mod,
+// go.sum, the build's target and flags, and exactly the files of this
+// module that the binary compiles, as `go list -deps` reports them for the
+// build's target, read as bytes with slash-separated relative paths, so
+// identical sources give the identical asset hash on any machine. It needs
+// the Go toolchain, as the build does.
 func New(props Props) (*Bundle, error) {
 	if props.ModuleRoot == "" {
 		return nil, errors.New("gobundle: ModuleRoot is required")
@@ -114,9 +112,9 @@ func (b *Bundle) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 }
 
 func (b *Bundle) build() (string, error) {
-	goBin, err := exec.LookPath("go")
+	goBin, err := goBinary()
 	if err != nil {
-		return "", errors.New("bundling the Go consumer needs the Go toolchain, but `go` is not on PATH: install the Go version named in go.mod")
+		return "", err
 	}
 	dir, err := os.MkdirTemp("", "orderly-bundle-")
 	if err != nil {
@@ -131,42 +129,6 @@ func (b *Bundle) build() (string, error) {
 		return "", fmt.Errorf("bundling the Go consumer: %s %s: %w\n%s", strings.Join(buildspec.Env, " "), cmd.String(), err, out)
 	}
 	return dir, nil
-}
-
-func sourceHash(root, pkg string) (string, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "env=%q flags=%q\n", buildspec.Env, buildspec.Flags)
-	files := []string{"go.mod", "go.sum"}
-	pkgDir := filepath.Join(root, pkg)
-	err := filepath.WalkDir(pkgDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
-			rel, err := filepath.Rel(root, path)
-			if err != nil {
-				return err
-			}
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("hashing consumer sources in %s: %w", pkgDir, err)
-	}
-	slices.Sort(files[2:])
-	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			return "", fmt.Errorf("hashing consumer sources: %w", err)
-		}
-		fmt.Fprintf(h, "%s %d\n", filepath.ToSlash(rel), len(data))
-		h.Write(data)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func copyFile(from, to string) error {

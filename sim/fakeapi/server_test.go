@@ -311,6 +311,29 @@ func TestHTTPClientRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	roundTrip(t, srv, c)
+}
+
+// TestInProcessTransport runs the same round trip through Transport, with
+// no listener.
+func TestInProcessTransport(t *testing.T) {
+	srv, err := fakeapi.New(fakeapi.Options{APIKey: "sekrit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := scheduleapi.New(scheduleapi.Options{
+		BaseURL: "http://fakeapi.invalid", HTTP: &http.Client{Transport: srv.Transport()},
+		APIKey: func(context.Context) (string, error) { return "sekrit", nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrip(t, srv, c)
+}
+
+func roundTrip(t *testing.T, srv *fakeapi.Server, c *scheduleapi.Client) {
+	t.Helper()
 	ctx := context.Background()
 	for i := range 3 {
 		s, err := c.Fetch(ctx, period)

@@ -16,23 +16,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// memShard serves its records on the first Read.
-type memShard struct {
-	id   string
-	mu   sync.Mutex
-	recs []Record
-}
-
-func (s *memShard) ID() string { return s.id }
-
-func (s *memShard) Read(context.Context) ([]Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.recs
-	s.recs = nil
-	return out, nil
-}
-
 var epoch = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 
 // records returns n records of shard "s0"; keys[i%len(keys)] is the key of
@@ -112,7 +95,7 @@ func drive(t *testing.T, cfg Config, inv Invoker, recs []Record) (*Mapping, []On
 	if cfg.RetryDelay == nil {
 		cfg.RetryDelay = func(int) time.Duration { return 0 }
 	}
-	m, err := New(cfg, inv, []Shard{&memShard{id: "s0", recs: recs}})
+	m, err := New(cfg, inv, []Shard{NewMemoryShard("s0", recs...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,7 +464,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{BatchSize: 1, ParallelizationFactor: 1, MaxRetryAttempts: -2}, "retry attempts -2"},
 	}
 	for _, tc := range cases {
-		_, err := New(tc.cfg, &recorder{}, []Shard{&memShard{id: "s"}})
+		_, err := New(tc.cfg, &recorder{}, []Shard{NewMemoryShard("s")})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one mentioning %q", tc.cfg, err, tc.want)
 		}

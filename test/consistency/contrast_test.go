@@ -3,9 +3,9 @@ package consistency_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
@@ -34,7 +34,7 @@ func TestContrastUnorderedLosesUpdates(t *testing.T) {
 	}{
 		{"ordered by the engine, Kinesis redelivery", func(t *testing.T, h *schedule.Handler) {
 			poison := &sink{seed: seed, sends: map[string]int{}, got: map[string]int{}}
-			runKinesis(t, &consumer{seed: seed, handler: h, poison: poison}, w, 1)
+			runKinesis(t, &consumer{t: t, seed: seed, handler: h, poison: poison}, w, kinesisSetup{shards: 1, batchSize: 10, parallelization: 1})
 			if len(poison.sends) != 0 {
 				t.Errorf("records %v poisoned: the contrast workload has no malformed events", poison.sends)
 			}
@@ -57,38 +57,40 @@ func TestContrastUnorderedLosesUpdates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, err := fakeapi.New(fakeapi.Options{APIKey: apiKey, Faults: fakeapi.Faults{Latency: 5 * time.Millisecond}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(srv)
-			defer ts.Close()
-			defer srv.Close()
-			h, err := schedule.NewHandler(newClient(t, ts.URL, 1))
-			if err != nil {
-				t.Fatal(err)
-			}
+			// In a synctest bubble the API latency is virtual time: every
+			// goroutine waiting on it wakes at the same instant.
+			synctest.Test(t, func(t *testing.T) {
+				srv, err := fakeapi.New(fakeapi.Options{APIKey: apiKey, Faults: fakeapi.Faults{Latency: 5 * time.Millisecond}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer srv.Close()
+				h, err := schedule.NewHandler(newClient(t, srv, 1))
+				if err != nil {
+					t.Fatal(err)
+				}
 
-			tc.run(t, h)
+				tc.run(t, h)
 
-			st := srv.Stats()
-			docs, _ := w.expected()
-			missing := 0
-			for p, want := range docs {
-				got, _ := srv.Document(p)
-				for k, e := range want.Entities {
-					if g, ok := got.Entities[k]; !ok || g.Stamp.EventID != e.Stamp.EventID {
-						missing++
+				st := srv.Stats()
+				docs, _ := w.expected()
+				missing := 0
+				for p, want := range docs {
+					got, _ := srv.Document(p)
+					for k, e := range want.Entities {
+						if g, ok := got.Entities[k]; !ok || g.Stamp.EventID != e.Stamp.EventID {
+							missing++
+						}
 					}
 				}
-			}
-			t.Logf("seed %d: %d events, %d writes, %d lost updates, %d entities not in their final state", seed, len(w.events), st.Puts, st.LostUpdates, missing)
-			if got := st.LostUpdates > 0; got != tc.wantLost {
-				t.Fatalf("lost updates = %d, want lost updates: %v (seed %d)", st.LostUpdates, tc.wantLost, seed)
-			}
-			if !tc.wantLost && missing != 0 {
-				t.Fatalf("%d entities did not reach their final state without any lost update (seed %d)", missing, seed)
-			}
+				t.Logf("seed %d: %d events, %d writes, %d lost updates, %d entities not in their final state", seed, len(w.events), st.Puts, st.LostUpdates, missing)
+				if got := st.LostUpdates > 0; got != tc.wantLost {
+					t.Fatalf("lost updates = %d, want lost updates: %v (seed %d)", st.LostUpdates, tc.wantLost, seed)
+				}
+				if !tc.wantLost && missing != 0 {
+					t.Fatalf("%d entities did not reach their final state without any lost update (seed %d)", missing, seed)
+				}
+			})
 		})
 	}
 }

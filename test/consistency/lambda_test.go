@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,33 +12,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/source"
-	"github.com/orderly-dev/orderly/sim/payloads"
 )
-
-// maxInvocations bounds every simulated run: injected failures stop after a
-// few attempts per record, so a run that needs more is stuck.
-const maxInvocations = 5000
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// consumer is the Lambda function under test: a fresh engine per invocation
-// (as on a fresh container), behind the real source entry point.
+// consumer is the Lambda function under test, called as a Go function by
+// the event source mapping models: a fresh engine per invocation (as on a
+// fresh container), behind the real source entry point.
 type consumer struct {
+	t       *testing.T
 	seed    uint64
 	handler ordering.Handler
 	poison  ordering.PoisonSink
+	// check validates a response's failure list against its payload; the
+	// mapping models would tolerate some malformed answers (an unknown id
+	// fails the whole batch), so the test checks the contract itself.
+	check   func(payload []byte, failures []string) error
 	invokes atomic.Int64
 	cutoffs atomic.Int64 // invocations cut short by the deadline margin
 }
 
-// invoke runs one invocation and returns the item identifiers of the
-// response's batchItemFailures, read from the JSON that Lambda would see.
-// Some invocations hit the deadline margin after a few records, which makes
-// the engine skip the rest.
-func (c *consumer) invoke(t *testing.T, payload []byte) []string {
-	t.Helper()
+// Invoke runs one invocation and returns its response as the JSON that
+// Lambda would hand the event source mapping. Some invocations hit the
+// deadline margin after a few records, which makes the engine skip the
+// rest.
+func (c *consumer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	n := c.invokes.Add(1)
 	deadline := time.Now().Add(time.Hour)
 	var nowCalls atomic.Int64
@@ -60,17 +61,20 @@ func (c *consumer) invoke(t *testing.T, payload []byte) []string {
 		},
 	})
 	if err != nil {
-		t.Fatal(err)
+		c.t.Error(err)
+		return nil, err
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	resp, err := source.NewHandler(engine, source.HandlerOptions{Logger: quiet}).Invoke(ctx, payload)
 	if err != nil {
-		t.Fatalf("invoke: %v", err)
+		c.t.Errorf("invoke: %v", err)
+		return nil, err
 	}
 	data, err := json.Marshal(resp)
 	if err != nil {
-		t.Fatal(err)
+		c.t.Error(err)
+		return nil, err
 	}
 	var parsed struct {
 		BatchItemFailures []struct {
@@ -78,152 +82,49 @@ func (c *consumer) invoke(t *testing.T, payload []byte) []string {
 		} `json:"batchItemFailures"`
 	}
 	if err := json.Unmarshal(data, &parsed); err != nil {
-		t.Fatalf("response %s: %v", data, err)
+		c.t.Errorf("response %s: %v", data, err)
+		return data, nil
 	}
 	ids := make([]string, len(parsed.BatchItemFailures))
 	for i, f := range parsed.BatchItemFailures {
 		ids[i] = f.ItemIdentifier
 	}
-	return ids
+	if err := c.check(payload, ids); err != nil {
+		c.t.Error(err)
+	}
+	return data, nil
 }
 
-// runKinesis simulates Kinesis event source mappings with
-// ReportBatchItemFailures: one poller per shard, concurrently, each reading
-// batches of 1..10 records from its checkpoint; a response naming record X
-// moves the checkpoint to X, so X and everything after it in the shard come
-// back, including records of other partition keys that had succeeded.
-func runKinesis(t *testing.T, c *consumer, w workload, shards int) {
-	t.Helper()
-	streams := make([][]payloads.Message, shards)
-	for i, e := range w.events {
-		h := fnv.New32a()
-		h.Write([]byte(e.period))
-		s := int(h.Sum32()) % shards
-		streams[s] = append(streams[s], payloads.Message{
-			Partition: e.period, // the stack's partition key path: $.detail.scheduleDate
-			ID:        fmt.Sprintf("4959%d%020d", s, i),
-			Data:      e.data,
-		})
+// checkKinesis: a Kinesis response names at most one record, the earliest
+// failure, and it must be a record of the batch.
+func checkKinesis(payload []byte, failures []string) error {
+	var ev events.KinesisEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return fmt.Errorf("Kinesis payload: %w", err)
 	}
-	var wg sync.WaitGroup
-	for s, stream := range streams {
-		wg.Go(func() {
-			checkpoint := 0
-			for round := 0; checkpoint < len(stream); round++ {
-				if round >= maxInvocations {
-					t.Errorf("shard %d stuck at checkpoint %d/%d after %d invocations", s, checkpoint, len(stream), round)
-					return
-				}
-				size := 1 + int(unit(w.seed, fmt.Sprint("batch", s), round)*10)
-				batch := stream[checkpoint:min(checkpoint+size, len(stream))]
-				failures := c.invoke(t, payloads.KinesisPayload(batch...))
-				if len(failures) == 0 {
-					checkpoint += len(batch)
-					continue
-				}
-				if len(failures) != 1 {
-					t.Errorf("Kinesis response lists %d failures, want exactly the earliest one: %v", len(failures), failures)
-					return
-				}
-				at := slices.IndexFunc(batch, func(m payloads.Message) bool { return m.ID == failures[0] })
-				if at < 0 {
-					t.Errorf("Kinesis response names %q, not a record of the batch", failures[0])
-					return
-				}
-				checkpoint += at
-			}
-		})
+	if len(failures) > 1 {
+		return fmt.Errorf("Kinesis response lists %d failures, want exactly the earliest one: %v", len(failures), failures)
 	}
-	wg.Wait()
+	for _, id := range failures {
+		if !slices.ContainsFunc(ev.Records, func(r events.KinesisEventRecord) bool { return r.Kinesis.SequenceNumber == id }) {
+			return fmt.Errorf("Kinesis response names %q, not a record of the batch", id)
+		}
+	}
+	return nil
 }
 
-// runFIFO simulates SQS FIFO event source mappings: pollers concurrently
-// receive up to 10 messages in queue order from groups no other poller has
-// in flight; messages the response lists return to the queue in place
-// (ahead of their group's later messages), the rest are deleted.
-func runFIFO(t *testing.T, c *consumer, w workload, pollers int) {
-	t.Helper()
-	type message struct {
-		payloads.Message
-		inFlight bool
+// checkSQS: every message an SQS response names is a message of the batch.
+func checkSQS(payload []byte, failures []string) error {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return fmt.Errorf("SQS payload: %w", err)
 	}
-	var mu sync.Mutex
-	queue := make([]*message, len(w.events))
-	for i, e := range w.events {
-		data := e.data
-		if unit(w.seed, "pipe", i) < 0.5 {
-			data = pipeWrap(fmt.Sprint(i), data)
+	for _, id := range failures {
+		if !slices.ContainsFunc(ev.Records, func(m events.SQSMessage) bool { return m.MessageId == id }) {
+			return fmt.Errorf("SQS response names %q, not a message of the batch", id)
 		}
-		queue[i] = &message{Message: payloads.Message{Partition: e.group, ID: fmt.Sprintf("msg-%05d", i), Data: data}}
 	}
-	busy := map[string]bool{}
-	receive := func(round int) []*message {
-		mu.Lock()
-		defer mu.Unlock()
-		limit := 1 + int(unit(w.seed, "fifo-batch", round)*10)
-		var batch []*message
-		taken := map[string]bool{}
-		for _, m := range queue {
-			if len(batch) == limit {
-				break
-			}
-			if m.inFlight || (busy[m.Partition] && !taken[m.Partition]) {
-				continue
-			}
-			m.inFlight, taken[m.Partition], busy[m.Partition] = true, true, true
-			batch = append(batch, m)
-		}
-		return batch
-	}
-	settle := func(batch []*message, failures []string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		done := map[*message]bool{}
-		for _, m := range batch {
-			m.inFlight = false
-			busy[m.Partition] = false
-			done[m] = !slices.Contains(failures, m.ID)
-		}
-		for _, id := range failures {
-			if !slices.ContainsFunc(batch, func(m *message) bool { return m.ID == id }) {
-				return fmt.Errorf("SQS response names %q, not a message of the batch", id)
-			}
-		}
-		queue = slices.DeleteFunc(queue, func(m *message) bool { return done[m] })
-		return nil
-	}
-	remaining := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(queue)
-	}
-	var round atomic.Int64
-	var wg sync.WaitGroup
-	for range pollers {
-		wg.Go(func() {
-			for remaining() > 0 {
-				r := int(round.Add(1))
-				if r > maxInvocations {
-					t.Errorf("FIFO queue stuck with %d messages after %d receives", remaining(), r)
-					return
-				}
-				batch := receive(r)
-				if len(batch) == 0 {
-					time.Sleep(time.Millisecond) // every group is in flight with the other poller
-					continue
-				}
-				msgs := make([]payloads.Message, len(batch))
-				for i, m := range batch {
-					msgs[i] = m.Message
-				}
-				if err := settle(batch, c.invoke(t, payloads.SQSPayload(msgs...))); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	return nil
 }
 
 // flaky wraps the real handler with failures that depend only on the seed,

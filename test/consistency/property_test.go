@@ -3,11 +3,12 @@ package consistency_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -41,10 +42,13 @@ func settings(t *testing.T) (iterations int, seed uint64) {
 	return iterations, seed
 }
 
-func newClient(t *testing.T, url string, maxAttempts int) *scheduleapi.Client {
+// newClient is the real API client, served by srv in-process (no
+// listener, so that it can run inside a synctest bubble).
+func newClient(t *testing.T, srv *fakeapi.Server, maxAttempts int) *scheduleapi.Client {
 	t.Helper()
 	c, err := scheduleapi.New(scheduleapi.Options{
-		BaseURL: url,
+		BaseURL: "http://fakeapi.invalid",
+		HTTP:    &http.Client{Transport: srv.Transport()},
 		APIKey:  func(context.Context) (string, error) { return apiKey, nil },
 		Limits:  scheduleapi.Limits{MaxAttempts: maxAttempts, CallTimeout: 10 * time.Second, RetryBudget: 20 * time.Second},
 		// Backoff is the client's own business (tested there); waiting
@@ -68,53 +72,56 @@ func TestConsistencyUnderRetries(t *testing.T) {
 	iterations, base := settings(t)
 	modes := []struct {
 		name string
-		run  func(t *testing.T, c *consumer, w workload)
+		run  func(t *testing.T, c *consumer, w workload) delivery
 	}{
-		{"kinesis", func(t *testing.T, c *consumer, w workload) { runKinesis(t, c, w, 1+int(w.seed%3)) }},
-		{"fifo", func(t *testing.T, c *consumer, w workload) { runFIFO(t, c, w, 2) }},
+		{"kinesis", func(t *testing.T, c *consumer, w workload) delivery {
+			runKinesis(t, c, w, kinesisSetupFor(w.seed))
+			return delivery{}
+		}},
+		{"fifo", func(t *testing.T, c *consumer, w workload) delivery {
+			return runFIFO(t, c, w, fifoSetupFor(w.seed))
+		}},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
-			srv, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(srv)
-			defer ts.Close()
-			defer srv.Close()
-			client := newClient(t, ts.URL, 2)
 			var cov coverage
 			for i := range iterations {
 				seed := base + uint64(i)
-				srv.Reset()
-				if err := srv.SetFaults(fakeapi.Faults{ErrorRate: 0.05, ThrottleRate: 0.03, RetryAfter: time.Second, Seed: seed}); err != nil {
-					t.Fatal(err)
-				}
-				w := generate(seed, 4, 1, 30, true)
-				h, err := schedule.NewHandler(client)
-				if err != nil {
-					t.Fatal(err)
-				}
-				poison := &sink{seed: seed, sends: map[string]int{}, got: map[string]int{}}
-				fl := &flaky{next: h, seed: seed, attempts: map[string]int{}}
-				c := &consumer{seed: seed, handler: fl, poison: poison}
-				mode.run(t, c, w)
-				checkRun(t, srv, w, poison, mode.name == "fifo")
+				synctest.Test(t, func(t *testing.T) {
+					srv, err := fakeapi.New(fakeapi.Options{APIKey: apiKey,
+						Faults: fakeapi.Faults{ErrorRate: 0.05, ThrottleRate: 0.03, RetryAfter: time.Second, Seed: seed}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer srv.Close()
+					w := generate(seed, 4, 1, 30, true)
+					h, err := schedule.NewHandler(newClient(t, srv, 2))
+					if err != nil {
+						t.Fatal(err)
+					}
+					poison := &sink{seed: seed, sends: map[string]int{}, got: map[string]int{}}
+					fl := &flaky{next: h, seed: seed, attempts: map[string]int{}}
+					c := &consumer{t: t, seed: seed, handler: fl, poison: poison}
+					d := mode.run(t, c, w)
+					checkRun(t, srv, w, d, poison, mode.name == "fifo")
+					cov.add(w, d, c, fl, srv.Stats(), poison)
+				})
 				if t.Failed() {
 					t.Fatalf("iteration %d failed: reproduce with ORDERLY_CONSISTENCY_SEED=%d ORDERLY_CONSISTENCY_ITERATIONS=1 go test -race -run 'TestConsistencyUnderRetries/%s' ./test/consistency/ (server faults land on requests in arrival order, so their placement may differ)",
 						i, seed, mode.name)
 				}
-				cov.add(w, c, fl, srv.Stats(), poison)
 			}
 			t.Logf("%d workloads from seed %d: %+v", iterations, base, cov)
 			if iterations >= 20 {
-				cov.requireAll(t)
+				cov.requireAll(t, mode.name == "fifo")
 			}
 		})
 	}
 }
 
-func checkRun(t *testing.T, srv *fakeapi.Server, w workload, poison *sink, exactlyOncePoison bool) {
+// checkRun checks one run's outcome; d says which events never reached the
+// consumer (deduplicated, or dead-lettered by the Pipe on SQS FIFO).
+func checkRun(t *testing.T, srv *fakeapi.Server, w workload, d delivery, poison *sink, exactlyOncePoison bool) {
 	t.Helper()
 	docs, applied := w.expected()
 	if st := srv.Stats(); st.LostUpdates != 0 || st.Unauthorized != 0 || st.BadRequests != 0 {
@@ -141,12 +148,12 @@ func checkRun(t *testing.T, srv *fakeapi.Server, w workload, poison *sink, exact
 	defer poison.mu.Unlock()
 	var wantPoison []string
 	for i, e := range w.events {
-		if !e.valid {
+		if !e.valid && d.reachedConsumer(i) {
 			wantPoison = append(wantPoison, fmt.Sprint(i))
 		}
 	}
 	if len(poison.got) != len(wantPoison) {
-		t.Errorf("poison sink got %d records %v, want the %d malformed events (stream positions %v)", len(poison.got), poison.got, len(wantPoison), wantPoison)
+		t.Errorf("poison sink got %d records %v, want the %d malformed events delivered (stream positions %v)", len(poison.got), poison.got, len(wantPoison), wantPoison)
 	}
 	for id, n := range poison.got {
 		if exactlyOncePoison && n != 1 {
@@ -164,13 +171,16 @@ type coverage struct {
 	Poisoned                             int64
 	HandlerFaults, ServerFaults, Cutoffs int64
 	Retries                              int64 // handler calls beyond a record's first
+	// FIFO only: exact duplicates dropped by deduplication, and messages
+	// forwarded by the per-key Pipe.
+	Deduplicated, Piped int64
 }
 
-func (c *coverage) add(w workload, con *consumer, fl *flaky, st fakeapi.Stats, p *sink) {
+func (c *coverage) add(w workload, d delivery, con *consumer, fl *flaky, st fakeapi.Stats, p *sink) {
 	_, applied := w.expected()
 	valid := 0
-	for _, e := range w.events {
-		if e.valid {
+	for i, e := range w.events {
+		if e.valid && d.reachedConsumer(i) {
 			valid++
 		}
 	}
@@ -188,15 +198,22 @@ func (c *coverage) add(w workload, con *consumer, fl *flaky, st fakeapi.Stats, p
 	c.ServerFaults += st.Faults.ServerErrors + st.Faults.Throttles
 	c.Cutoffs += con.cutoffs.Load()
 	c.Retries += fl.retries()
+	c.Deduplicated += int64(len(d.dropped))
+	c.Piped += int64(d.piped)
 }
 
-func (c coverage) requireAll(t *testing.T) {
+func (c coverage) requireAll(t *testing.T, fifo bool) {
 	t.Helper()
-	for name, n := range map[string]int64{
+	paths := map[string]int64{
 		"ignored (stale/duplicate) events": c.Ignored, "poisoned events": c.Poisoned,
 		"injected handler faults": c.HandlerFaults, "injected API faults": c.ServerFaults,
 		"deadline cut-offs": c.Cutoffs, "redeliveries": c.Retries,
-	} {
+	}
+	if fifo {
+		paths["deduplicated duplicates"] = c.Deduplicated
+		paths["messages through the Pipe"] = c.Piped
+	}
+	for name, n := range paths {
 		if n == 0 {
 			t.Errorf("the run exercised no %s: the property was not tested under them", name)
 		}

@@ -161,16 +161,6 @@ func newer(a, b schedule.Stamp) bool {
 	}
 }
 
-// pipeWrap wraps an event the way an EventBridge Pipe forwards an SQS
-// message: the event as a JSON string in "body".
-func pipeWrap(id string, data []byte) []byte {
-	out, err := json.Marshal(map[string]any{"messageId": "pipe-" + id, "body": string(data)})
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
-
 // unit maps (seed, name, n) to a uniform float in [0, 1), so that a fault
 // decision depends on which record and which attempt it is, not on how the
 // goroutines happened to interleave.
