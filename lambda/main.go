@@ -93,6 +93,9 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 		DeadlineMargin:          cfg.deadlineMargin,
 		Poison:                  sink,
 		Logger:                  log,
+		// Defence in depth: even if delivery is not keyed on the period,
+		// one batch never runs two read-modify-writes of a period at once.
+		SerializeBy: cfg.periodPath.SerializeBy(),
 	})
 	if err != nil {
 		return nil, err

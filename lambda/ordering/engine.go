@@ -37,6 +37,15 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per record. Defaults to slog.Default().
 	Logger *slog.Logger
+	// SerializeBy, when set, returns the key a record's work must be
+	// serialized on besides its delivery partition (orderly's consumer:
+	// the schedule period), or false when the record has none. Records of
+	// one key then run one after another even when a mis-keyed producer
+	// delivered them under different partitions, so within one batch such
+	// a producer can at worst reorder records, never run two at once. Each
+	// key seen under more than one partition is logged and listed in
+	// Result.SplitKeys: across invocations the engine cannot protect it.
+	SerializeBy func(Record) (key string, ok bool)
 }
 
 // Engine processes batches; it is safe for concurrent use and meant to be
@@ -48,6 +57,7 @@ type Engine struct {
 	margin      time.Duration
 	now         func() time.Time
 	log         *slog.Logger
+	keyOf       func(Record) (string, bool)
 }
 
 // New returns an Engine, applying defaults to zero options.
@@ -65,6 +75,7 @@ func New(h Handler, opts Options) (*Engine, error) {
 		margin:      opts.DeadlineMargin,
 		now:         opts.Now,
 		log:         opts.Logger,
+		keyOf:       opts.SerializeBy,
 	}
 	if e.concurrency <= 0 {
 		e.concurrency = DefaultMaxConcurrentPartitions
@@ -89,7 +100,12 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 	if len(recs) == 0 {
 		return res
 	}
-	partitions := groupByPartition(recs)
+	partitions, split := chains(recs, e.keyOf)
+	res.SplitKeys = split
+	for _, s := range split {
+		e.log.WarnContext(ctx, "key delivered under several partitions: serialized within this batch, but other invocations may run it concurrently",
+			slog.String("key", s.Key), slog.Any("partitions", s.Partitions))
+	}
 	if len(partitions) == 1 {
 		// Common for small SQS FIFO batches; spares a goroutine.
 		e.runPartition(ctx, recs, partitions[0], &res)
@@ -110,23 +126,6 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 	}
 	wg.Wait()
 	return res
-}
-
-// groupByPartition returns, per partition in order of first appearance, the
-// indices of its records in delivery order.
-func groupByPartition(recs []Record) [][]int {
-	index := make(map[string]int, 16)
-	var groups [][]int
-	for i := range recs {
-		g, ok := index[recs[i].Partition]
-		if !ok {
-			g = len(groups)
-			index[recs[i].Partition] = g
-			groups = append(groups, make([]int, 0, 4))
-		}
-		groups[g] = append(groups[g], i)
-	}
-	return groups
 }
 
 func (e *Engine) runPartition(ctx context.Context, recs []Record, idx []int, res *Result) {

@@ -62,6 +62,9 @@ type Result struct {
 	// error for Poisoned and Failed, and one of ErrPartitionBlocked,
 	// ErrDeadlineNear or ErrCanceled (wrapped) for Skipped.
 	Errors []error
+	// SplitKeys lists the keys (Options.SerializeBy) that this batch
+	// delivered under more than one partition.
+	SplitKeys []SplitKey
 }
 
 // Count returns how many records have outcome o.

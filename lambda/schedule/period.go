@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/orderly-dev/orderly/lambda/event"
+	"github.com/orderly-dev/orderly/lambda/ordering"
 )
 
 // DefaultPeriodPath is where events carry the schedule period.
@@ -96,4 +99,19 @@ func (p PeriodPath) Period(detail json.RawMessage) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s %s: want the schedule period, a string YYYY-MM-DD", name, describe(raw))
+}
+
+// SerializeBy returns the ordering engine's serialization key: a record's
+// period, read through p (ordering.Options.SerializeBy). Records of one
+// period then never run at once, whatever partition they arrived under. A
+// record without a valid period has no key; the handler poisons it.
+func (p PeriodPath) SerializeBy() func(ordering.Record) (string, bool) {
+	return func(rec ordering.Record) (string, bool) {
+		ev, err := event.Decode(rec.Data)
+		if err != nil {
+			return "", false
+		}
+		period, err := p.Period(ev.Detail)
+		return period, err == nil
+	}
 }

@@ -15,10 +15,10 @@ const Namespace = "Orderly"
 // SourceDimension is the dimension that separates the Kinesis and SQS stacks.
 const SourceDimension = "Source"
 
-// Metric names. Nothing in this repository reads them back: the stacks'
-// alarms watch AWS's own metrics (infra/relay). They are for operators'
-// CloudWatch dashboards and metric queries, and for Logs Insights queries
-// over the EMF lines themselves.
+// Metric names. They are for operators' CloudWatch dashboards and metric
+// queries, and for Logs Insights queries over the EMF lines themselves; the
+// stacks alarm on MetricPeriodsSplit only (infra/relay), and on AWS's own
+// metrics otherwise.
 const (
 	MetricRecordsProcessed = "RecordsProcessed" // records that succeeded
 	MetricRecordsFailed    = "RecordsFailed"    // transient failures, will be retried
@@ -26,6 +26,11 @@ const (
 	MetricRecordsSkipped   = "RecordsSkipped"   // not started (blocked partition or deadline), will be retried
 	MetricBatchDurationMs  = "BatchDurationMs"
 	MetricLagMs            = "LagMs" // largest (processing start - event time) in the batch
+	// MetricPeriodsSplit counts periods that one batch delivered under more
+	// than one partition (Kinesis key or FIFO group): a producer or routing
+	// that does not key delivery on the period. The batch serializes them,
+	// but concurrent invocations can still lose their updates.
+	MetricPeriodsSplit = "PeriodsSplitAcrossPartitions"
 )
 
 // BatchMetrics are the numbers published for one batch.
@@ -35,7 +40,10 @@ type BatchMetrics struct {
 	Failed    int
 	Poisoned  int
 	Skipped   int
-	Duration  time.Duration
+	// PeriodsSplit is len(Result.SplitKeys): periods seen under several
+	// partitions in this batch.
+	PeriodsSplit int
+	Duration     time.Duration
 	// Lag is only published when LagKnown: an empty or fully malformed
 	// batch has no event time, and a made-up zero would skew the statistic.
 	Lag      time.Duration
@@ -45,12 +53,13 @@ type BatchMetrics struct {
 // Summarize counts the outcomes of res.
 func Summarize(source string, res ordering.Result, took time.Duration) BatchMetrics {
 	return BatchMetrics{
-		Source:    source,
-		Processed: res.Count(ordering.Succeeded),
-		Failed:    res.Count(ordering.Failed),
-		Poisoned:  res.Count(ordering.Poisoned),
-		Skipped:   res.Count(ordering.Skipped),
-		Duration:  took,
+		Source:       source,
+		Processed:    res.Count(ordering.Succeeded),
+		Failed:       res.Count(ordering.Failed),
+		Poisoned:     res.Count(ordering.Poisoned),
+		Skipped:      res.Count(ordering.Skipped),
+		PeriodsSplit: len(res.SplitKeys),
+		Duration:     took,
 	}
 }
 
@@ -79,6 +88,7 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		MetricRecordsFailed:    m.Failed,
 		MetricRecordsPoisoned:  m.Poisoned,
 		MetricRecordsSkipped:   m.Skipped,
+		MetricPeriodsSplit:     m.PeriodsSplit,
 		MetricBatchDurationMs:  milliseconds(m.Duration),
 	}
 	metrics := []emfMetric{
@@ -86,6 +96,7 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		{MetricRecordsFailed, "Count"},
 		{MetricRecordsPoisoned, "Count"},
 		{MetricRecordsSkipped, "Count"},
+		{MetricPeriodsSplit, "Count"},
 		{MetricBatchDurationMs, "Milliseconds"},
 	}
 	if m.LagKnown {
