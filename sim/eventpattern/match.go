@@ -5,8 +5,14 @@
 // semantics: a pattern field lists alternatives (OR), fields combine with AND,
 // matching is type-sensitive ("1" is not 1) except that numbers compare by
 // value, an array-valued event field matches if any element matches, and the
-// operators exists, anything-but (a value or a list), prefix and numeric.
-// Anything else is reported as an error rather than guessed.
+// operators exists, anything-but (a value, a list, or {"suffix": s or a list
+// of s}), prefix, suffix and numeric. Anything else is reported as an error
+// rather than guessed.
+//
+// anything-but with suffixes follows EventBridge's rule engine (aws/event-
+// ruler), which matches on the JSON text of a value: a number, a boolean or
+// an object is not a string ending in one of the suffixes, so it matches. A
+// missing field and JSON null never match anything-but.
 package eventpattern
 
 import (
@@ -80,8 +86,11 @@ func matchOne(alt, value any, present bool) (bool, error) {
 			}
 			return present == want, nil
 		case "anything-but":
-			if !present {
+			if !present || value == nil {
 				return false, nil
+			}
+			if inner, ok := arg.(map[string]any); ok {
+				return anythingButSuffix(inner, value)
 			}
 			excluded, isList := arg.([]any)
 			if !isList {
@@ -100,6 +109,13 @@ func matchOne(alt, value any, present bool) (bool, error) {
 				return false, fmt.Errorf("prefix takes a string: %v", arg)
 			}
 			return present && isString && strings.HasPrefix(s, p), nil
+		case "suffix":
+			p, ok := arg.(string)
+			s, isString := value.(string)
+			if !ok {
+				return false, fmt.Errorf("suffix takes a string: %v", arg)
+			}
+			return present && isString && strings.HasSuffix(s, p), nil
 		case "numeric":
 			return matchNumeric(arg, value, present)
 		default:
@@ -107,6 +123,30 @@ func matchOne(alt, value any, present bool) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// anythingButSuffix matches a value that is not a string ending in one of
+// the suffixes of {"suffix": s} or {"suffix": [s, ...]}.
+func anythingButSuffix(inner map[string]any, value any) (bool, error) {
+	arg, ok := inner["suffix"]
+	if !ok || len(inner) != 1 {
+		return false, fmt.Errorf("anything-but takes a value, a list or {\"suffix\": ...}: %v", inner)
+	}
+	suffixes, isList := arg.([]any)
+	if !isList {
+		suffixes = []any{arg}
+	}
+	s, isString := value.(string)
+	for _, x := range suffixes {
+		suffix, ok := x.(string)
+		if !ok {
+			return false, fmt.Errorf("anything-but suffix takes strings: %v", x)
+		}
+		if isString && strings.HasSuffix(s, suffix) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func matchNumeric(arg, value any, present bool) (bool, error) {

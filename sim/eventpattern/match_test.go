@@ -28,6 +28,16 @@ func TestMatchFollowsEventBridgeSemantics(t *testing.T) {
 		{"prefix", `{"r":[{"prefix":"us-"}]}`, `{"r":"us-east-1"}`, true},
 		{"numeric range", `{"n":[{"numeric":[">=",0,"<",3]}]}`, `{"n":2}`, true},
 		{"numeric out of range", `{"n":[{"numeric":[">=",0,"<",3]}]}`, `{"n":3}`, false},
+		{"suffix", `{"d":[{"suffix":"-07"}]}`, `{"d":"2026-11-07"}`, true},
+		{"suffix other", `{"d":[{"suffix":"-07"}]}`, `{"d":"2026-11-17"}`, false},
+		{"suffix not a string", `{"d":[{"suffix":"7"}]}`, `{"d":7}`, false},
+		{"anything-but suffix list", `{"d":[{"anything-but":{"suffix":["-01","-02"]}}]}`, `{"d":"2026-11-03"}`, true},
+		{"anything-but suffix excluded", `{"d":[{"anything-but":{"suffix":["-01","-02"]}}]}`, `{"d":"2026-11-02"}`, false},
+		{"anything-but suffix single", `{"d":[{"anything-but":{"suffix":"-01"}}]}`, `{"d":"2026-11-01"}`, false},
+		{"anything-but suffix number", `{"d":[{"anything-but":{"suffix":["-01"]}}]}`, `{"d":20261101}`, true},
+		{"anything-but suffix null", `{"d":[{"anything-but":{"suffix":["-01"]}}]}`, `{"d":null}`, false},
+		{"anything-but null", `{"d":[{"anything-but":[0]}]}`, `{"d":null}`, false},
+		{"anything-but suffix array", `{"d":[{"anything-but":{"suffix":["-01"]}}]}`, `{"d":["2026-11-01","x"]}`, true},
 		{"and across fields", `{"source":["a"],"detail-type":["t"]}`, `{"source":"a","detail-type":"u"}`, false},
 	}
 	for _, tc := range cases {
