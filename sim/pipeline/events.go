@@ -25,10 +25,10 @@ type Workload struct {
 	// caller takes them from the rules' patterns.
 	Source      string
 	DetailTypes []string
-	// StaticGroups, when more than 1, is the number of static FIFO message
-	// groups: detail.partition is then the period's index modulo it, so that
-	// every period stays in one group.
-	StaticGroups int
+	// PeriodPath is where the events carry their period: the path the
+	// synthesized stacks key delivery on and pass to the consumer. The zero
+	// value is schedule.DefaultPeriodPath.
+	PeriodPath schedule.PeriodPath
 }
 
 // Event is one generated event and what the producer knows about it.
@@ -103,15 +103,11 @@ func Generate(w Workload) ([]Event, error) {
 			entityType = "spaceship"
 		}
 		detail := map[string]any{
-			"scheduleDate": e.Period,
-			"partition":    p,
-			"entityType":   entityType,
-			"entityId":     entityID,
-			"version":      e.Version,
+			"entityType": entityType,
+			"entityId":   entityID,
+			"version":    e.Version,
 		}
-		if w.StaticGroups > 1 {
-			detail["partition"] = p % w.StaticGroups
-		}
+		setPath(detail, w.PeriodPath.DetailFields(), e.Period)
 		detailType := upsert
 		if e.Deleted {
 			detailType = deleted
@@ -159,4 +155,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// setPath sets obj.f1.f2... = value, creating the objects on the way.
+func setPath(obj map[string]any, fields []string, value any) {
+	for _, f := range fields[:len(fields)-1] {
+		next, ok := obj[f].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			obj[f] = next
+		}
+		obj = next
+	}
+	obj[fields[len(fields)-1]] = value
 }

@@ -127,9 +127,6 @@ func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 			if err := fillWorkload(&w, s); err != nil {
 				t.Fatal(err)
 			}
-			if tc.groups > 1 && w.StaticGroups != tc.groups {
-				t.Fatalf("static groups %d, want %d", w.StaticGroups, tc.groups)
-			}
 			events, err := Generate(w)
 			if err != nil {
 				t.Fatal(err)

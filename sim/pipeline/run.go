@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 )
@@ -212,7 +212,7 @@ type runState struct {
 }
 
 // fillWorkload takes the event source and detail-types from the
-// synthesized rules, and the static group count from the FIFO rules.
+// synthesized rules, and the period path from the synthesized consumer.
 func fillWorkload(w *Workload, s Settings) error {
 	if len(s.Rules) == 0 {
 		return errors.New("no rules in the stack")
@@ -234,14 +234,14 @@ func fillWorkload(w *Workload, s Settings) error {
 		// A rule without a detail-type filter matches any.
 		w.DetailTypes = []string{"Schedule Entity Upserted", "Schedule Entity Deleted"}
 	}
-	if s.Stack == StackFifo && s.Delivery.PipeGroupIDPath == "" {
-		for _, g := range s.Fifo.GroupIDs {
-			if len(g) > 1 && g[0] == 'g' {
-				if _, err := strconv.Atoi(g[1:]); err == nil {
-					w.StaticGroups++
-				}
-			}
+	// Events carry their period where the consumer reads it; routing then
+	// follows from the synthesized rules and delivery settings alone.
+	if raw := s.Function.Environment[envvar.PeriodPath]; raw != "" {
+		p, err := schedule.ParsePeriodPath(raw)
+		if err != nil {
+			return fmt.Errorf("the synthesized consumer's %s: %w", envvar.PeriodPath, err)
 		}
+		w.PeriodPath = p
 	}
 	return nil
 }

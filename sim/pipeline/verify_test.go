@@ -269,7 +269,7 @@ func TestPoisonedEventsReadsPoisonMessages(t *testing.T) {
 
 func TestGenerate(t *testing.T) {
 	w := Workload{Events: 2000, Partitions: 5, PoisonRate: 0.05, Seed: 11, Source: "s",
-		DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted}, StaticGroups: 2}
+		DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted}}
 	a, err := Generate(w)
 	if err != nil {
 		t.Fatal(err)
@@ -285,15 +285,14 @@ func TestGenerate(t *testing.T) {
 		var doc struct {
 			Detail struct {
 				ScheduleDate string `json:"scheduleDate"`
-				Partition    int    `json:"partition"`
 				Version      int64  `json:"version"`
 			} `json:"detail"`
 		}
 		if err := json.Unmarshal(e.JSON, &doc); err != nil {
 			t.Fatal(err)
 		}
-		if doc.Detail.ScheduleDate != Period(e.Partition) || doc.Detail.Partition != e.Partition%2 {
-			t.Errorf("event %d: date %s partition %d for partition %d", i, doc.Detail.ScheduleDate, doc.Detail.Partition, e.Partition)
+		if doc.Detail.ScheduleDate != Period(e.Partition) {
+			t.Errorf("event %d: date %s for partition %d", i, doc.Detail.ScheduleDate, e.Partition)
 		}
 		key := e.Period + e.Entity
 		if doc.Detail.Version != versions[key]+1 {
@@ -339,6 +338,27 @@ func TestContextArgs(t *testing.T) {
 		got, err := ContextArgs(tc.in)
 		if (err != nil) != tc.err || (!tc.err && fmt.Sprint(got) != tc.want) {
 			t.Errorf("ContextArgs(%q) = %v, %v; want %s (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestGenerateCarriesThePeriodAtThePeriodPath(t *testing.T) {
+	w := Workload{Events: 20, Partitions: 3, Seed: 3, Source: "s",
+		DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted},
+		PeriodPath:  schedule.MustPeriodPath("$.detail.schedule.date")}
+	events, err := Generate(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		var doc struct {
+			Detail json.RawMessage `json:"detail"`
+		}
+		if err := json.Unmarshal(e.JSON, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := w.PeriodPath.Period(doc.Detail); err != nil || got != e.Period {
+			t.Fatalf("event %d carries period %q (%v) at %s, want %s", e.Index, got, err, w.PeriodPath, e.Period)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func sendToBus(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 	}
 	events, err := pipeline.Generate(pipeline.Workload{
 		Events: f.events, Partitions: f.partitions, EntitiesPerPartition: f.entities, PoisonRate: f.poisonRate, Seed: f.seed,
-		Source: f.source, DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted}, StaticGroups: f.staticGroups,
+		Source: f.source, DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted},
 	})
 	if err != nil {
 		return err

@@ -66,7 +66,6 @@ type flags struct {
 	seed                          uint64
 	timeout                       time.Duration
 	bus, source                   string
-	staticGroups                  int
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -95,7 +94,6 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.keepLogs, "keep-logs", false, "keep the processes' logs even when the run passes")
 	fs.StringVar(&f.bus, "bus", "", "send the events to this deployed event bus with PutEvents instead of running locally")
 	fs.StringVar(&f.source, "source", "com.example.scheduling", "event source (with -bus; local runs take it from the synthesized rule)")
-	fs.IntVar(&f.staticGroups, "static-groups", 0, "with -bus to a FifoStack with N static groups: route period p to group p mod N")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
