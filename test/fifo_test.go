@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/stacks"
 )
 
@@ -46,17 +47,17 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 
 			groups := s.ruleGroups(t)
 			if f.Groups.PerKey {
-				expect(t, "rule groups", groups, []string{stacks.IngestGroup})
+				expect(t, "rule groups", groups, []string{relay.IngestGroup})
 				_, pipe := s.only(t, fifoID, "AWS::Pipes::Pipe")
 				expect(t, "pipe target", pipe["TargetParameters"], map[string]any{"SqsQueueParameters": map[string]any{
-					"MessageGroupId":         stacks.PipeGroupPath(s.cfg.PartitionKeyPath),
+					"MessageGroupId":         relay.PipeGroupPath(s.cfg.PartitionKeyPath),
 					"MessageDeduplicationId": "$.messageId",
 				}})
 				return
 			}
 			want := []string{"g0"}
 			if f.Groups.Count > 1 {
-				want = []string{stacks.CatchAllGroup}
+				want = []string{relay.CatchAllGroup}
 				for g := range f.Groups.Count {
 					want = append(want, fmt.Sprintf("g%d", g))
 				}

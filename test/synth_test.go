@@ -107,7 +107,10 @@ func synth(t testing.TB, env string, overrides map[string]string) *synthesis {
 	}
 	outdir := filepath.Join(outRoot, fmt.Sprintf("synth-%d", len(syntheses)))
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
-	kinesis, fifo := stacks.Build(app, cfg, bundle.Code)
+	kinesis, fifo, err := stacks.Build(app, cfg, bundle.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	asm, err := synthesize(app)
