@@ -36,7 +36,9 @@ func run() error {
 		return err
 	}
 	defer bundle.Cleanup()
-	stacks.Build(app, cfg, bundle.Code)
+	if _, _, err := stacks.Build(app, cfg, bundle.Code); err != nil {
+		return err
+	}
 	app.Synth(nil)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/stacks"
 )
 
@@ -44,19 +45,19 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 				s.alarmOn(t, fifoID, metric)
 			}
 
-			groups := s.ruleGroups(t)
+			groups := s.ruleGroups(t, fifoID)
 			if f.Groups.PerKey {
-				expect(t, "rule groups", groups, []string{stacks.IngestGroup})
+				expect(t, "rule groups", groups, []string{relay.IngestGroup})
 				_, pipe := s.only(t, fifoID, "AWS::Pipes::Pipe")
 				expect(t, "pipe target", pipe["TargetParameters"], map[string]any{"SqsQueueParameters": map[string]any{
-					"MessageGroupId":         stacks.PipeGroupPath(s.cfg.PartitionKeyPath),
+					"MessageGroupId":         relay.PipeGroupPath(s.cfg.PartitionKeyPath),
 					"MessageDeduplicationId": "$.messageId",
 				}})
 				return
 			}
 			want := []string{"g0"}
 			if f.Groups.Count > 1 {
-				want = []string{stacks.CatchAllGroup}
+				want = []string{relay.CatchAllGroup}
 				for g := range f.Groups.Count {
 					want = append(want, fmt.Sprintf("g%d", g))
 				}
@@ -71,14 +72,14 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 // ruleGroups returns the sorted MessageGroupId of every rule target, after
 // checking each target's dead-letter queue is a standard queue (EventBridge
 // rejects a FIFO DLQ).
-func (s *synthesis) ruleGroups(t testing.TB) []string {
+func (s *synthesis) ruleGroups(t testing.TB, stackID string) []string {
 	t.Helper()
 	var groups []string
-	for _, rule := range s.resources(fifoID, "AWS::Events::Rule") {
+	for _, rule := range s.resources(stackID, "AWS::Events::Rule") {
 		for _, tg := range rule["Targets"].([]any) {
 			target := tg.(map[string]any)
 			groups = append(groups, target["SqsParameters"].(map[string]any)["MessageGroupId"].(string))
-			dlq := s.queueByGetAtt(t, fifoID, target["DeadLetterConfig"].(map[string]any)["Arn"])
+			dlq := s.queueByGetAtt(t, stackID, target["DeadLetterConfig"].(map[string]any)["Arn"])
 			expect(t, "target DLQ is standard", dlq["FifoQueue"], nil)
 		}
 	}

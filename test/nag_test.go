@@ -3,6 +3,7 @@ package test
 import (
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -12,20 +13,25 @@ import (
 // unsuppressed error already fails the synth through the validation report;
 // this also catches warnings and names each finding.
 func TestCdkNagHasNoUnsuppressedFindings(t *testing.T) {
-	rules := assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*"))
 	for _, tc := range allSyntheses(t) {
 		s := synth(t, tc.env, tc.overrides)
 		for id, stack := range s.stacks {
-			t.Run(tc.name+"/"+id, func(t *testing.T) {
-				ann := assertions.Annotations_FromStack(stack)
-				for _, e := range *ann.FindError(jsii.String("*"), rules) {
-					t.Errorf("error at %s: %v", *e.Id, e.Entry.Data)
-				}
-				for _, w := range *ann.FindWarning(jsii.String("*"), rules) {
-					t.Errorf("warning at %s: %v", *w.Id, w.Entry.Data)
-				}
-			})
+			t.Run(tc.name+"/"+id, func(t *testing.T) { expectNoNagFindings(t, stack) })
 		}
+	}
+}
+
+// expectNoNagFindings fails for every AwsSolutions or Serverless error or
+// warning cdk-nag recorded on stack.
+func expectNoNagFindings(t *testing.T, stack awscdk.Stack) {
+	t.Helper()
+	rules := assertions.Match_StringLikeRegexp(jsii.String("(AwsSolutions|Serverless)-.*"))
+	ann := assertions.Annotations_FromStack(stack)
+	for _, e := range *ann.FindError(jsii.String("*"), rules) {
+		t.Errorf("error at %s: %v", *e.Id, e.Entry.Data)
+	}
+	for _, w := range *ann.FindWarning(jsii.String("*"), rules) {
+		t.Errorf("warning at %s: %v", *w.Id, w.Entry.Data)
 	}
 }
 

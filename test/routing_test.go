@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/orderly-dev/orderly/infra/stacks"
+	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/sim/eventpattern"
 )
 
@@ -37,7 +37,7 @@ func TestStaticGroupRulesMatchEveryEventExactlyOnce(t *testing.T) {
 						matched = append(matched, group)
 					}
 				}
-				want := stacks.CatchAllGroup
+				want := relay.CatchAllGroup
 				switch {
 				case n == 1:
 					want = "g0"

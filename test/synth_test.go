@@ -107,19 +107,28 @@ func synth(t testing.TB, env string, overrides map[string]string) *synthesis {
 	}
 	outdir := filepath.Join(outRoot, fmt.Sprintf("synth-%d", len(syntheses)))
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
-	kinesis, fifo := stacks.Build(app, cfg, bundle.Code)
+	kinesis, fifo, err := stacks.Build(app, cfg, bundle.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := synthesizeChecked(t, fmt.Sprint(env, " ", overrides), app, map[string]awscdk.Stack{stacks.KinesisStackID: kinesis, stacks.FifoStackID: fifo})
+	s.cfg = cfg
+	syntheses[key] = s
+	return s
+}
+
+// synthesizeChecked attaches the AwsSolutions and Serverless cdk-nag packs
+// to app, synthesizes it and reads back the templates of the stacks byID.
+func synthesizeChecked(t testing.TB, name string, app awscdk.App, byID map[string]awscdk.Stack) *synthesis {
+	t.Helper()
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(app).Add(cdknag.NewServerlessChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	asm, err := synthesize(app)
 	if err != nil {
-		t.Fatalf("synth %s %v: %v", env, overrides, err)
+		t.Fatalf("synth %s: %v", name, err)
 	}
-	s := &synthesis{
-		cfg: cfg, app: app,
-		stacks:    map[string]awscdk.Stack{stacks.KinesisStackID: kinesis, stacks.FifoStackID: fifo},
-		templates: map[string]map[string]any{},
-	}
-	for id := range s.stacks {
+	s := &synthesis{app: app, stacks: byID, templates: map[string]map[string]any{}}
+	for id := range byID {
 		raw, err := os.ReadFile(filepath.Join(*asm.Directory(), id+".template.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +139,6 @@ func synth(t testing.TB, env string, overrides map[string]string) *synthesis {
 		}
 		s.templates[id] = tmpl
 	}
-	syntheses[key] = s
 	return s
 }
 

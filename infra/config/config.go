@@ -156,13 +156,6 @@ func (c Config) StackName(kind string) string {
 	return c.NamePrefix + "-" + c.Env + "-" + kind
 }
 
-// VisibilityTimeoutSeconds is the FIFO queue visibility timeout. AWS advises
-// at least six times the function timeout so a batch that is retried by the
-// poller is not redelivered while the first attempt still runs.
-func (c Config) VisibilityTimeoutSeconds() int {
-	return 6 * c.Function.TimeoutSeconds
-}
-
 // EnvMetadataKey is the template metadata key under which each stack records
 // the environment it was synthesized from; the assembly reader reads it back.
 const EnvMetadataKey = "orderly:env"

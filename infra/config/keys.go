@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 // Key is one configuration key: its name in context, its documented default
@@ -167,6 +169,8 @@ const maxStaticGroups = 100
 const minTimeoutSeconds = 10
 
 // Keys is the registry of every configuration key, in documentation order.
+// The defaults of the keys the relay constructs take come from package
+// defaults, which the constructs fill zero Props fields from.
 var Keys = []Key{
 	stringKey("account", "", "environment-agnostic", "empty, or a 12-digit AWS account id",
 		orEmpty(accountRE.MatchString), func(c *Config) *string { return &c.Account }, "AWS account the stacks deploy to."),
@@ -178,7 +182,7 @@ var Keys = []Key{
 		"What happens to the stream, queues and log group when the stack is deleted."),
 	boolKey("terminationProtection", false, func(c *Config) *bool { return &c.TerminationProtection },
 		"CloudFormation termination protection of both stacks."),
-	stringKey("partitionKeyPath", "$.detail.scheduleDate", "", "a JSON path of the form `$.field.field`",
+	stringKey("partitionKeyPath", defaults.PartitionKeyPath, "", "a JSON path of the form `$.field.field`",
 		jsonPathRE.MatchString, func(c *Config) *string { return &c.PartitionKeyPath },
 		"Ordering key inside the event: the Kinesis partition key, and the FIFO group id in `per-key` mode. Never left unset: without it EventBridge partitions by event id and order is lost."),
 
@@ -188,50 +192,50 @@ var Keys = []Key{
 	stringKey("bus.existing", "", "empty (create a bus)", "empty, an event bus name, or an event bus ARN",
 		orEmpty(func(s string) bool { return busNameRE.MatchString(s) || busArnRE.MatchString(s) }),
 		func(c *Config) *string { return &c.Bus.Existing }, "Import this existing bus (name or ARN) instead of creating one."),
-	listKey("rule.sources", []string{"com.example.scheduling"}, 1, "a non-empty list of event sources",
+	listKey("rule.sources", defaults.Sources(), 1, "a non-empty list of event sources",
 		func(c *Config) *[]string { return &c.Rule.Sources }, "Event pattern `source` values (list, or comma-separated on the command line)."),
-	listKey("rule.detailTypes", []string{"Schedule Entity Upserted", "Schedule Entity Deleted"}, 0, "a list of detail-types (empty matches any)",
+	listKey("rule.detailTypes", defaults.DetailTypes(), 0, "a list of detail-types (empty matches any)",
 		func(c *Config) *[]string { return &c.Rule.DetailTypes }, "Event pattern `detail-type` values."),
-	intKey("target.retryAttempts", 185, 0, 185, func(c *Config) *int { return &c.Target.RetryAttempts },
+	intKey("target.retryAttempts", defaults.TargetRetryAttempts, 0, 185, func(c *Config) *int { return &c.Target.RetryAttempts },
 		"EventBridge delivery retries to the stream or queue before the target dead-letter queue."),
-	intKey("target.maxEventAgeSeconds", 86400, 60, 86400, func(c *Config) *int { return &c.Target.MaxEventAgeSeconds },
+	intKey("target.maxEventAgeSeconds", defaults.TargetMaxEventAgeSeconds, 60, 86400, func(c *Config) *int { return &c.Target.MaxEventAgeSeconds },
 		"Oldest event EventBridge still tries to deliver."),
 
-	intKey("function.memoryMiB", 256, 128, 10240, func(c *Config) *int { return &c.Function.MemoryMiB }, "Consumer memory."),
-	intKey("function.timeoutSeconds", 60, minTimeoutSeconds, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
+	intKey("function.memoryMiB", defaults.FunctionMemoryMiB, 128, 10240, func(c *Config) *int { return &c.Function.MemoryMiB }, "Consumer memory."),
+	intKey("function.timeoutSeconds", defaults.FunctionTimeoutSeconds, minTimeoutSeconds, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
 		"Consumer timeout. The consumer stops starting records 5 s before it, so it must leave room for work; the FIFO visibility timeout is 6× this."),
 	optionalIntKey("function.reservedConcurrency", 1, 10000, func(c *Config) *int { return &c.Function.ReservedConcurrency },
 		"Reserved concurrency of the consumer. Must cover shards × parallelization factor, the static FIFO groups and `fifo.maxConcurrency`."),
-	oneOfIntKey("function.logRetentionDays", 30, LogRetentionDays, func(c *Config) *int { return &c.Function.LogRetentionDays },
+	oneOfIntKey("function.logRetentionDays", defaults.LogRetentionDays, LogRetentionDays, func(c *Config) *int { return &c.Function.LogRetentionDays },
 		"Retention of the consumer's log group."),
 	stringKey("function.apiBaseUrl", "", "none (required)", "an https URL without query or fragment",
 		isHTTPSURL, func(c *Config) *string { return &c.Function.APIBaseURL }, "Base URL of the third-party schedule API."),
 	stringKey("function.apiKeySecret", "", "`<namePrefix>/<env>/schedule-api-key`", "a Secrets Manager secret name or ARN",
 		orEmpty(func(s string) bool { return secretNameRE.MatchString(s) || secretArnRE.MatchString(s) }),
 		func(c *Config) *string { return &c.Function.APIKeySecret }, "Existing secret holding the API key; the function may read this secret only."),
-	intKey("function.maxConcurrentPartitions", 10, 1, 1000, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
+	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, 1000, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
 
 	enumKey("kinesis.streamMode", Provisioned, []StreamMode{Provisioned, OnDemand}, func(c *Config) *StreamMode { return &c.Kinesis.StreamMode },
 		"Stream capacity mode."),
-	intKey("kinesis.shardCount", 1, 1, 500, func(c *Config) *int { return &c.Kinesis.ShardCount },
+	intKey("kinesis.shardCount", defaults.ShardCount, 1, 500, func(c *Config) *int { return &c.Kinesis.ShardCount },
 		"Shards of a provisioned stream."),
-	intKey("kinesis.retentionHours", 24, 24, 8760, func(c *Config) *int { return &c.Kinesis.RetentionHours }, "Stream retention."),
-	intKey("kinesis.batchSize", 100, 1, 10000, func(c *Config) *int { return &c.Kinesis.BatchSize }, "Records per invocation."),
-	intKey("kinesis.maxBatchingWindowSeconds", 0, 0, 300, func(c *Config) *int { return &c.Kinesis.MaxBatchingWindowSecs },
+	intKey("kinesis.retentionHours", defaults.StreamRetentionHours, 24, 8760, func(c *Config) *int { return &c.Kinesis.RetentionHours }, "Stream retention."),
+	intKey("kinesis.batchSize", defaults.KinesisBatchSize, 1, 10000, func(c *Config) *int { return &c.Kinesis.BatchSize }, "Records per invocation."),
+	intKey("kinesis.maxBatchingWindowSeconds", defaults.MaxBatchingWindowSeconds, 0, 300, func(c *Config) *int { return &c.Kinesis.MaxBatchingWindowSecs },
 		"How long the poller gathers records before invoking."),
-	intKey("kinesis.parallelizationFactor", 1, 1, 10, func(c *Config) *int { return &c.Kinesis.ParallelizationFactor },
+	intKey("kinesis.parallelizationFactor", defaults.ParallelizationFactor, 1, 10, func(c *Config) *int { return &c.Kinesis.ParallelizationFactor },
 		"Concurrent batches per shard; order per partition key holds at any factor."),
 	enumKey("kinesis.startingPosition", TrimHorizon, []StartingPosition{TrimHorizon, Latest},
 		func(c *Config) *StartingPosition { return &c.Kinesis.StartingPosition }, "Where a new event source mapping starts."),
-	intKey("kinesis.retryAttempts", 10000, 0, 10000, func(c *Config) *int { return &c.Kinesis.RetryAttempts },
+	intKey("kinesis.retryAttempts", defaults.KinesisRetryAttempts, 0, 10000, func(c *Config) *int { return &c.Kinesis.RetryAttempts },
 		"Retries of a failing batch before its records go to the on-failure queue."),
-	intKey("kinesis.maxRecordAgeSeconds", 86400, 60, 604800, func(c *Config) *int { return &c.Kinesis.MaxRecordAgeSeconds },
+	intKey("kinesis.maxRecordAgeSeconds", defaults.MaxRecordAgeSeconds, 60, 604800, func(c *Config) *int { return &c.Kinesis.MaxRecordAgeSeconds },
 		"Oldest record the mapping still retries; must not exceed the retention."),
-	boolKey("kinesis.bisectBatchOnError", true, func(c *Config) *bool { return &c.Kinesis.BisectBatchOnError },
+	boolKey("kinesis.bisectBatchOnError", defaults.BisectBatchOnError, func(c *Config) *bool { return &c.Kinesis.BisectBatchOnError },
 		"Split a batch whose invocation fails as a whole (crash, timeout) to isolate the cause."),
 
-	{Name: "fifo.messageGroups", Default: "1", Allowed: fmt.Sprintf("1–%d, or `%s`", maxStaticGroups, PerKeyGroups), def: 1,
+	{Name: "fifo.messageGroups", Default: itoa(defaults.MessageGroups), Allowed: fmt.Sprintf("1–%d, or `%s`", maxStaticGroups, PerKeyGroups), def: defaults.MessageGroups,
 		Doc: "Static message groups, routed on `fifo.groupFieldPath`; or `per-key`: one group per partition key, through an EventBridge Pipe.",
 		apply: func(c *Config, raw any) error {
 			if s, ok := raw.(string); ok && strings.TrimSpace(s) == PerKeyGroups {
@@ -245,21 +249,21 @@ var Keys = []Key{
 			c.Fifo.Groups = Grouping{Count: n}
 			return nil
 		}},
-	stringKey("fifo.groupFieldPath", "$.detail.partition", "", "a JSON path inside the detail, of the form `$.detail.field`",
+	stringKey("fifo.groupFieldPath", defaults.GroupFieldPath, "", "a JSON path inside the detail, of the form `$.detail.field`",
 		func(s string) bool { return jsonPathRE.MatchString(s) && strings.HasPrefix(s, "$.detail.") }, func(c *Config) *string { return &c.Fifo.GroupFieldPath },
 		"Integer field that routes an event to static group g (value g, from 0); anything else goes to the catch-all group."),
-	intKey("fifo.batchSize", 10, 1, 10, func(c *Config) *int { return &c.Fifo.BatchSize }, "Messages per invocation."),
+	intKey("fifo.batchSize", defaults.FifoBatchSize, 1, 10, func(c *Config) *int { return &c.Fifo.BatchSize }, "Messages per invocation."),
 	optionalIntKey("fifo.maxConcurrency", 2, 1000, func(c *Config) *int { return &c.Fifo.MaxConcurrency },
 		"Maximum concurrent invocations of the SQS event source mapping."),
-	intKey("fifo.maxReceiveCount", 5, 1, 1000, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
+	intKey("fifo.maxReceiveCount", defaults.MaxReceiveCount, 1, 1000, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
 		"Receives before a message moves to the FIFO dead-letter queue."),
-	intKey("fifo.retentionHours", 96, 1, 336, func(c *Config) *int { return &c.Fifo.RetentionHours }, "Queue message retention."),
+	intKey("fifo.retentionHours", defaults.FifoRetentionHours, 1, 336, func(c *Config) *int { return &c.Fifo.RetentionHours }, "Queue message retention."),
 
 	stringKey("alarms.topicArn", "", "empty (no actions)", "empty, or an SNS topic ARN",
 		orEmpty(topicArnRE.MatchString), func(c *Config) *string { return &c.Alarms.TopicArn }, "SNS topic for alarm and OK actions."),
-	intKey("alarms.iteratorAgeSeconds", 300, 1, 604800, func(c *Config) *int { return &c.Alarms.IteratorAgeSeconds },
+	intKey("alarms.iteratorAgeSeconds", defaults.IteratorAgeSeconds, 1, 604800, func(c *Config) *int { return &c.Alarms.IteratorAgeSeconds },
 		"Kinesis iterator age that raises the alarm."),
-	intKey("alarms.oldestMessageAgeSeconds", 300, 1, 1209600, func(c *Config) *int { return &c.Alarms.OldestMessageAgeSeconds },
+	intKey("alarms.oldestMessageAgeSeconds", defaults.OldestMessageAgeSeconds, 1, 1209600, func(c *Config) *int { return &c.Alarms.OldestMessageAgeSeconds },
 		"FIFO age of oldest message that raises the alarm."),
 }
 

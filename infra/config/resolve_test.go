@@ -56,7 +56,6 @@ func TestDefaultsAndDerivedValues(t *testing.T) {
 		{"secret", cfg.Function.APIKeySecret, "orderly/dev/schedule-api-key"},
 		{"partition key", cfg.PartitionKeyPath, "$.detail.scheduleDate"},
 		{"stack name", cfg.StackName("kinesis"), "orderly-dev-kinesis"},
-		{"visibility", cfg.VisibilityTimeoutSeconds(), 6 * cfg.Function.TimeoutSeconds},
 		{"starting position", cfg.Kinesis.StartingPosition, TrimHorizon},
 		{"groups", cfg.Fifo.Groups, Grouping{Count: 1}},
 		{"removal (from cdk.json)", cfg.RemovalPolicy, Destroy},

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
@@ -20,13 +22,14 @@ import (
 type ConsumerProps struct {
 	// Code is the bundled consumer. Required.
 	Code awslambda.Code
-	// MemoryMiB. Default 256.
+	// MemoryMiB. Default defaults.FunctionMemoryMiB (256).
 	MemoryMiB int
-	// Timeout. Default 60 seconds.
+	// Timeout. Default defaults.FunctionTimeoutSeconds (60 seconds).
 	Timeout awscdk.Duration
 	// ReservedConcurrency. Default 0: unreserved.
 	ReservedConcurrency int
-	// LogRetention of the function's log group. Default ONE_MONTH.
+	// LogRetention of the function's log group. Default
+	// defaults.LogRetentionDays (ONE_MONTH).
 	LogRetention awslogs.RetentionDays
 	// APIBaseURL of the schedule API. Required.
 	APIBaseURL string
@@ -57,13 +60,13 @@ var completeSecretArnRE = regexp.MustCompile(`^arn:.*:secret:.+-[A-Za-z0-9]{6}$`
 // own log group and nothing else.
 func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Consumer {
 	if props.MemoryMiB == 0 {
-		props.MemoryMiB = 256
+		props.MemoryMiB = defaults.FunctionMemoryMiB
 	}
 	if props.Timeout == nil {
-		props.Timeout = awscdk.Duration_Seconds(jsii.Number(60))
+		props.Timeout = seconds(defaults.FunctionTimeoutSeconds)
 	}
 	if props.LogRetention == "" {
-		props.LogRetention = awslogs.RetentionDays_ONE_MONTH
+		props.LogRetention = defaultLogRetention()
 	}
 	if props.RemovalPolicy == "" {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

@@ -11,7 +11,8 @@ import (
 
 // IngressProps configures NewIngress.
 type IngressProps struct {
-	// BusName is the bus to create. Required unless ExistingBus is set.
+	// BusName is the bus to create. Default: a name CDK derives from the
+	// construct path.
 	BusName string
 	// ExistingBus is the name or ARN of a bus to import instead. Real teams
 	// usually have one already. Default: create BusName.
@@ -50,7 +51,11 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 	case props.ExistingBus != "":
 		in.Bus = awsevents.EventBus_FromEventBusName(c, jsii.String("Bus"), jsii.String(props.ExistingBus))
 	default:
-		bus := awsevents.NewEventBus(c, jsii.String("Bus"), &awsevents.EventBusProps{EventBusName: jsii.String(props.BusName)})
+		bp := &awsevents.EventBusProps{}
+		if props.BusName != "" {
+			bp.EventBusName = jsii.String(props.BusName)
+		}
+		bus := awsevents.NewEventBus(c, jsii.String("Bus"), bp)
 		if props.RemovalPolicy != "" {
 			bus.ApplyRemovalPolicy(props.RemovalPolicy)
 		}

@@ -21,7 +21,8 @@ type KeyedPipeProps struct {
 	GroupIDPath string
 	// BatchSize read from Source per pipe invocation. Default 10, the FIFO maximum.
 	BatchSize int
-	// LogRetention of the pipe's error log. Default ONE_MONTH.
+	// LogRetention of the pipe's error log. Default defaults.LogRetentionDays
+	// (ONE_MONTH).
 	LogRetention awslogs.RetentionDays
 	// RemovalPolicy of the log group. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
@@ -42,7 +43,7 @@ func NewKeyedPipe(scope constructs.Construct, id string, props KeyedPipeProps) *
 		props.BatchSize = 10
 	}
 	if props.LogRetention == "" {
-		props.LogRetention = awslogs.RetentionDays_ONE_MONTH
+		props.LogRetention = defaultLogRetention()
 	}
 	if props.RemovalPolicy == "" {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

@@ -1,5 +1,8 @@
-// Package constructs holds orderly's reusable CDK constructs. Each takes a
-// Props struct whose zero fields mean the documented default.
+// Package relay holds orderly's reusable CDK constructs: the two relays,
+// NewKinesisRelay and NewFifoRelay, and the building blocks they are made of
+// (SecureQueue, Ingress, Consumer, KeyedPipe, Alarms). Each takes a Props
+// struct whose zero fields mean the documented default; the relays need no
+// cdk.json, and infra/stacks only maps orderly's config onto their Props.
 package relay
 
 import (

@@ -1,12 +1,12 @@
-// Package stacks assembles orderly's constructs into KinesisStack and
-// FifoStack from one validated config.Config.
+// Package stacks maps one validated config.Config onto the relay constructs
+// (infra/relay) and puts each relay in its stack: KinesisStack and FifoStack.
+// The relays own what is built and its defaults; this package owns only the
+// stacks' names, descriptions, environment and tags.
 package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -24,29 +24,11 @@ type Props struct {
 	Code func() awslambda.Code
 }
 
-var retention = map[int]awslogs.RetentionDays{
-	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
-	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
-	3653: awslogs.RetentionDays_TEN_YEARS,
-}
-
-func retentionDays(c config.Config) awslogs.RetentionDays {
-	return retention[c.Function.LogRetentionDays]
-}
-
-func removalPolicy(c config.Config) awscdk.RemovalPolicy {
-	if c.RemovalPolicy == config.Destroy {
-		return awscdk.RemovalPolicy_DESTROY
-	}
-	return awscdk.RemovalPolicy_RETAIN
-}
-
-func seconds(n int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(n))) }
+// relayID is the relay's construct id inside its stack. CDK leaves a path
+// component named "Default" out of logical ids, so the resources keep the
+// logical ids they had when the stacks built them directly: a deployed stack
+// updates in place instead of replacing its stream, queues and bus.
+const relayID = "Default"
 
 func newStack(scope constructs.Construct, id, kind, description string, props Props) awscdk.Stack {
 	sp := props.StackProps
@@ -70,39 +52,44 @@ func newStack(scope constructs.Construct, id, kind, description string, props Pr
 	return stack
 }
 
-func newIngress(stack constructs.Construct, c config.Config) *relay.Ingress {
-	return relay.NewIngress(stack, "Ingress", relay.IngressProps{
-		BusName:       c.Bus.Name,
-		ExistingBus:   c.Bus.Existing,
-		Sources:       c.Rule.Sources,
-		DetailTypes:   c.Rule.DetailTypes,
-		RemovalPolicy: removalPolicy(c),
-	})
-}
-
-func newConsumer(stack constructs.Construct, props Props) *relay.Consumer {
+// relayProps maps the config onto the settings both relays share. Every
+// field is set from the config (whose defaults come from the same package
+// as the relays'), so nothing here falls back to a relay default.
+func relayProps(props Props) relay.RelayProps {
 	c := props.Config
-	return relay.NewConsumer(stack, "Consumer", relay.ConsumerProps{
-		Code:                    props.Code(),
+	// The config accepts only retentions CloudWatch Logs offers (a relay test
+	// pins the two lists to each other).
+	retention, _ := relay.LogRetention(c.Function.LogRetentionDays)
+	p := relay.RelayProps{
+		Code:             props.Code(),
+		APIBaseURL:       c.Function.APIBaseURL,
+		APIKeySecret:     c.Function.APIKeySecret,
+		PartitionKeyPath: c.PartitionKeyPath,
+		ExistingBus:      c.Bus.Existing,
+		Sources:          c.Rule.Sources,
+		// Never nil: an empty list in the config matches any detail-type.
+		DetailTypes:             append([]string{}, c.Rule.DetailTypes...),
+		TargetRetryAttempts:     new(c.Target.RetryAttempts),
+		TargetMaxEventAge:       seconds(c.Target.MaxEventAgeSeconds),
 		MemoryMiB:               c.Function.MemoryMiB,
 		Timeout:                 seconds(c.Function.TimeoutSeconds),
 		ReservedConcurrency:     c.Function.ReservedConcurrency,
-		LogRetention:            retentionDays(c),
-		APIBaseURL:              c.Function.APIBaseURL,
-		APIKeySecret:            c.Function.APIKeySecret,
+		LogRetention:            retention,
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
-		RemovalPolicy:           removalPolicy(c),
-	})
+		AlarmTopicArn:           c.Alarms.TopicArn,
+		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
+	}
+	// The config always derives a bus name; it names the bus only when the
+	// stack creates one.
+	if c.Bus.Existing == "" {
+		p.BusName = c.Bus.Name
+	}
+	if c.RemovalPolicy == config.Destroy {
+		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
+	}
+	return p
 }
 
-// newTargetDeadLetterQueue is where EventBridge puts events it could not
-// deliver. EventBridge requires a standard queue here, even for a FIFO target.
-func newTargetDeadLetterQueue(stack constructs.Construct, c config.Config) awssqs.Queue {
-	q := relay.NewSecureQueue(stack, "TargetDeadLetterQueue", relay.SecureQueueProps{RemovalPolicy: removalPolicy(c)})
-	relay.MarkAsDeadLetterQueue(q, "EventBridge rule target DLQ")
-	return q
-}
+func seconds(n int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(n))) }
 
-func output(scope constructs.Construct, id string, value *string, description string) {
-	awscdk.NewCfnOutput(scope, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
-}
+func hours(n int) awscdk.Duration { return awscdk.Duration_Hours(jsii.Number(float64(n))) }

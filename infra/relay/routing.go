@@ -1,4 +1,4 @@
-package stacks
+package relay
 
 import (
 	"fmt"
@@ -18,6 +18,9 @@ type Route struct {
 	// matches every event of the base pattern.
 	Detail map[string]any
 }
+
+// IngestGroup is the static group of the ingest queue in per-key mode.
+const IngestGroup = "ingest"
 
 // CatchAllGroup receives events whose routing field is missing, null, not
 // an integer, or out of range, so that no event matches zero rules.

@@ -1,0 +1,71 @@
+// Package defaults owns the default of every relay setting. The relay
+// constructs fill a zero Props field from here, and the config key registry
+// (infra/config, which feeds cdk.json users and the README's key table)
+// takes its defaults from here too, so the two cannot drift apart.
+//
+// It imports nothing from CDK, so the config and the simulator that reads it
+// stay free of the CDK runtime. Durations are whole seconds or hours, as the
+// config keys spell them.
+package defaults
+
+import "github.com/orderly-dev/orderly/lambda/ordering"
+
+// The bus, the rule and EventBridge's delivery to the stream or queue.
+const (
+	// PartitionKeyPath is the ordering key inside the event: the Kinesis
+	// partition key, and the FIFO group id in per-key mode.
+	PartitionKeyPath = "$.detail.scheduleDate"
+	// TargetRetryAttempts is EventBridge's own maximum.
+	TargetRetryAttempts = 185
+	// TargetMaxEventAgeSeconds is EventBridge's own maximum, 24 hours.
+	TargetMaxEventAgeSeconds = 86400
+)
+
+// Sources is the event pattern's source list.
+func Sources() []string { return []string{"com.example.scheduling"} }
+
+// DetailTypes is the event pattern's detail-type list.
+func DetailTypes() []string {
+	return []string{"Schedule Entity Upserted", "Schedule Entity Deleted"}
+}
+
+// The consumer function.
+const (
+	FunctionMemoryMiB      = 256
+	FunctionTimeoutSeconds = 60
+	LogRetentionDays       = 30
+	// MaxConcurrentPartitions is the consumer's own default, stated in the
+	// template so the deployed value is visible.
+	MaxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
+)
+
+// The Kinesis stream and its event source mapping.
+const (
+	ShardCount               = 1
+	StreamRetentionHours     = 24
+	KinesisBatchSize         = 100
+	MaxBatchingWindowSeconds = 0
+	ParallelizationFactor    = 1
+	// KinesisRetryAttempts is the event source mapping's maximum: a failing
+	// record is retried until MaxRecordAgeSeconds, not dropped early.
+	KinesisRetryAttempts = 10000
+	MaxRecordAgeSeconds  = 86400
+	BisectBatchOnError   = true
+)
+
+// The SQS FIFO queue and its event source mapping.
+const (
+	// MessageGroups of 1 is one static group: a strict total order.
+	MessageGroups = 1
+	// GroupFieldPath routes events to static groups when MessageGroups > 1.
+	GroupFieldPath     = "$.detail.partition"
+	FifoBatchSize      = 10
+	MaxReceiveCount    = 5
+	FifoRetentionHours = 96
+)
+
+// The alarms.
+const (
+	IteratorAgeSeconds      = 300
+	OldestMessageAgeSeconds = 300
+)

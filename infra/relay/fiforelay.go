@@ -1,0 +1,208 @@
+package relay
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
+)
+
+// FifoRelayProps configures NewFifoRelay. Zero fields mean the documented
+// default.
+type FifoRelayProps struct {
+	// RelayProps are the bus, rule, delivery, consumer and alarm settings;
+	// Code, APIBaseURL and APIKeySecret are required.
+	RelayProps
+
+	// MessageGroups is the number of static message groups. With 1, one rule
+	// delivers every event to group g0: a strict total order. With N > 1, N
+	// rules route the integer g at GroupFieldPath to group g, and a catch-all
+	// rule takes every other event (StaticRoutes). Default
+	// defaults.MessageGroups (1). Leave it zero when PerKey is set.
+	MessageGroups int
+	// PerKey gives every partition key (PartitionKeyPath) its own message
+	// group: the rule delivers to an ingest FIFO queue, and an EventBridge
+	// Pipe forwards each message with its group id taken from the event.
+	// Default false: static groups.
+	PerKey bool
+	// GroupFieldPath is the integer field, of the form "$.detail.field", that
+	// routes an event to a static group when MessageGroups > 1. Default
+	// defaults.GroupFieldPath ("$.detail.partition").
+	GroupFieldPath string
+	// BatchSize is the messages per invocation, at most 10. Default
+	// defaults.FifoBatchSize (10).
+	BatchSize int
+	// MaxConcurrency of the SQS event source mapping (2–1000). Default 0:
+	// not set.
+	MaxConcurrency int
+	// MaxReceiveCount is the receives before a message moves to its queue's
+	// FIFO dead-letter queue. Default defaults.MaxReceiveCount (5).
+	MaxReceiveCount int
+	// Retention of the queues' messages. Default defaults.FifoRetentionHours
+	// (96 hours).
+	Retention awscdk.Duration
+	// OldestMessageAlarm is the age of a queue's oldest message that raises
+	// its alarm. Default defaults.OldestMessageAgeSeconds (5 minutes).
+	OldestMessageAlarm awscdk.Duration
+}
+
+func (p FifoRelayProps) problems() []string {
+	out := p.RelayProps.problems()
+	if p.PerKey && p.MessageGroups != 0 {
+		out = append(out, fmt.Sprintf("MessageGroups %d and PerKey: per-key grouping takes no static group count; set one of them", p.MessageGroups))
+	}
+	return out
+}
+
+func (p FifoRelayProps) withDefaults() FifoRelayProps {
+	p.RelayProps = p.RelayProps.withDefaults()
+	if p.MessageGroups == 0 && !p.PerKey {
+		p.MessageGroups = defaults.MessageGroups
+	}
+	if p.GroupFieldPath == "" {
+		p.GroupFieldPath = defaults.GroupFieldPath
+	}
+	if p.BatchSize == 0 {
+		p.BatchSize = defaults.FifoBatchSize
+	}
+	if p.MaxReceiveCount == 0 {
+		p.MaxReceiveCount = defaults.MaxReceiveCount
+	}
+	if p.Retention == nil {
+		p.Retention = hours(defaults.FifoRetentionHours)
+	}
+	if p.OldestMessageAlarm == nil {
+		p.OldestMessageAlarm = seconds(defaults.OldestMessageAgeSeconds)
+	}
+	return p
+}
+
+// visibilityTimeout is six times the function timeout, as AWS advises, so a
+// message is not redelivered while the invocation that received it may
+// still be running.
+func (p FifoRelayProps) visibilityTimeout() awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(6 * *p.Timeout.ToSeconds(nil)))
+}
+
+// FifoRelay delivers events to an SQS FIFO queue whose message groups play
+// the part of partitions, consumed by the ordering consumer.
+type FifoRelay struct {
+	// Relay holds the construct, the ingress (bus), the target dead-letter
+	// queue, the consumer and the alarms.
+	*Relay
+	// Rules deliver the events: one per static group plus the catch-all
+	// (StaticRoutes), or the one rule to the ingest queue in per-key mode.
+	Rules []awsevents.Rule
+	// Queue is the FIFO queue the consumer reads; its high-throughput mode is
+	// on in per-key mode.
+	Queue awssqs.Queue
+	// QueueDeadLetterQueue is Queue's FIFO redrive dead-letter queue.
+	QueueDeadLetterQueue awssqs.Queue
+	// IngestQueue is the per-key mode's FIFO queue between the rule and the
+	// pipe; nil for static groups.
+	IngestQueue awssqs.Queue
+	// IngestDeadLetterQueue is IngestQueue's redrive dead-letter queue; nil
+	// for static groups.
+	IngestDeadLetterQueue awssqs.Queue
+	// Pipe regroups the ingest queue's messages by partition key; nil for
+	// static groups.
+	Pipe *KeyedPipe
+	// EventSource is the consumer's SQS event source mapping.
+	EventSource awslambdaeventsources.SqsEventSource
+}
+
+// NewFifoRelay creates the bus (or imports it), the rule(s), the FIFO
+// queue(s) with their FIFO dead-letter queues, the pipe in per-key mode, the
+// target dead-letter queue, the consumer with its event source mapping, the
+// alarms and the stack outputs. It returns a *PropsError, and creates
+// nothing, when a required field is missing or two fields conflict.
+func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (*FifoRelay, error) {
+	if problems := props.problems(); len(problems) > 0 {
+		return nil, &PropsError{Construct: id, Problems: problems}
+	}
+	p := props.withDefaults()
+	f := &FifoRelay{Relay: newRelay(scope, id, p.RelayProps)}
+	f.Alarms = NewAlarms(f.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
+
+	f.Queue, f.QueueDeadLetterQueue = f.fifoWithDLQ(p, "Queue", p.visibilityTimeout(), p.PerKey)
+	f.newTargetDeadLetterQueue(p.RelayProps)
+	targetProps := func(group string) *awseventstargets.SqsQueueProps {
+		return &awseventstargets.SqsQueueProps{
+			MessageGroupId:  jsii.String(group),
+			DeadLetterQueue: f.TargetDeadLetterQueue,
+			RetryAttempts:   jsii.Number(float64(*p.TargetRetryAttempts)),
+			MaxEventAge:     p.TargetMaxEventAge,
+		}
+	}
+
+	if p.PerKey {
+		f.IngestQueue, f.IngestDeadLetterQueue = f.fifoWithDLQ(p, "IngestQueue", nil, false)
+		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe regroups them by "+p.PartitionKeyPath, nil)
+		rule.AddTarget(awseventstargets.NewSqsQueue(f.IngestQueue, targetProps(IngestGroup)))
+		f.Rules = []awsevents.Rule{rule}
+		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{
+			Source:        f.IngestQueue,
+			Target:        f.Queue,
+			GroupIDPath:   PipeGroupPath(p.PartitionKeyPath),
+			LogRetention:  p.LogRetention,
+			RemovalPolicy: p.RemovalPolicy,
+		})
+	} else {
+		for _, route := range StaticRoutes(p.MessageGroups, p.GroupFieldPath) {
+			rule := f.Ingress.NewRule(route.ID, "orderly: deliver events to message group "+route.GroupID, route.Detail)
+			rule.AddTarget(awseventstargets.NewSqsQueue(f.Queue, targetProps(route.GroupID)))
+			f.Rules = append(f.Rules, rule)
+		}
+	}
+
+	f.newConsumer(p.RelayProps)
+	esm := &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize: jsii.Number(float64(p.BatchSize)),
+		// The consumer fails a message and every later message of its group;
+		// without this flag Lambda would retry the whole batch.
+		ReportBatchItemFailures: jsii.Bool(true),
+	}
+	if p.MaxConcurrency > 0 {
+		esm.MaxConcurrency = jsii.Number(float64(p.MaxConcurrency))
+	}
+	f.EventSource = awslambdaeventsources.NewSqsEventSource(f.Queue, esm)
+	f.Consumer.Function.AddEventSource(f.EventSource)
+	MarkQueueEventSource(f.Consumer.Function)
+
+	f.Alarms.FunctionErrors("FunctionErrors", f.Consumer.Function)
+	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
+	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
+
+	f.output("EventBusName", f.Ingress.Bus.EventBusName(), "Put events here")
+	f.output("QueueUrl", f.Queue.QueueUrl(), "FIFO queue the consumer reads")
+	f.output("FunctionName", f.Consumer.Function.FunctionName(), "The consumer")
+	f.output("PoisonQueueUrl", f.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
+	f.output("TargetDeadLetterQueueUrl", f.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	return f, nil
+}
+
+// fifoWithDLQ makes a FIFO queue and its FIFO dead-letter queue (a FIFO
+// source needs a FIFO DLQ), alarmed on age and on any dead letter.
+func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.Duration, highThroughput bool) (queue, dlq awssqs.Queue) {
+	dlq = NewSecureQueue(f.Construct, id+"DeadLetterQueue", SecureQueueProps{Fifo: true, RemovalPolicy: p.RemovalPolicy})
+	MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
+	queue = NewSecureQueue(f.Construct, id, SecureQueueProps{
+		Fifo:              true,
+		HighThroughput:    highThroughput,
+		VisibilityTimeout: visibility,
+		Retention:         p.Retention,
+		DeadLetter:        &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(p.MaxReceiveCount))},
+		RemovalPolicy:     p.RemovalPolicy,
+	})
+	f.Alarms.Above(id+"OldestMessage", queue.MetricApproximateAgeOfOldestMessage(MaxPerMinute()),
+		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id)
+	f.Alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
+	return queue, dlq
+}

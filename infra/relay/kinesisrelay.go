@@ -1,0 +1,180 @@
+package relay
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
+)
+
+// KinesisRelayProps configures NewKinesisRelay. Zero fields mean the
+// documented default.
+type KinesisRelayProps struct {
+	// RelayProps are the bus, rule, delivery, consumer and alarm settings;
+	// Code, APIBaseURL and APIKeySecret are required.
+	RelayProps
+
+	// StreamMode is the stream's capacity mode. Default PROVISIONED.
+	StreamMode awskinesis.StreamMode
+	// ShardCount of a provisioned stream. Default defaults.ShardCount (1).
+	ShardCount int
+	// StreamRetention of the records. Default defaults.StreamRetentionHours
+	// (24 hours).
+	StreamRetention awscdk.Duration
+	// BatchSize is the records per invocation. Default
+	// defaults.KinesisBatchSize (100).
+	BatchSize int
+	// MaxBatchingWindow is how long the poller gathers records before it
+	// invokes. Default defaults.MaxBatchingWindowSeconds (0 seconds).
+	MaxBatchingWindow awscdk.Duration
+	// ParallelizationFactor is the concurrent batches per shard; order per
+	// partition key holds at any factor. Default
+	// defaults.ParallelizationFactor (1).
+	ParallelizationFactor int
+	// StartingPosition of a new event source mapping. Default TRIM_HORIZON.
+	StartingPosition awslambda.StartingPosition
+	// RetryAttempts of a failing batch before its records go to the
+	// on-failure queue. nil means defaults.KinesisRetryAttempts (10000);
+	// new(0) turns retries off.
+	RetryAttempts *int
+	// MaxRecordAge is the oldest record the mapping still retries; keep it
+	// within StreamRetention. Default defaults.MaxRecordAgeSeconds (24 hours).
+	MaxRecordAge awscdk.Duration
+	// BisectBatchOnError splits a batch whose invocation fails as a whole.
+	// nil means defaults.BisectBatchOnError (true).
+	BisectBatchOnError *bool
+	// IteratorAgeAlarm is the iterator age that raises the alarm. Default
+	// defaults.IteratorAgeSeconds (5 minutes).
+	IteratorAgeAlarm awscdk.Duration
+}
+
+func (p KinesisRelayProps) withDefaults() KinesisRelayProps {
+	p.RelayProps = p.RelayProps.withDefaults()
+	if p.StreamMode == "" {
+		p.StreamMode = awskinesis.StreamMode_PROVISIONED
+	}
+	if p.ShardCount == 0 {
+		p.ShardCount = defaults.ShardCount
+	}
+	if p.StreamRetention == nil {
+		p.StreamRetention = hours(defaults.StreamRetentionHours)
+	}
+	if p.BatchSize == 0 {
+		p.BatchSize = defaults.KinesisBatchSize
+	}
+	if p.MaxBatchingWindow == nil {
+		p.MaxBatchingWindow = seconds(defaults.MaxBatchingWindowSeconds)
+	}
+	if p.ParallelizationFactor == 0 {
+		p.ParallelizationFactor = defaults.ParallelizationFactor
+	}
+	if p.StartingPosition == "" {
+		p.StartingPosition = awslambda.StartingPosition_TRIM_HORIZON
+	}
+	if p.RetryAttempts == nil {
+		p.RetryAttempts = new(defaults.KinesisRetryAttempts)
+	}
+	if p.MaxRecordAge == nil {
+		p.MaxRecordAge = seconds(defaults.MaxRecordAgeSeconds)
+	}
+	if p.BisectBatchOnError == nil {
+		p.BisectBatchOnError = new(defaults.BisectBatchOnError)
+	}
+	if p.IteratorAgeAlarm == nil {
+		p.IteratorAgeAlarm = seconds(defaults.IteratorAgeSeconds)
+	}
+	return p
+}
+
+// KinesisRelay relays events from a bus to a Kinesis stream keyed by the
+// partition key, and consumes the stream with the ordering consumer: one
+// shard orders all records of a key, and the consumer serializes them.
+type KinesisRelay struct {
+	// Relay holds the construct, the ingress (bus), the target dead-letter
+	// queue, the consumer and the alarms.
+	*Relay
+	// Rule delivers the events to the stream.
+	Rule awsevents.Rule
+	// Stream is the Kinesis stream between the rule and the consumer.
+	Stream awskinesis.Stream
+	// OnFailureQueue receives the metadata of records dropped after their
+	// retries or record age ran out.
+	OnFailureQueue awssqs.Queue
+	// EventSource is the consumer's Kinesis event source mapping.
+	EventSource awslambdaeventsources.KinesisEventSource
+}
+
+// NewKinesisRelay creates the bus (or imports it), the rule, the stream, the
+// target dead-letter queue, the consumer with its event source mapping and
+// on-failure queue, the alarms and the stack outputs. It returns a
+// *PropsError, and creates nothing, when a required field is missing.
+func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayProps) (*KinesisRelay, error) {
+	if problems := props.problems(); len(problems) > 0 {
+		return nil, &PropsError{Construct: id, Problems: problems}
+	}
+	p := props.withDefaults()
+	k := &KinesisRelay{Relay: newRelay(scope, id, p.RelayProps)}
+
+	sp := &awskinesis.StreamProps{
+		StreamMode:      p.StreamMode,
+		RetentionPeriod: p.StreamRetention,
+		Encryption:      awskinesis.StreamEncryption_MANAGED,
+		RemovalPolicy:   p.RemovalPolicy,
+	}
+	if p.StreamMode == awskinesis.StreamMode_PROVISIONED {
+		sp.ShardCount = jsii.Number(float64(p.ShardCount))
+	}
+	k.Stream = awskinesis.NewStream(k.Construct, jsii.String("Stream"), sp)
+
+	k.newTargetDeadLetterQueue(p.RelayProps)
+	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by "+p.PartitionKeyPath, nil)
+	k.Rule.AddTarget(awseventstargets.NewKinesisStream(k.Stream, &awseventstargets.KinesisStreamProps{
+		// Without it EventBridge keys records by event id and order is lost.
+		PartitionKeyPath: jsii.String(p.PartitionKeyPath),
+		DeadLetterQueue:  k.TargetDeadLetterQueue,
+		RetryAttempts:    jsii.Number(float64(*p.TargetRetryAttempts)),
+		MaxEventAge:      p.TargetMaxEventAge,
+	}))
+
+	k.newConsumer(p.RelayProps)
+	k.OnFailureQueue = NewSecureQueue(k.Construct, "OnFailureQueue", SecureQueueProps{RemovalPolicy: p.RemovalPolicy})
+	MarkAsDeadLetterQueue(k.OnFailureQueue, "Kinesis event source on-failure destination")
+	k.EventSource = awslambdaeventsources.NewKinesisEventSource(k.Stream, &awslambdaeventsources.KinesisEventSourceProps{
+		StartingPosition:      p.StartingPosition,
+		BatchSize:             jsii.Number(float64(p.BatchSize)),
+		MaxBatchingWindow:     p.MaxBatchingWindow,
+		ParallelizationFactor: jsii.Number(float64(p.ParallelizationFactor)),
+		RetryAttempts:         jsii.Number(float64(*p.RetryAttempts)),
+		MaxRecordAge:          p.MaxRecordAge,
+		BisectBatchOnError:    p.BisectBatchOnError,
+		// The consumer reports the earliest failed record; without this flag
+		// Lambda would ignore the report and retry the whole batch.
+		ReportBatchItemFailures: jsii.Bool(true),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(k.OnFailureQueue),
+	})
+	k.Consumer.Function.AddEventSource(k.EventSource)
+
+	k.Alarms = NewAlarms(k.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
+	k.Alarms.Above("IteratorAge", k.Stream.MetricGetRecordsIteratorAgeMilliseconds(MaxPerMinute()),
+		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream")
+	k.Alarms.FunctionErrors("FunctionErrors", k.Consumer.Function)
+	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
+	k.Alarms.QueueNotEmpty("OnFailureRecords", k.OnFailureQueue, "The stream on-failure queue")
+	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
+	k.Alarms.RuleFailedInvocations("RuleFailedInvocations", k.Rule, k.Ingress)
+
+	k.output("EventBusName", k.Ingress.Bus.EventBusName(), "Put events here")
+	k.output("StreamName", k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
+	k.output("FunctionName", k.Consumer.Function.FunctionName(), "The consumer")
+	k.output("PoisonQueueUrl", k.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
+	k.output("OnFailureQueueUrl", k.OnFailureQueue.QueueUrl(), "Records dropped after retries or record age ran out")
+	k.output("TargetDeadLetterQueueUrl", k.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	return k, nil
+}

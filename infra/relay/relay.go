@@ -1,0 +1,198 @@
+package relay
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
+)
+
+// RelayProps are the settings both relays share: the bus and the rule that
+// select the events, EventBridge's delivery to the stream or queue, the
+// consumer function and its alarms. Code, APIBaseURL and APIKeySecret are
+// required. Every other zero field means the default documented on it, which
+// is what orderly's cdk.json produces when the key is left out (package
+// defaults owns those values).
+type RelayProps struct {
+	// Code is the bundled consumer: a `bootstrap` for provided.al2023 on
+	// arm64 (infra/gobundle builds one). Required.
+	Code awslambda.Code
+	// APIBaseURL is the https base URL of the third-party schedule API. Required.
+	APIBaseURL string
+	// APIKeySecret is the name, partial ARN or complete ARN of an existing
+	// Secrets Manager secret holding the API key. Required. The consumer may
+	// read this secret only.
+	APIKeySecret string
+
+	// PartitionKeyPath is the JSON path of the ordering key inside the event:
+	// the Kinesis partition key, and the FIFO group id in per-key mode.
+	// Default defaults.PartitionKeyPath ("$.detail.scheduleDate").
+	PartitionKeyPath string
+	// BusName is the name of the bus to create. Default: a name CDK derives
+	// from the construct path.
+	BusName string
+	// ExistingBus is the name or ARN of a bus to import instead of creating
+	// one (set BusName or ExistingBus, not both). Default: create a bus.
+	ExistingBus string
+	// Sources are the event pattern's `source` values. Default
+	// defaults.Sources().
+	Sources []string
+	// DetailTypes are the event pattern's `detail-type` values. nil means
+	// defaults.DetailTypes(); an empty non-nil slice matches any detail-type.
+	DetailTypes []string
+	// TargetRetryAttempts are EventBridge's delivery retries before an event
+	// goes to the target dead-letter queue. nil means
+	// defaults.TargetRetryAttempts (185); new(0) turns retries off.
+	TargetRetryAttempts *int
+	// TargetMaxEventAge is the oldest event EventBridge still tries to
+	// deliver. Default defaults.TargetMaxEventAgeSeconds (24 hours).
+	TargetMaxEventAge awscdk.Duration
+
+	// MemoryMiB of the consumer. Default defaults.FunctionMemoryMiB (256).
+	MemoryMiB int
+	// Timeout of the consumer. Default defaults.FunctionTimeoutSeconds (60
+	// seconds). A FIFO queue's visibility timeout is six times this.
+	Timeout awscdk.Duration
+	// ReservedConcurrency of the consumer. Default 0: unreserved.
+	ReservedConcurrency int
+	// LogRetention of the log groups. Default defaults.LogRetentionDays
+	// (ONE_MONTH).
+	LogRetention awslogs.RetentionDays
+	// MaxConcurrentPartitions bounds the partitions one invocation runs at
+	// once. Default defaults.MaxConcurrentPartitions (10).
+	MaxConcurrentPartitions int
+
+	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
+	// without actions.
+	AlarmTopicArn string
+	// RemovalPolicy of the bus, stream, queues and log groups. Default RETAIN.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// Relay is what both relays build alike. Its fields are the created
+// resources, exported so an app can extend them (more rules on the bus, more
+// alarms, grants on the consumer's role).
+type Relay struct {
+	constructs.Construct
+	// Ingress holds the bus (created or imported) and the base event pattern
+	// every rule of the relay extends.
+	Ingress *Ingress
+	// TargetDeadLetterQueue receives the events EventBridge could not deliver
+	// to the stream or queue.
+	TargetDeadLetterQueue awssqs.Queue
+	// Consumer is the function, its role, log group and poison queue.
+	Consumer *Consumer
+	// Alarms holds the relay's alarms; add more with its methods.
+	Alarms *Alarms
+}
+
+// PropsError lists every missing or conflicting Props field, so they can be
+// fixed in one pass. Nothing is created when it is returned.
+type PropsError struct {
+	// Construct is the relay's construct id.
+	Construct string
+	Problems  []string
+}
+
+func (e *PropsError) Error() string {
+	return fmt.Sprintf("relay %q: %s", e.Construct, strings.Join(e.Problems, "; "))
+}
+
+// problems returns what is missing or contradictory. The ranges of numeric
+// settings are left to CloudFormation's validation (and, for cdk.json users,
+// to infra/config, which checks every key before the relays exist).
+func (p RelayProps) problems() []string {
+	var out []string
+	if p.Code == nil {
+		out = append(out, "Code is required: the bundled consumer, a directory asset holding `bootstrap`")
+	}
+	if p.APIBaseURL == "" {
+		out = append(out, "APIBaseURL is required: the https base URL of the schedule API")
+	}
+	if p.APIKeySecret == "" {
+		out = append(out, "APIKeySecret is required: the name or ARN of an existing Secrets Manager secret")
+	}
+	if p.BusName != "" && p.ExistingBus != "" {
+		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
+	}
+	return out
+}
+
+// withDefaults fills the zero fields the relays read themselves; NewConsumer
+// and NewKeyedPipe fill MemoryMiB and LogRetention from the same defaults.
+func (p RelayProps) withDefaults() RelayProps {
+	if p.PartitionKeyPath == "" {
+		p.PartitionKeyPath = defaults.PartitionKeyPath
+	}
+	if p.Sources == nil {
+		p.Sources = defaults.Sources()
+	}
+	if p.DetailTypes == nil {
+		p.DetailTypes = defaults.DetailTypes()
+	}
+	if p.TargetRetryAttempts == nil {
+		p.TargetRetryAttempts = new(defaults.TargetRetryAttempts)
+	}
+	if p.TargetMaxEventAge == nil {
+		p.TargetMaxEventAge = seconds(defaults.TargetMaxEventAgeSeconds)
+	}
+	if p.Timeout == nil {
+		p.Timeout = seconds(defaults.FunctionTimeoutSeconds)
+	}
+	if p.MaxConcurrentPartitions == 0 {
+		p.MaxConcurrentPartitions = defaults.MaxConcurrentPartitions
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	return p
+}
+
+// newRelay creates the relay's construct and its ingress.
+func newRelay(scope constructs.Construct, id string, p RelayProps) *Relay {
+	r := &Relay{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	r.Ingress = NewIngress(r.Construct, "Ingress", IngressProps{
+		BusName:       p.BusName,
+		ExistingBus:   p.ExistingBus,
+		Sources:       p.Sources,
+		DetailTypes:   p.DetailTypes,
+		RemovalPolicy: p.RemovalPolicy,
+	})
+	return r
+}
+
+// newTargetDeadLetterQueue is where EventBridge puts events it could not
+// deliver. EventBridge requires a standard queue here, even for a FIFO target.
+func (r *Relay) newTargetDeadLetterQueue(p RelayProps) {
+	r.TargetDeadLetterQueue = NewSecureQueue(r.Construct, "TargetDeadLetterQueue", SecureQueueProps{RemovalPolicy: p.RemovalPolicy})
+	MarkAsDeadLetterQueue(r.TargetDeadLetterQueue, "EventBridge rule target DLQ")
+}
+
+func (r *Relay) newConsumer(p RelayProps) {
+	r.Consumer = NewConsumer(r.Construct, "Consumer", ConsumerProps{
+		Code:                    p.Code,
+		MemoryMiB:               p.MemoryMiB,
+		Timeout:                 p.Timeout,
+		ReservedConcurrency:     p.ReservedConcurrency,
+		LogRetention:            p.LogRetention,
+		APIBaseURL:              p.APIBaseURL,
+		APIKeySecret:            p.APIKeySecret,
+		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
+		RemovalPolicy:           p.RemovalPolicy,
+	})
+}
+
+func (r *Relay) output(id string, value *string, description string) {
+	awscdk.NewCfnOutput(r.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+}
+
+func seconds(n int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(n))) }
+
+func hours(n int) awscdk.Duration { return awscdk.Duration_Hours(jsii.Number(float64(n))) }

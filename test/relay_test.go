@@ -1,0 +1,333 @@
+package test
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/relay"
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
+	"github.com/orderly-dev/orderly/infra/stacks"
+	"github.com/orderly-dev/orderly/lambda/envvar"
+)
+
+const (
+	relayStackID = "Relay"
+	relayAPIURL  = "https://schedule.example.com"
+	relaySecret  = "platform/schedule-api-key"
+)
+
+// requiredOnly are the only props a relay needs.
+func requiredOnly() relay.RelayProps {
+	return relay.RelayProps{Code: bundle.Code(), APIBaseURL: relayAPIURL, APIKeySecret: relaySecret}
+}
+
+// contextFreeApp is an App as another team's CDK app starts it: no cdk.json,
+// so no orderly keys and none of orderly's feature flags.
+func contextFreeApp(t *testing.T) awscdk.App {
+	t.Helper()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(outRoot, "relay-"+filepath.Base(t.Name())))})
+	for _, key := range []string{config.EnvironmentsKey, "@aws-cdk/core:validateAgainstDefaultRules"} {
+		if v := app.Node().TryGetContext(jsii.String(key)); v != nil {
+			t.Fatalf("the app has context %q = %v: it must start without cdk.json", key, v)
+		}
+	}
+	return app
+}
+
+// relayInFreshApp builds one relay, through build, in its own context-free
+// App and stack, and synthesizes it with cdk-nag attached.
+func relayInFreshApp(t *testing.T, build func(awscdk.Stack) error) *synthesis {
+	t.Helper()
+	app := contextFreeApp(t)
+	stack := awscdk.NewStack(app, jsii.String(relayStackID), nil)
+	if err := build(stack); err != nil {
+		t.Fatal(err)
+	}
+	return synthesizeChecked(t, t.Name(), app, map[string]awscdk.Stack{relayStackID: stack})
+}
+
+// TestKinesisRelayWithRequiredPropsOnly is the relay used from another Go
+// CDK app: only the required props, the documented defaults for the rest.
+func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
+	var k *relay.KinesisRelay
+	s := relayInFreshApp(t, func(stack awscdk.Stack) (err error) {
+		k, err = relay.NewKinesisRelay(stack, "Orders", relay.KinesisRelayProps{RelayProps: requiredOnly()})
+		return err
+	})
+	expectNoNagFindings(t, s.stacks[relayStackID])
+	if k.Stream == nil || k.Rule == nil || k.OnFailureQueue == nil || k.TargetDeadLetterQueue == nil ||
+		k.Consumer == nil || k.Ingress.Bus == nil || k.EventSource == nil || k.Alarms == nil {
+		t.Fatalf("a created resource is not exported: %+v", k)
+	}
+
+	_, stream := s.only(t, relayStackID, "AWS::Kinesis::Stream")
+	expect(t, "ShardCount", stream["ShardCount"], float64(defaults.ShardCount))
+	expect(t, "StreamEncryption", stream["StreamEncryption"], map[string]any{"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"})
+	s.only(t, relayStackID, "AWS::Events::EventBus")
+
+	_, rule := s.only(t, relayStackID, "AWS::Events::Rule")
+	expect(t, "event pattern", rule["EventPattern"], map[string]any{
+		"source": toAny(defaults.Sources()), "detail-type": toAny(defaults.DetailTypes()),
+	})
+	target := rule["Targets"].([]any)[0].(map[string]any)
+	expect(t, "PartitionKeyPath", target["KinesisParameters"], map[string]any{"PartitionKeyPath": defaults.PartitionKeyPath})
+	expect(t, "RetryPolicy", target["RetryPolicy"], map[string]any{
+		"MaximumRetryAttempts":     float64(defaults.TargetRetryAttempts),
+		"MaximumEventAgeInSeconds": float64(defaults.TargetMaxEventAgeSeconds),
+	})
+	dlq := s.queueByGetAtt(t, relayStackID, target["DeadLetterConfig"].(map[string]any)["Arn"])
+	expect(t, "target DLQ is a standard queue", dlq["FifoQueue"], nil)
+
+	_, esm := s.only(t, relayStackID, "AWS::Lambda::EventSourceMapping")
+	expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
+	expect(t, "BatchSize", esm["BatchSize"], float64(defaults.KinesisBatchSize))
+	expect(t, "MaximumRetryAttempts", esm["MaximumRetryAttempts"], float64(defaults.KinesisRetryAttempts))
+	expect(t, "BisectBatchOnFunctionError", esm["BisectBatchOnFunctionError"], defaults.BisectBatchOnError)
+	expect(t, "StartingPosition", esm["StartingPosition"], "TRIM_HORIZON")
+	onFailure := esm["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
+	s.queueByGetAtt(t, relayStackID, onFailure)
+
+	expectConsumerDefaults(t, s)
+	alarm := s.alarmOn(t, relayStackID, "GetRecords.IteratorAgeMilliseconds")
+	expect(t, "iterator age threshold", alarm["Threshold"], float64(defaults.IteratorAgeSeconds*1000))
+	expectOutputs(t, s, "EventBusName", "StreamName", "FunctionName", "PoisonQueueUrl", "OnFailureQueueUrl", "TargetDeadLetterQueueUrl")
+}
+
+// TestFifoRelayWithRequiredPropsOnly builds the FIFO relay in each grouping
+// mode it supports, each in a context-free App.
+func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
+	modes := []struct {
+		name          string
+		messageGroups int
+		perKey        bool
+		// groups are the rules' message groups, sorted.
+		groups []string
+	}{
+		{name: "one group", groups: []string{"g0"}},
+		{name: "three static groups", messageGroups: 3, groups: []string{relay.CatchAllGroup, "g0", "g1", "g2"}},
+		{name: "per key", perKey: true, groups: []string{relay.IngestGroup}},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			var f *relay.FifoRelay
+			s := relayInFreshApp(t, func(stack awscdk.Stack) (err error) {
+				f, err = relay.NewFifoRelay(stack, "Orders", relay.FifoRelayProps{
+					RelayProps: requiredOnly(), MessageGroups: mode.messageGroups, PerKey: mode.perKey,
+				})
+				return err
+			})
+			expectNoNagFindings(t, s.stacks[relayStackID])
+			if len(f.Rules) != len(mode.groups) {
+				t.Errorf("FifoRelay.Rules has %d rules, want %d", len(f.Rules), len(mode.groups))
+			}
+			perKey := mode.perKey
+			if perKey != (f.Pipe != nil && f.IngestQueue != nil && f.IngestDeadLetterQueue != nil) {
+				t.Errorf("per-key %v, but pipe %v, ingest queue %v, ingest DLQ %v", perKey, f.Pipe, f.IngestQueue, f.IngestDeadLetterQueue)
+			}
+
+			_, esm := s.only(t, relayStackID, "AWS::Lambda::EventSourceMapping")
+			expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
+			expect(t, "BatchSize", esm["BatchSize"], float64(defaults.FifoBatchSize))
+			queue := s.queueByGetAtt(t, relayStackID, esm["EventSourceArn"])
+			expect(t, "FifoQueue", queue["FifoQueue"], true)
+			expect(t, "ContentBasedDeduplication", queue["ContentBasedDeduplication"], true)
+			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(6*defaults.FunctionTimeoutSeconds))
+			expect(t, "MessageRetentionPeriod", queue["MessageRetentionPeriod"], float64(defaults.FifoRetentionHours*3600))
+			redrive := queue["RedrivePolicy"].(map[string]any)
+			expect(t, "maxReceiveCount", redrive["maxReceiveCount"], float64(defaults.MaxReceiveCount))
+			dlq := s.queueByGetAtt(t, relayStackID, redrive["deadLetterTargetArn"])
+			expect(t, "queue DLQ is FIFO", dlq["FifoQueue"], true)
+
+			// ruleGroups also checks that every target's DLQ is a standard queue.
+			expect(t, "rule groups", s.ruleGroups(t, relayStackID), mode.groups)
+			if perKey {
+				_, pipe := s.only(t, relayStackID, "AWS::Pipes::Pipe")
+				expect(t, "pipe group id", pipe["TargetParameters"].(map[string]any)["SqsQueueParameters"].(map[string]any)["MessageGroupId"],
+					relay.PipeGroupPath(defaults.PartitionKeyPath))
+			}
+			expectConsumerDefaults(t, s)
+			expectOutputs(t, s, "EventBusName", "QueueUrl", "FunctionName", "PoisonQueueUrl", "TargetDeadLetterQueueUrl")
+		})
+	}
+}
+
+// TestRelayReportsMissingAndConflictingProps: one error naming every
+// problem, and nothing created.
+func TestRelayReportsMissingAndConflictingProps(t *testing.T) {
+	app := contextFreeApp(t)
+	stack := awscdk.NewStack(app, jsii.String(relayStackID), nil)
+	_, err := relay.NewFifoRelay(stack, "Orders", relay.FifoRelayProps{
+		RelayProps:    relay.RelayProps{BusName: "orders", ExistingBus: "default"},
+		PerKey:        true,
+		MessageGroups: 3,
+	})
+	want := `relay "Orders": Code is required: the bundled consumer, a directory asset holding ` + "`bootstrap`" +
+		`; APIBaseURL is required: the https base URL of the schedule API` +
+		`; APIKeySecret is required: the name or ARN of an existing Secrets Manager secret` +
+		`; BusName "orders" and ExistingBus "default": set one of them, not both` +
+		`; MessageGroups 3 and PerKey: per-key grouping takes no static group count; set one of them`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	if _, err := relay.NewKinesisRelay(stack, "Events", relay.KinesisRelayProps{}); err == nil {
+		t.Error("NewKinesisRelay accepted empty props")
+	}
+	if n := len(*stack.Node().Children()); n != 0 {
+		t.Errorf("the stack has %d children after rejected props, want none", n)
+	}
+}
+
+// TestConfigDefaultsAreTheRelayDefaults pins the two ways in to the same
+// result: a stack synthesized from a cdk.json that sets only the required key
+// equals the relay given only its required props (plus the bus name and
+// secret the config derives from the environment's name). So a default
+// cannot be changed on one side only, enumerations and booleans included.
+func TestConfigDefaultsAreTheRelayDefaults(t *testing.T) {
+	ctx := cdkContext(t)
+	ctx[config.EnvKey] = "minimal"
+	ctx[config.EnvironmentsKey] = map[string]any{"minimal": map[string]any{"function": map[string]any{"apiBaseUrl": relayAPIURL}}}
+	cfg, err := config.Resolve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromConfig := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(outRoot, "minimal-config"))})
+	kinesis, fifo, err := stacks.Build(fromConfig, cfg, bundle.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	configured := synthesizeChecked(t, "minimal config", fromConfig,
+		map[string]awscdk.Stack{stacks.KinesisStackID: kinesis, stacks.FifoStackID: fifo})
+
+	// The same feature flags, none of orderly's keys: only the flags decide
+	// how CDK renders, so they must match for the templates to compare.
+	flags := cdkContext(t)
+	delete(flags, config.EnvKey)
+	delete(flags, config.EnvironmentsKey)
+	direct := awscdk.NewApp(&awscdk.AppProps{Context: &flags, Outdir: jsii.String(filepath.Join(outRoot, "minimal-relay"))})
+	// A Code asset belongs to one stack: each relay gets its own.
+	props := func() relay.RelayProps {
+		return relay.RelayProps{Code: bundle.Code(), APIBaseURL: relayAPIURL, APIKeySecret: cfg.Function.APIKeySecret, BusName: cfg.Bus.Name}
+	}
+	ks := awscdk.NewStack(direct, jsii.String(stacks.KinesisStackID), nil)
+	fs := awscdk.NewStack(direct, jsii.String(stacks.FifoStackID), nil)
+	for _, err := range []error{
+		second(relay.NewKinesisRelay(ks, "Default", relay.KinesisRelayProps{RelayProps: props()})),
+		second(relay.NewFifoRelay(fs, "Default", relay.FifoRelayProps{RelayProps: props()})),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	relays := synthesizeChecked(t, "relays with required props", direct,
+		map[string]awscdk.Stack{stacks.KinesisStackID: ks, stacks.FifoStackID: fs})
+
+	for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
+		for _, section := range []string{"Resources", "Outputs"} {
+			// The stacks tag every resource with the environment; the relay
+			// leaves tagging to its app.
+			got, want := withoutTags(relays.templates[id][section]), withoutTags(configured.templates[id][section])
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s: the relay's defaults differ from the config's:\n%s", id, section, diffJSON(t, got, want))
+			}
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// withoutTags returns a copy of a template section without resource Tags.
+func withoutTags(section any) map[string]any {
+	out := map[string]any{}
+	for id, r := range section.(map[string]any) {
+		res := map[string]any{}
+		for k, v := range r.(map[string]any) {
+			res[k] = v
+		}
+		if props, ok := res["Properties"].(map[string]any); ok {
+			trimmed := map[string]any{}
+			for k, v := range props {
+				if k != "Tags" {
+					trimmed[k] = v
+				}
+			}
+			res["Properties"] = trimmed
+		}
+		out[id] = res
+	}
+	return out
+}
+
+// diffJSON names what differs between two template sections, by logical id.
+func diffJSON(t testing.TB, got, want map[string]any) string {
+	var out string
+	for id, g := range got {
+		if w, ok := want[id]; !ok {
+			out += fmt.Sprintf("  only from the relay: %s\n", id)
+		} else if !reflect.DeepEqual(g, w) {
+			out += fmt.Sprintf("  %s:\n    relay:  %s\n    config: %s\n", id, normalize(t, g.(map[string]any)), normalize(t, w.(map[string]any)))
+		}
+	}
+	for id := range want {
+		if _, ok := got[id]; !ok {
+			out += fmt.Sprintf("  only from the config: %s\n", id)
+		}
+	}
+	return out
+}
+
+// expectConsumerDefaults checks the function settings a relay defaults.
+func expectConsumerDefaults(t *testing.T, s *synthesis) {
+	t.Helper()
+	_, fn := s.only(t, relayStackID, "AWS::Lambda::Function")
+	expect(t, "MemorySize", fn["MemorySize"], float64(defaults.FunctionMemoryMiB))
+	expect(t, "Timeout", fn["Timeout"], float64(defaults.FunctionTimeoutSeconds))
+	expect(t, "Architectures", fn["Architectures"], []any{"arm64"})
+	vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	expect(t, "API base URL", vars[envvar.APIBaseURL], relayAPIURL)
+	expect(t, "API key secret", vars[envvar.APIKeySecretARN], relaySecret)
+	expect(t, "max concurrent partitions", vars[envvar.MaxConcurrentPartitions], fmt.Sprint(defaults.MaxConcurrentPartitions))
+	logGroups := s.resources(relayStackID, "AWS::Logs::LogGroup")
+	if len(logGroups) == 0 {
+		t.Error("no log group")
+	}
+	for id, logs := range logGroups {
+		expect(t, id+" retention", logs["RetentionInDays"], float64(defaults.LogRetentionDays))
+	}
+	s.alarmOn(t, relayStackID, "Errors")
+}
+
+func toResourceMap(all map[string]any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range all {
+		out[id] = r.(map[string]any)
+	}
+	return out
+}
+
+// expectOutputs checks the relay stack's outputs by the relay's output ids.
+func expectOutputs(t *testing.T, s *synthesis, ids ...string) {
+	t.Helper()
+	outputs, _ := s.templates[relayStackID]["Outputs"].(map[string]any)
+	if len(outputs) != len(ids) {
+		t.Errorf("%d outputs, want %d (%v)", len(outputs), len(ids), ids)
+	}
+	for _, id := range ids {
+		if len(idsWithPrefix(toResourceMap(outputs), "Orders"+id)) != 1 {
+			t.Errorf("no output Orders%s…", id)
+		}
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
