@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -102,7 +103,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	}
 	src := source.NewHandler(engine, source.HandlerOptions{
 		Logger:  log,
-		OnBatch: telemetry.PublishBatch(telemetry.NewMetrics(out, nil), log),
+		OnBatch: telemetry.PublishBatch(telemetry.NewMetrics(out, nil).WithFunctionName(getenv(envvar.FunctionName)), log),
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,

@@ -50,7 +50,7 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 				expect(t, "rule groups", groups, []string{relay.IngestGroup})
 				_, pipe := s.only(t, fifoID, "AWS::Pipes::Pipe")
 				expect(t, "pipe target", pipe["TargetParameters"], map[string]any{"SqsQueueParameters": map[string]any{
-					"MessageGroupId":         relay.PipeGroupPath(s.cfg.PartitionKeyPath),
+					"MessageGroupId":         relay.PipeGroupPath(s.cfg.PeriodPath),
 					"MessageDeduplicationId": "$.messageId",
 				}})
 				return

@@ -76,7 +76,7 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 		"source": toAny(defaults.Sources()), "detail-type": toAny(defaults.DetailTypes()),
 	})
 	target := rule["Targets"].([]any)[0].(map[string]any)
-	expect(t, "PartitionKeyPath", target["KinesisParameters"], map[string]any{"PartitionKeyPath": defaults.PartitionKeyPath})
+	expect(t, "PartitionKeyPath", target["KinesisParameters"], map[string]any{"PartitionKeyPath": defaults.PeriodPath})
 	expect(t, "RetryPolicy", target["RetryPolicy"], map[string]any{
 		"MaximumRetryAttempts":     float64(defaults.TargetRetryAttempts),
 		"MaximumEventAgeInSeconds": float64(defaults.TargetMaxEventAgeSeconds),
@@ -149,7 +149,7 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 			if perKey {
 				_, pipe := s.only(t, relayStackID, "AWS::Pipes::Pipe")
 				expect(t, "pipe group id", pipe["TargetParameters"].(map[string]any)["SqsQueueParameters"].(map[string]any)["MessageGroupId"],
-					relay.PipeGroupPath(defaults.PartitionKeyPath))
+					relay.PipeGroupPath(defaults.PeriodPath))
 			}
 			expectConsumerDefaults(t, s)
 			expectOutputs(t, s, "EventBusName", "QueueUrl", "FunctionName", "PoisonQueueUrl", "TargetDeadLetterQueueUrl")

@@ -19,9 +19,10 @@ type Config struct {
 	RemovalPolicy RemovalPolicy
 	// TerminationProtection guards the stacks against deletion.
 	TerminationProtection bool
-	// PartitionKeyPath is the JSON path of the ordering key inside the event:
-	// the Kinesis partition key, and the FIFO group id in per-key mode.
-	PartitionKeyPath string
+	// PeriodPath is where events carry the schedule period: the one
+	// ordering key (Kinesis partition key, FIFO group) and the path the
+	// consumer reads the period through. Validated by schedule.ParsePeriodPath.
+	PeriodPath string
 
 	Bus      Bus
 	Rule     Rule
@@ -113,10 +114,7 @@ type Kinesis struct {
 // Fifo configures the SQS FIFO alternative.
 type Fifo struct {
 	// Groups is how events map to message groups.
-	Groups Grouping
-	// GroupFieldPath is the numeric field that routes events to static groups
-	// when Groups.Count > 1.
-	GroupFieldPath  string
+	Groups          Grouping
 	BatchSize       int
 	MaxConcurrency  int
 	MaxReceiveCount int
@@ -125,7 +123,7 @@ type Fifo struct {
 
 // Grouping is either PerKey, or Count static message groups.
 type Grouping struct {
-	// PerKey derives the group id from PartitionKeyPath through an EventBridge Pipe.
+	// PerKey takes the group id from the period through an EventBridge Pipe.
 	PerKey bool
 	// Count of static groups when PerKey is false.
 	Count int

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
+	"github.com/orderly-dev/orderly/infra/routing"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 )
 
 // Key is one configuration key: its name in context, its documented default
@@ -162,8 +164,6 @@ func isHTTPSURL(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }
 
-const maxStaticGroups = 100
-
 // minTimeoutSeconds leaves room for work beyond the consumer's 5 s deadline
 // margin (lambda/ordering.DefaultDeadlineMargin).
 const minTimeoutSeconds = 10
@@ -182,9 +182,20 @@ var Keys = []Key{
 		"What happens to the stream, queues and log group when the stack is deleted."),
 	boolKey("terminationProtection", false, func(c *Config) *bool { return &c.TerminationProtection },
 		"CloudFormation termination protection of both stacks."),
-	stringKey("partitionKeyPath", defaults.PartitionKeyPath, "", "a JSON path of the form `$.field.field`",
-		jsonPathRE.MatchString, func(c *Config) *string { return &c.PartitionKeyPath },
-		"Ordering key inside the event: the Kinesis partition key, and the FIFO group id in `per-key` mode. Never left unset: without it EventBridge partitions by event id and order is lost."),
+	{Name: "periodPath", Default: "`" + defaults.PeriodPath + "`", def: defaults.PeriodPath,
+		Allowed: "a JSON path `$.detail.field[.field]` to the schedule period; not `entityId`, `entityType`, `version`, `attributes` or `partition`",
+		Doc:     "Where events carry the schedule period, the unit of read-modify-write on the schedule API and **the one ordering key**: the Kinesis partition key, the FIFO message group (static groups route on its value, `per-key` uses it as the group id) and the path the consumer reads. Replaces `partitionKeyPath`.",
+		apply: func(c *Config, raw any) error {
+			s, ok := parseString(raw)
+			if !ok {
+				return errInvalid{"a JSON path `$.detail.field` to the schedule period"}
+			}
+			if _, err := schedule.ParsePeriodPath(s); err != nil {
+				return err
+			}
+			c.PeriodPath = s
+			return nil
+		}},
 
 	stringKey("bus.name", "", "`<namePrefix>-<env>`", "1–256 of `A-Z a-z 0-9 . _ -`, not `default`",
 		orEmpty(func(s string) bool { return busNameRE.MatchString(s) && s != "default" }),
@@ -235,23 +246,20 @@ var Keys = []Key{
 	boolKey("kinesis.bisectBatchOnError", defaults.BisectBatchOnError, func(c *Config) *bool { return &c.Kinesis.BisectBatchOnError },
 		"Split a batch whose invocation fails as a whole (crash, timeout) to isolate the cause."),
 
-	{Name: "fifo.messageGroups", Default: itoa(defaults.MessageGroups), Allowed: fmt.Sprintf("1–%d, or `%s`", maxStaticGroups, PerKeyGroups), def: defaults.MessageGroups,
-		Doc: "Static message groups, routed on `fifo.groupFieldPath`; or `per-key`: one group per partition key, through an EventBridge Pipe.",
+	{Name: "fifo.messageGroups", Default: itoa(defaults.MessageGroups), Allowed: fmt.Sprintf("1–%d, or `%s`", routing.MaxStaticGroups, PerKeyGroups), def: defaults.MessageGroups,
+		Doc: "Static message groups, each owning some days of the month: an event goes to the group of its period's day (plus a catch-all group for events without a valid period); or `per-key`: one group per period, through an EventBridge Pipe.",
 		apply: func(c *Config, raw any) error {
 			if s, ok := raw.(string); ok && strings.TrimSpace(s) == PerKeyGroups {
 				c.Fifo.Groups = Grouping{PerKey: true}
 				return nil
 			}
 			n, ok := parseInt(raw)
-			if !ok || n < 1 || n > maxStaticGroups {
-				return errInvalid{fmt.Sprintf("an integer from 1 to %d, or %q", maxStaticGroups, PerKeyGroups)}
+			if !ok || n < 1 || n > routing.MaxStaticGroups {
+				return errInvalid{fmt.Sprintf("an integer from 1 to %d (static groups route on the period's day of the month, so there are at most %d), or %q", routing.MaxStaticGroups, routing.MaxStaticGroups, PerKeyGroups)}
 			}
 			c.Fifo.Groups = Grouping{Count: n}
 			return nil
 		}},
-	stringKey("fifo.groupFieldPath", defaults.GroupFieldPath, "", "a JSON path inside the detail, of the form `$.detail.field`",
-		func(s string) bool { return jsonPathRE.MatchString(s) && strings.HasPrefix(s, "$.detail.") }, func(c *Config) *string { return &c.Fifo.GroupFieldPath },
-		"Integer field that routes an event to static group g (value g, from 0); anything else goes to the catch-all group."),
 	intKey("fifo.batchSize", defaults.FifoBatchSize, 1, 10, func(c *Config) *int { return &c.Fifo.BatchSize }, "Messages per invocation."),
 	optionalIntKey("fifo.maxConcurrency", 2, 1000, func(c *Config) *int { return &c.Fifo.MaxConcurrency },
 		"Maximum concurrent invocations of the SQS event source mapping."),
@@ -265,6 +273,14 @@ var Keys = []Key{
 		"Kinesis iterator age that raises the alarm."),
 	intKey("alarms.oldestMessageAgeSeconds", defaults.OldestMessageAgeSeconds, 1, 1209600, func(c *Config) *int { return &c.Alarms.OldestMessageAgeSeconds },
 		"FIFO age of oldest message that raises the alarm."),
+}
+
+// retiredKeys are keys earlier versions accepted, with what replaces them.
+// Setting one is an error rather than a silent no-op or a guess: each of
+// them could key delivery on something other than the period.
+var retiredKeys = map[string]string{
+	"partitionKeyPath":    "replaced by periodPath: the delivery key is always the schedule period (the unit of read-modify-write on the schedule API); set periodPath to where your events carry the period, or remove the key for the default " + defaults.PeriodPath,
+	"fifo.groupFieldPath": "removed: static FIFO groups now route on the period value itself (its day of the month), never on a field the producer sets; remove the key",
 }
 
 func lookupKey(name string) (Key, bool) {

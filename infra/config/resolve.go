@@ -83,7 +83,7 @@ func Resolve(context map[string]any) (Config, error) {
 		if name == EnvKey || name == EnvironmentsKey {
 			continue
 		}
-		if _, known := lookupKey(name); known {
+		if _, known := lookupKey(name); known || retiredKeys[name] != "" {
 			r.set(&cfg, name, context[name], "from context override")
 		} else if looksLikeOurs(name) {
 			r.problem("unknown context key %q%s", name, suggest(name, keyNames()))
@@ -114,6 +114,10 @@ func (r *resolver) err() error { return &Error{Env: r.env, Problems: r.problems}
 
 func (r *resolver) set(cfg *Config, name string, raw any, where string) {
 	k, ok := lookupKey(name)
+	if why, retired := retiredKeys[name]; retired {
+		r.problem("%s (%s): %s", name, where, why)
+		return
+	}
 	if !ok {
 		r.problem("unknown key %q %s%s", name, where, suggest(name, keyNames()))
 		return

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
 
 // AlarmsProps configures NewAlarms.
@@ -72,6 +73,22 @@ func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awsc
 func (a *Alarms) FunctionErrors(id string, fn awslambda.IFunction) awscloudwatch.Alarm {
 	metric := fn.MetricErrors(&awscloudwatch.MetricOptions{Period: oneMinute, Statistic: awscloudwatch.Stats_SUM()})
 	return a.Above(id, metric, 0, "The consumer failed whole invocations (crash or timeout)")
+}
+
+// PeriodsSplitAcrossPartitions alarms when the consumer saw one period
+// under two delivery partitions (Kinesis keys or FIFO groups) in a batch:
+// delivery is not keyed on the period, and concurrent invocations can lose
+// its updates. The consumer publishes the metric (lambda/telemetry) under
+// its function name.
+func (a *Alarms) PeriodsSplitAcrossPartitions(id string, fn awslambda.IFunction) awscloudwatch.Alarm {
+	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(telemetry.Namespace),
+		MetricName:    jsii.String(telemetry.MetricPeriodsSplit),
+		DimensionsMap: &map[string]*string{telemetry.FunctionNameDimension: fn.FunctionName()},
+		Period:        oneMinute,
+		Statistic:     awscloudwatch.Stats_SUM(),
+	})
+	return a.Above(id, metric, 0, "A period arrived under more than one partition: the producer or the routing does not key delivery on the period, so updates of that period can be lost")
 }
 
 // RuleFailedInvocations alarms when EventBridge could not deliver to a

@@ -36,6 +36,10 @@ type ConsumerProps struct {
 	// APIKeySecret is the name, partial ARN or complete ARN of an existing
 	// secret. Required. The function may read this secret only.
 	APIKeySecret string
+	// PeriodPath is where the consumer reads each event's period: it must be
+	// the path delivery is keyed on. Default defaults.PeriodPath; always
+	// written to the environment, so the template states it.
+	PeriodPath string
 	// MaxConcurrentPartitions bounds partitions per invocation. Default: the consumer's own (10).
 	MaxConcurrentPartitions int
 	// RemovalPolicy of the log group and poison queue. Default RETAIN.
@@ -71,6 +75,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	if props.RemovalPolicy == "" {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
+	if props.PeriodPath == "" {
+		props.PeriodPath = defaults.PeriodPath
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	con := &Consumer{Construct: c}
 
@@ -92,6 +99,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		// The secret id as configured: Secrets Manager resolves a name or an
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
+		envvar.PeriodPath:      jsii.String(props.PeriodPath),
 	}
 	if props.MaxConcurrentPartitions > 0 {
 		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))

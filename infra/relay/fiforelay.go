@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
+	"github.com/orderly-dev/orderly/infra/routing"
 )
 
 // FifoRelayProps configures NewFifoRelay. Zero fields mean the documented
@@ -21,21 +22,18 @@ type FifoRelayProps struct {
 	// Code, APIBaseURL and APIKeySecret are required.
 	RelayProps
 
-	// MessageGroups is the number of static message groups. With 1, one rule
-	// delivers every event to group g0: a strict total order. With N > 1, N
-	// rules route the integer g at GroupFieldPath to group g, and a catch-all
-	// rule takes every other event (StaticRoutes). Default
-	// defaults.MessageGroups (1). Leave it zero when PerKey is set.
+	// MessageGroups is the number of static message groups, 1 to 31. With
+	// 1, one rule delivers every event to group g0: a strict total order.
+	// With N > 1, N rules route each period by its value, its day of the
+	// month (infra/routing), so every event of a period reaches one group
+	// whatever else it carries; a catch-all rule takes events without a
+	// valid period. Default defaults.MessageGroups (1). Leave it zero when
+	// PerKey is set.
 	MessageGroups int
-	// PerKey gives every partition key (PartitionKeyPath) its own message
-	// group: the rule delivers to an ingest FIFO queue, and an EventBridge
-	// Pipe forwards each message with its group id taken from the event.
-	// Default false: static groups.
+	// PerKey gives every period its own message group: the rule delivers to
+	// an ingest FIFO queue, and an EventBridge Pipe forwards each message
+	// with the period as its group id. Default false: static groups.
 	PerKey bool
-	// GroupFieldPath is the integer field, of the form "$.detail.field", that
-	// routes an event to a static group when MessageGroups > 1. Default
-	// defaults.GroupFieldPath ("$.detail.partition").
-	GroupFieldPath string
 	// BatchSize is the messages per invocation, at most 10. Default
 	// defaults.FifoBatchSize (10).
 	BatchSize int
@@ -55,6 +53,11 @@ type FifoRelayProps struct {
 
 func (p FifoRelayProps) problems() []string {
 	out := p.RelayProps.problems()
+	if !p.PerKey && p.MessageGroups != 0 {
+		if err := routing.Validate(p.MessageGroups); err != nil {
+			out = append(out, "MessageGroups: "+err.Error())
+		}
+	}
 	if p.PerKey && p.MessageGroups != 0 {
 		out = append(out, fmt.Sprintf("MessageGroups %d and PerKey: per-key grouping takes no static group count; set one of them", p.MessageGroups))
 	}
@@ -65,9 +68,6 @@ func (p FifoRelayProps) withDefaults() FifoRelayProps {
 	p.RelayProps = p.RelayProps.withDefaults()
 	if p.MessageGroups == 0 && !p.PerKey {
 		p.MessageGroups = defaults.MessageGroups
-	}
-	if p.GroupFieldPath == "" {
-		p.GroupFieldPath = defaults.GroupFieldPath
 	}
 	if p.BatchSize == 0 {
 		p.BatchSize = defaults.FifoBatchSize
@@ -144,18 +144,18 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 
 	if p.PerKey {
 		f.IngestQueue, f.IngestDeadLetterQueue = f.fifoWithDLQ(p, "IngestQueue", nil, false)
-		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe regroups them by "+p.PartitionKeyPath, nil)
+		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath, nil)
 		rule.AddTarget(awseventstargets.NewSqsQueue(f.IngestQueue, targetProps(IngestGroup)))
 		f.Rules = []awsevents.Rule{rule}
 		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{
 			Source:        f.IngestQueue,
 			Target:        f.Queue,
-			GroupIDPath:   PipeGroupPath(p.PartitionKeyPath),
+			GroupIDPath:   PipeGroupPath(p.PeriodPath),
 			LogRetention:  p.LogRetention,
 			RemovalPolicy: p.RemovalPolicy,
 		})
 	} else {
-		for _, route := range StaticRoutes(p.MessageGroups, p.GroupFieldPath) {
+		for _, route := range StaticRoutes(p.MessageGroups, p.PeriodPath) {
 			rule := f.Ingress.NewRule(route.ID, "orderly: deliver events to message group "+route.GroupID, route.Detail)
 			rule.AddTarget(awseventstargets.NewSqsQueue(f.Queue, targetProps(route.GroupID)))
 			f.Rules = append(f.Rules, rule)
@@ -177,6 +177,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	MarkQueueEventSource(f.Consumer.Function)
 
 	f.Alarms.FunctionErrors("FunctionErrors", f.Consumer.Function)
+	f.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", f.Consumer.Function)
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
 

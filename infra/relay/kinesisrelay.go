@@ -134,10 +134,10 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Stream = awskinesis.NewStream(k.Construct, jsii.String("Stream"), sp)
 
 	k.newTargetDeadLetterQueue(p.RelayProps)
-	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by "+p.PartitionKeyPath, nil)
+	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by the period at "+p.PeriodPath, nil)
 	k.Rule.AddTarget(awseventstargets.NewKinesisStream(k.Stream, &awseventstargets.KinesisStreamProps{
 		// Without it EventBridge keys records by event id and order is lost.
-		PartitionKeyPath: jsii.String(p.PartitionKeyPath),
+		PartitionKeyPath: jsii.String(p.PeriodPath),
 		DeadLetterQueue:  k.TargetDeadLetterQueue,
 		RetryAttempts:    jsii.Number(float64(*p.TargetRetryAttempts)),
 		MaxEventAge:      p.TargetMaxEventAge,
@@ -165,6 +165,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Alarms.Above("IteratorAge", k.Stream.MetricGetRecordsIteratorAgeMilliseconds(MaxPerMinute()),
 		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream")
 	k.Alarms.FunctionErrors("FunctionErrors", k.Consumer.Function)
+	k.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", k.Consumer.Function)
 	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	k.Alarms.QueueNotEmpty("OnFailureRecords", k.OnFailureQueue, "The stream on-failure queue")
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")

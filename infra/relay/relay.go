@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 )
 
 // RelayProps are the settings both relays share: the bus and the rule that
@@ -31,10 +32,13 @@ type RelayProps struct {
 	// read this secret only.
 	APIKeySecret string
 
-	// PartitionKeyPath is the JSON path of the ordering key inside the event:
-	// the Kinesis partition key, and the FIFO group id in per-key mode.
-	// Default defaults.PartitionKeyPath ("$.detail.scheduleDate").
-	PartitionKeyPath string
+	// PeriodPath is where events carry the schedule period, the unit of
+	// read-modify-write on the third-party API. It is the only ordering key:
+	// the Kinesis partition key, the FIFO message group, and the path the
+	// consumer reads the period through. A path that names another field of
+	// the event (entityId, version, ...) is refused. Default
+	// defaults.PeriodPath ("$.detail.scheduleDate").
+	PeriodPath string
 	// BusName is the name of the bus to create. Default: a name CDK derives
 	// from the construct path.
 	BusName string
@@ -119,6 +123,11 @@ func (p RelayProps) problems() []string {
 	if p.APIKeySecret == "" {
 		out = append(out, "APIKeySecret is required: the name or ARN of an existing Secrets Manager secret")
 	}
+	if p.PeriodPath != "" {
+		if _, err := schedule.ParsePeriodPath(p.PeriodPath); err != nil {
+			out = append(out, "PeriodPath "+err.Error())
+		}
+	}
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
 	}
@@ -128,8 +137,8 @@ func (p RelayProps) problems() []string {
 // withDefaults fills the zero fields the relays read themselves; NewConsumer
 // and NewKeyedPipe fill MemoryMiB and LogRetention from the same defaults.
 func (p RelayProps) withDefaults() RelayProps {
-	if p.PartitionKeyPath == "" {
-		p.PartitionKeyPath = defaults.PartitionKeyPath
+	if p.PeriodPath == "" {
+		p.PeriodPath = defaults.PeriodPath
 	}
 	if p.Sources == nil {
 		p.Sources = defaults.Sources()
@@ -184,6 +193,7 @@ func (r *Relay) newConsumer(p RelayProps) {
 		LogRetention:            p.LogRetention,
 		APIBaseURL:              p.APIBaseURL,
 		APIKeySecret:            p.APIKeySecret,
+		PeriodPath:              p.PeriodPath,
 		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
 		RemovalPolicy:           p.RemovalPolicy,
 	})

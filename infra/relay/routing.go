@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/orderly-dev/orderly/infra/routing"
 )
 
 // Route is one FIFO rule: the events it matches and the message group it
@@ -22,37 +24,50 @@ type Route struct {
 // IngestGroup is the static group of the ingest queue in per-key mode.
 const IngestGroup = "ingest"
 
-// CatchAllGroup receives events whose routing field is missing, null, not
-// an integer, or out of range, so that no event matches zero rules.
-const CatchAllGroup = "catch-all"
+// CatchAllGroup receives events without a routable period.
+const CatchAllGroup = routing.CatchAllGroup
 
 // StaticRoutes returns the rules of a static grouping. A classic rule can
 // only set a static MessageGroupId, so N groups need N rules: rule g matches
-// the integer g at fieldPath, and one catch-all rule matches everything else.
-// Together they match every event exactly once, provided the field is a
-// scalar (EventBridge matches an array if any element matches).
-func StaticRoutes(groups int, fieldPath string) []Route {
+// the periods whose day of the month group g owns (a suffix of the period
+// value, routing.StaticGroups), and one catch-all rule matches every event
+// whose period is missing, null or does not end in a day of the month. So
+// every event matches exactly one rule, and all events of a period the same
+// one, whatever other fields the producer sets. (EventBridge matches an
+// array-valued field if any element matches; the consumer poisons a period
+// that is not a string.) groups must be valid for routing.Validate.
+func StaticRoutes(groups int, periodPath string) []Route {
 	if groups <= 1 {
 		return []Route{{ID: "Rule", GroupID: "g0"}}
 	}
+	dealt, err := routing.StaticGroups(groups)
+	if err != nil {
+		panic(fmt.Sprintf("relay: StaticRoutes called with an unchecked group count: %v", err))
+	}
 	routes := make([]Route, 0, groups+1)
-	inRange := make([]any, groups)
-	for g := range groups {
-		inRange[g] = g
+	for g, group := range dealt {
+		suffixes := make([]any, len(group.Suffixes))
+		for i, s := range group.Suffixes {
+			suffixes[i] = map[string]any{"suffix": s}
+		}
 		routes = append(routes, Route{
 			ID:      fmt.Sprintf("RuleGroup%d", g),
-			GroupID: fmt.Sprintf("g%d", g),
-			Detail:  nestUnderDetail(fieldPath, []any{g}),
+			GroupID: group.ID,
+			Detail:  nestUnderDetail(periodPath, suffixes),
 		})
 	}
-	// Null is listed on its own: a present-but-null field is not matched by
-	// "exists": false, and anything-but is not documented to match null.
+	all := make([]*string, 0, routing.MaxStaticGroups)
+	for _, s := range routing.AllDaySuffixes() {
+		all = append(all, jsii.String(s))
+	}
+	// Null is listed on its own: anything-but never matches null, and a
+	// present-but-null field is not matched by "exists": false.
 	catchAll := awsevents.Match_AnyOf(
 		awsevents.Match_DoesNotExist(),
 		awsevents.Match_NullValue(),
-		awsevents.Match_AnythingBut(inRange...),
+		awsevents.Match_AnythingButSuffix(all...),
 	)
-	routes = append(routes, Route{ID: "RuleCatchAll", GroupID: CatchAllGroup, Detail: nestUnderDetail(fieldPath, catchAll)})
+	routes = append(routes, Route{ID: "RuleCatchAll", GroupID: CatchAllGroup, Detail: nestUnderDetail(periodPath, catchAll)})
 	return routes
 }
 
@@ -66,9 +81,9 @@ func nestUnderDetail(path string, condition any) map[string]any {
 	return node
 }
 
-// PipeGroupPath is the EventBridge Pipes path of the partition key inside an
-// SQS message forwarded by a pipe: the message body is parsed as JSON and
+// PipeGroupPath is the EventBridge Pipes path of the period inside an SQS
+// message forwarded by a pipe: the message body is parsed as JSON and
 // exposed under $.body.
-func PipeGroupPath(partitionKeyPath string) string {
-	return "$.body." + strings.TrimPrefix(partitionKeyPath, "$.")
+func PipeGroupPath(periodPath string) string {
+	return "$.body." + strings.TrimPrefix(periodPath, "$.")
 }

@@ -61,12 +61,12 @@ func relayProps(props Props) relay.RelayProps {
 	// pins the two lists to each other).
 	retention, _ := relay.LogRetention(c.Function.LogRetentionDays)
 	p := relay.RelayProps{
-		Code:             props.Code(),
-		APIBaseURL:       c.Function.APIBaseURL,
-		APIKeySecret:     c.Function.APIKeySecret,
-		PartitionKeyPath: c.PartitionKeyPath,
-		ExistingBus:      c.Bus.Existing,
-		Sources:          c.Rule.Sources,
+		Code:         props.Code(),
+		APIBaseURL:   c.Function.APIBaseURL,
+		APIKeySecret: c.Function.APIKeySecret,
+		PeriodPath:   c.PeriodPath,
+		ExistingBus:  c.Bus.Existing,
+		Sources:      c.Rule.Sources,
 		// Never nil: an empty list in the config matches any detail-type.
 		DetailTypes:             append([]string{}, c.Rule.DetailTypes...),
 		TargetRetryAttempts:     new(c.Target.RetryAttempts),

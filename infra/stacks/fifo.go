@@ -19,7 +19,6 @@ func NewFifoStack(scope constructs.Construct, props Props) (awscdk.Stack, error)
 	rp := relay.FifoRelayProps{
 		RelayProps:         relayProps(props),
 		PerKey:             f.Groups.PerKey,
-		GroupFieldPath:     f.GroupFieldPath,
 		BatchSize:          f.BatchSize,
 		MaxConcurrency:     f.MaxConcurrency,
 		MaxReceiveCount:    f.MaxReceiveCount,

@@ -35,6 +35,9 @@ const (
 	APIRetryBudgetMs = "ORDERLY_API_RETRY_BUDGET_MS"
 	// LogLevel is Lambda's own log-level variable, honoured by the consumer.
 	LogLevel = "AWS_LAMBDA_LOG_LEVEL"
+	// FunctionName is set by Lambda; the consumer publishes its metrics
+	// under it so that each stack alarms on its own consumer.
+	FunctionName = "AWS_LAMBDA_FUNCTION_NAME"
 	// SQSEndpoint redirects the AWS SDK's SQS client (local runs).
 	SQSEndpoint = "AWS_ENDPOINT_URL_SQS"
 )

@@ -15,6 +15,10 @@ const Namespace = "Orderly"
 // SourceDimension is the dimension that separates the Kinesis and SQS stacks.
 const SourceDimension = "Source"
 
+// FunctionNameDimension separates the consumers of several stacks or
+// environments in one account; the stacks' own alarms use it.
+const FunctionNameDimension = "FunctionName"
+
 // Metric names. They are for operators' CloudWatch dashboards and metric
 // queries, and for Logs Insights queries over the EMF lines themselves; the
 // stacks alarm on MetricPeriodsSplit only (infra/relay), and on AWS's own
@@ -35,11 +39,14 @@ const (
 
 // BatchMetrics are the numbers published for one batch.
 type BatchMetrics struct {
-	Source    string
-	Processed int
-	Failed    int
-	Poisoned  int
-	Skipped   int
+	Source string
+	// FunctionName, when set, adds a second dimension set, FunctionName
+	// alone, that every metric is also published under.
+	FunctionName string
+	Processed    int
+	Failed       int
+	Poisoned     int
+	Skipped      int
 	// PeriodsSplit is len(Result.SplitKeys): periods seen under several
 	// partitions in this batch.
 	PeriodsSplit int
@@ -82,6 +89,7 @@ type emfMetadata struct {
 // EMF returns the metrics as one Embedded Metric Format document (without
 // trailing newline), timestamped at.
 func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
+	dimensions := [][]string{{SourceDimension}}
 	doc := map[string]any{
 		SourceDimension:        m.Source,
 		MetricRecordsProcessed: m.Processed,
@@ -103,11 +111,15 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		doc[MetricLagMs] = milliseconds(max(m.Lag, 0))
 		metrics = append(metrics, emfMetric{MetricLagMs, "Milliseconds"})
 	}
+	if m.FunctionName != "" {
+		doc[FunctionNameDimension] = m.FunctionName
+		dimensions = append(dimensions, []string{FunctionNameDimension})
+	}
 	doc["_aws"] = emfMetadata{
 		Timestamp: at.UnixMilli(),
 		CloudWatchMetrics: []emfDirective{{
 			Namespace:  Namespace,
-			Dimensions: [][]string{{SourceDimension}},
+			Dimensions: dimensions,
 			Metrics:    metrics,
 		}},
 	}
@@ -122,8 +134,16 @@ func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 
 
 // Metrics writes EMF lines; create one per container.
 type Metrics struct {
-	w   io.Writer
-	now func() time.Time
+	w            io.Writer
+	now          func() time.Time
+	functionName string
+}
+
+// WithFunctionName publishes every metric under the function's name too
+// (FunctionNameDimension); empty leaves the Source dimension alone.
+func (p *Metrics) WithFunctionName(name string) *Metrics {
+	p.functionName = name
+	return p
 }
 
 // NewMetrics writes to w (stdout in Lambda; share the logger's SyncWriter).
@@ -137,6 +157,7 @@ func NewMetrics(w io.Writer, now func() time.Time) *Metrics {
 
 // Emit writes m as one line, in a single Write.
 func (p *Metrics) Emit(m BatchMetrics) error {
+	m.FunctionName = p.functionName
 	b, err := m.EMF(p.now())
 	if err != nil {
 		return err

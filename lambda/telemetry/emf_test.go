@@ -130,3 +130,24 @@ func TestSummarizeCountsOutcomes(t *testing.T) {
 		t.Fatalf("Summarize = %+v, want %+v", got, want)
 	}
 }
+
+func TestEMFPublishesUnderTheFunctionNameToo(t *testing.T) {
+	var buf bytes.Buffer
+	m := telemetry.NewMetrics(&buf, func() time.Time { return time.Unix(0, 0) }).WithFunctionName("orderly-prod-fifo-consumer")
+	if err := m.Emit(telemetry.BatchMetrics{Source: "sqs", PeriodsSplit: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		FunctionName string `json:"FunctionName"`
+		AWS          struct {
+			CloudWatchMetrics []struct{ Dimensions [][]string }
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	dims := doc.AWS.CloudWatchMetrics[0].Dimensions
+	if doc.FunctionName != "orderly-prod-fifo-consumer" || len(dims) != 2 || dims[1][0] != telemetry.FunctionNameDimension {
+		t.Fatalf("line %s: want FunctionName set and dimension sets [[Source] [FunctionName]]", buf.String())
+	}
+}

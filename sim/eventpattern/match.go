@@ -54,6 +54,10 @@ func matchAny(alternatives []any, value any, present bool) (bool, error) {
 	values := []any{value}
 	if arr, isArray := value.([]any); isArray {
 		values = arr
+		if len(arr) == 0 {
+			// An empty array yields no value to match: the field is absent.
+			values, present = []any{nil}, false
+		}
 	}
 	for _, alt := range alternatives {
 		for _, v := range values {

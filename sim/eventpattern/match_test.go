@@ -38,6 +38,8 @@ func TestMatchFollowsEventBridgeSemantics(t *testing.T) {
 		{"anything-but suffix null", `{"d":[{"anything-but":{"suffix":["-01"]}}]}`, `{"d":null}`, false},
 		{"anything-but null", `{"d":[{"anything-but":[0]}]}`, `{"d":null}`, false},
 		{"anything-but suffix array", `{"d":[{"anything-but":{"suffix":["-01"]}}]}`, `{"d":["2026-11-01","x"]}`, true},
+		{"empty array is absent", `{"d":[{"exists":false}]}`, `{"d":[]}`, true},
+		{"empty array matches no value", `{"d":[{"anything-but":"x"}]}`, `{"d":[]}`, false},
 		{"and across fields", `{"source":["a"],"detail-type":["t"]}`, `{"source":"a","detail-type":"u"}`, false},
 	}
 	for _, tc := range cases {

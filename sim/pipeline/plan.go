@@ -33,7 +33,7 @@ func planFor(opts Options, s Settings) plan {
 			shards = onDemandShards
 		}
 		p.concurrency = limit(shards*k.ParallelizationFactor, k.ReservedConcurrency)
-		p.describe = fmt.Sprintf("shards=%d batchSize=%d parallelizationFactor=%d bisect=%v retryAttempts=%d maxRecordAge=%ds partitionKey=%s reservedConcurrency=%d",
+		p.describe = fmt.Sprintf("shards=%d batchSize=%d parallelizationFactor=%d bisect=%v retryAttempts=%d maxRecordAge=%ds periodPath=%s reservedConcurrency=%d",
 			shards, k.BatchSize, k.ParallelizationFactor, k.BisectBatchOnError, k.RetryAttempts, k.MaxRecordAgeSeconds, k.PartitionKeyPath, k.ReservedConcurrency)
 	default:
 		f := s.Fifo

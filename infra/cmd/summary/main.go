@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/orderly-dev/orderly/infra/assembly"
+	"github.com/orderly-dev/orderly/infra/routing"
 )
 
 func main() {
@@ -48,14 +50,19 @@ func Line(s assembly.Stack) (string, error) {
 		if k.OnDemand {
 			shards = "on-demand"
 		}
-		return fmt.Sprintf("%s shards=%s batchSize=%d parallelizationFactor=%d partitionKey=%s reservedConcurrency=%s",
+		return fmt.Sprintf("%s shards=%s batchSize=%d parallelizationFactor=%d periodPath=%s reservedConcurrency=%s",
 			head, shards, k.BatchSize, k.ParallelizationFactor, k.PartitionKeyPath, orNone(k.ReservedConcurrency)), nil
 	default:
 		f, err := s.Template.Fifo()
 		if err != nil {
 			return "", err
 		}
+		// Counted as the template describes them: the static groups, with
+		// the catch-all (events without a valid period) named apart.
 		groups := fmt.Sprint(len(f.GroupIDs))
+		if slices.Contains(f.GroupIDs, routing.CatchAllGroup) {
+			groups = fmt.Sprintf("%d+catch-all", len(f.GroupIDs)-1)
+		}
 		if f.PipeGroupIDPath != "" {
 			groups = "per-key(" + f.PipeGroupIDPath + ")"
 		}

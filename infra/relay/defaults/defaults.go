@@ -8,13 +8,19 @@
 // config keys spell them.
 package defaults
 
-import "github.com/orderly-dev/orderly/lambda/ordering"
+import (
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
+)
 
 // The bus, the rule and EventBridge's delivery to the stream or queue.
 const (
-	// PartitionKeyPath is the ordering key inside the event: the Kinesis
-	// partition key, and the FIFO group id in per-key mode.
-	PartitionKeyPath = "$.detail.scheduleDate"
+	// PeriodPath is where events carry the schedule period, the one
+	// ordering key: the Kinesis partition key, the FIFO group (static
+	// groups route on its value, per-key mode uses it as the group id), and
+	// what the consumer serializes its read-modify-writes on. The consumer
+	// owns the default.
+	PeriodPath = schedule.DefaultPeriodPath
 	// TargetRetryAttempts is EventBridge's own maximum.
 	TargetRetryAttempts = 185
 	// TargetMaxEventAgeSeconds is EventBridge's own maximum, 24 hours.
@@ -56,9 +62,7 @@ const (
 // The SQS FIFO queue and its event source mapping.
 const (
 	// MessageGroups of 1 is one static group: a strict total order.
-	MessageGroups = 1
-	// GroupFieldPath routes events to static groups when MessageGroups > 1.
-	GroupFieldPath     = "$.detail.partition"
+	MessageGroups      = 1
 	FifoBatchSize      = 10
 	MaxReceiveCount    = 5
 	FifoRetentionHours = 96
