@@ -34,10 +34,10 @@ type Reference struct {
 	Value float64
 }
 
-// Layout, in SVG user units.
+// Layout, in SVG user units; the label column fits the longest label.
 const (
-	width      = 900
-	labelWidth = 300
+	plotSpace  = 420
+	charWidth  = 7
 	barHeight  = 22
 	barGap     = 8
 	titleSpace = 34
@@ -49,22 +49,31 @@ const (
 // Render draws the panels one under another under a title.
 func Render(title string, panels ...Panel) []byte {
 	height := margin + titleSpace
+	longest := 10
 	for _, p := range panels {
 		height += titleSpace + len(p.Bars)*(barHeight+barGap) + panelGap
+		for _, bar := range p.Bars {
+			longest = max(longest, len([]rune(bar.Label)))
+		}
 	}
+	l := layout{labelWidth: margin + longest*charWidth + 8}
+	l.width = l.labelWidth + plotSpace + valueSpace + margin
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="13">`+"\n", width, height, width, height)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="Helvetica, Arial, sans-serif" font-size="13">`+"\n", l.width, height, l.width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="17" font-weight="bold">%s</text>`+"\n", margin, margin+16, esc(title))
 	y := margin + titleSpace
 	for _, p := range panels {
-		y = renderPanel(&b, p, y)
+		y = l.renderPanel(&b, p, y)
 	}
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
 
-func renderPanel(b *bytes.Buffer, p Panel, y int) int {
+type layout struct{ labelWidth, width int }
+
+func (l layout) renderPanel(b *bytes.Buffer, p Panel, y int) int {
+	labelWidth := l.labelWidth
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="14" font-weight="bold">%s</text>`+"\n", margin, y+18, esc(p.Title))
 	y += titleSpace
 	scaleMax := 0.0
@@ -74,7 +83,7 @@ func renderPanel(b *bytes.Buffer, p Panel, y int) int {
 	if p.Reference != nil {
 		scaleMax = math.Max(scaleMax, p.Reference.Value)
 	}
-	plotWidth := float64(width - labelWidth - valueSpace - margin)
+	plotWidth := float64(plotSpace)
 	x := func(v float64) float64 {
 		if scaleMax <= 0 {
 			return 0
