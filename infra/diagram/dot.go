@@ -55,6 +55,9 @@ func DOT(title string, t assembly.Template) (string, error) {
 	for _, id := range ids {
 		r := t.Resources[id]
 		p := Places[r.Type]
+		if p.Omitted {
+			continue
+		}
 		hasBus = hasBus || r.Type == "AWS::Events::EventBus"
 		if p.Summarized {
 			if counts[r.Type] == 0 {
@@ -95,7 +98,7 @@ func DOT(title string, t assembly.Template) (string, error) {
 	var external []string
 	for _, id := range ids {
 		r := t.Resources[id]
-		if Places[r.Type].Summarized {
+		if Places[r.Type].Summarized || Places[r.Type].Omitted {
 			continue
 		}
 		if r.Type == "AWS::Events::Rule" && !hasBus {
@@ -107,7 +110,7 @@ func DOT(title string, t assembly.Template) (string, error) {
 		for _, prop := range slices.Sorted(maps.Keys(r.Properties)) {
 			for _, ref := range references(r.Properties[prop]) {
 				target, ok := t.Resources[ref.id]
-				if !ok || ref.id == id || Places[target.Type].Summarized {
+				if !ok || ref.id == id || Places[target.Type].Summarized || Places[target.Type].Omitted {
 					continue
 				}
 				label := edgeLabels[prop]

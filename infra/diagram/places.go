@@ -17,6 +17,8 @@ type Place struct {
 	// Summarized types are drawn as one node per type with a count
 	// (roles, policies, alarms): their edges would only add noise.
 	Summarized bool
+	// Omitted types are known and deliberately left out of the picture.
+	Omitted bool
 }
 
 // Clusters in drawing order.
@@ -37,7 +39,9 @@ var Places = map[string]Place{
 	"AWS::CloudWatch::Alarm":          {Cluster: "Observability", Label: "CloudWatch alarms", Shape: "note", Summarized: true},
 	"AWS::IAM::Role":                  {Cluster: "Security", Label: "IAM roles", Shape: "note", Summarized: true},
 	"AWS::IAM::Policy":                {Cluster: "Security", Label: "IAM policies (least privilege)", Shape: "note", Summarized: true},
-	"AWS::SQS::QueuePolicy":           {Cluster: "Security", Label: "Queue policies (TLS only)", Shape: "note", Summarized: true},
+	// CDK's version reporting (the golden templates drop it).
+	"AWS::CDK::Metadata":    {Omitted: true},
+	"AWS::SQS::QueuePolicy": {Cluster: "Security", Label: "Queue policies (TLS only)", Shape: "note", Summarized: true},
 }
 
 // failureQueue tells dead-letter, on-failure and poison queues from the

@@ -52,7 +52,7 @@ func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, erro
 			return plan.Plan{}, err
 		}
 		defer os.RemoveAll(dir)
-		fmt.Fprintf(stderr, "plan: synthesizing env=%s %s to read FifoStack's routing (cdk synth, about half a minute)...\n", o.env, strings.Join(contextArgs, " "))
+		fmt.Fprintf(stderr, "plan: synthesizing env=%s to read FifoStack's routing (cdk synth, up to half a minute)...\n", strings.TrimSpace(o.env+" "+strings.Join(contextArgs, " ")))
 		if err := pipeline.Synthesize(ctx, root, o.env, contextArgs, dir); err != nil {
 			return plan.Plan{}, err
 		}

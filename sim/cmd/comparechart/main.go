@@ -26,35 +26,48 @@ import (
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 
 func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("comparechart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	in := fs.String("in", "", "saved output of `make compare`")
-	out := fs.String("out", "", "SVG file to write")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	in, out, err := flags(args, stderr)
+	var reports []pipeline.Report
+	if err == nil {
+		reports, err = load(in)
 	}
-	if *in == "" || *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "comparechart: -in and -out are required, and nothing else")
-		return 2
-	}
-	data, err := os.ReadFile(*in)
-	if err != nil {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
 		fmt.Fprintln(stderr, "comparechart:", err)
 		return 2
 	}
-	reports, err := parse(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "comparechart: %s: %v\n", *in, err)
-		return 2
-	}
-	if err := os.WriteFile(*out, render(reports), 0o644); err != nil {
+	if err := os.WriteFile(out, render(reports), 0o644); err != nil {
 		fmt.Fprintln(stderr, "comparechart:", err)
 		return 1
 	}
 	return 0
+}
+
+// flags returns the input and output paths, both required.
+func flags(args []string, stderr io.Writer) (in, out string, err error) {
+	fs := flag.NewFlagSet("comparechart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&in, "in", "", "saved output of `make compare`")
+	fs.StringVar(&out, "out", "", "SVG file to write")
+	if err = fs.Parse(args); err == nil && (in == "" || out == "" || fs.NArg() > 0) {
+		err = errors.New("-in and -out are required, and nothing else")
+	}
+	return in, out, err
+}
+
+// load reads saved compare output.
+func load(path string) ([]pipeline.Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return reports, nil
 }
 
 // parse finds the {"compare":[...]} line.
