@@ -126,14 +126,15 @@ func render(reports []pipeline.Report) []byte {
 }
 
 // labels name each row by its stack and the settings that differ between
-// rows (settings every row shares say nothing).
+// the rows of that stack (settings they all share say nothing).
 func labels(reports []pipeline.Report) []string {
 	fields := make([][]string, len(reports))
-	count := map[string]int{}
+	count, rows := map[string]int{}, map[string]int{}
 	for i, r := range reports {
+		rows[r.Stack]++
 		fields[i] = strings.Fields(r.Config)
 		for _, f := range fields[i] {
-			count[f]++
+			count[r.Stack+" "+f]++
 		}
 	}
 	out := make([]string, len(reports))
@@ -143,7 +144,7 @@ func labels(reports []pipeline.Report) []string {
 			parts = append(parts, r.Mode)
 		}
 		for _, f := range fields[i] {
-			if count[f] < len(reports) {
+			if count[r.Stack+" "+f] < rows[r.Stack] {
 				parts = append(parts, f)
 			}
 		}
