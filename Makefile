@@ -117,3 +117,56 @@ contrast: deps tools $(LOAD)
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)
+
+.PHONY: plan plan-chart diagram compare-chart graphviz
+
+# Capacity and cost planner for ENV (plus CONTEXT): key-to-shard placement,
+# skew, ceilings, iterator-age risk, recommendation, FIFO groups, monthly
+# cost. PLAN_FLAGS takes the workload, e.g.
+# PLAN_FLAGS="-peak 200 -latency-p50 30ms -latency-p99 300ms", "-keys periods.txt", "--json".
+PLAN_FLAGS ?=
+PLAN := $(BIN)/orderly-plan
+
+# Quiet, so that `make plan PLAN_FLAGS=--json` prints only the JSON.
+$(PLAN): FORCE
+	@go build -o $(PLAN) ./infra/cmd/plan
+
+plan: deps $(PLAN)
+	@$(PLAN) -env $(ENV) -context "$(CONTEXT)" $(PLAN_FLAGS)
+
+# The planner's load per shard and per FIFO group as an SVG.
+PLAN_CHART ?= docs/charts/plan-$(ENV).svg
+plan-chart: deps $(PLAN)
+	mkdir -p $(dir $(PLAN_CHART))
+	$(PLAN) -env $(ENV) -context "$(CONTEXT)" -chart $(PLAN_CHART) $(PLAN_FLAGS) >/dev/null
+	@echo "wrote $(PLAN_CHART)"
+
+# The comparison chart from saved `make compare` output (does not rerun it):
+#   make compare | tee compare.out && make compare-chart COMPARE_OUT=compare.out
+COMPARE_OUT ?= docs/charts/compare.out
+COMPARE_CHART ?= docs/charts/compare.svg
+compare-chart:
+	go run ./sim/cmd/comparechart -in $(COMPARE_OUT) -out $(COMPARE_CHART)
+	@echo "wrote $(COMPARE_CHART)"
+
+DOT := /usr/bin/dot
+$(DOT):
+	@if [ "$$(id -u)" != 0 ]; then echo "graphviz is missing: run 'sudo apt-get install -y graphviz'" >&2; exit 1; fi
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+graphviz: $(DOT)
+
+# Architecture diagrams drawn from the synthesized templates: KinesisStack
+# and FifoStack in each grouping mode, as DOT and SVG under docs/diagrams.
+DIAGRAM_ENV ?= dev
+DIAGRAMS := docs/diagrams
+DIAGRAM_MODES := 1 3 per-key
+diagram: deps graphviz
+	mkdir -p $(DIAGRAMS)
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for mode in $(DIAGRAM_MODES); do \
+	  echo "synthesizing env=$(DIAGRAM_ENV) fifo.messageGroups=$$mode ..."; \
+	  $(CDK) synth --quiet -c env=$(DIAGRAM_ENV) -c fifo.messageGroups=$$mode -o "$$tmp/$$mode" >/dev/null; \
+	  go run ./infra/cmd/diagram -assembly "$$tmp/$$mode" -stack FifoStack -title "FifoStack, fifo.messageGroups=$$mode (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/fifo-groups-$$mode.dot; \
+	done; \
+	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -title "KinesisStack (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/kinesis.dot
+	for f in $(DIAGRAMS)/*.dot; do $(DOT) -Tsvg "$$f" -o "$${f%.dot}.svg"; echo "wrote $${f%.dot}.svg"; done

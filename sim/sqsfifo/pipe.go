@@ -90,29 +90,36 @@ func (p *Pipe) Run(ctx context.Context) error {
 	}
 }
 
-// Forward sends one source message to the target the way the Pipe would:
-// the target body is the Pipe's source event (the SQS record as JSON), and
-// the group and deduplication ids come from the configured paths.
+// forward sends one source message to the target the way the Pipe would.
 func (p *Pipe) forward(msg Received) error {
-	record := sqsRecord(msg, p.cfg.SourceARN, p.cfg.Region)
-	body, err := json.Marshal(record)
+	body, group, dedup, err := p.cfg.Target(msg)
 	if err != nil {
 		return err
+	}
+	_, err = p.target.Send(group, body, dedup)
+	return err
+}
+
+// Target is what the Pipe sends on for a source message: the body is the
+// Pipe's source event (the SQS record as JSON), and the group and
+// deduplication ids come from the configured paths.
+func (c PipeConfig) Target(msg Received) (body, group, dedup string, err error) {
+	record := sqsRecord(msg, c.SourceARN, c.Region)
+	data, err := json.Marshal(record)
+	if err != nil {
+		return "", "", "", err
 	}
 	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return err
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return "", "", "", err
 	}
-	group, err := jsonpath.String(doc, p.cfg.GroupIDPath)
-	if err != nil {
-		return fmt.Errorf("pipe message group: %w", err)
+	if group, err = jsonpath.String(doc, c.GroupIDPath); err != nil {
+		return "", "", "", fmt.Errorf("pipe message group: %w", err)
 	}
-	dedup := ""
-	if p.cfg.DeduplicationIDPath != "" {
-		if dedup, err = jsonpath.String(doc, p.cfg.DeduplicationIDPath); err != nil {
-			return fmt.Errorf("pipe deduplication id: %w", err)
+	if c.DeduplicationIDPath != "" {
+		if dedup, err = jsonpath.String(doc, c.DeduplicationIDPath); err != nil {
+			return "", "", "", fmt.Errorf("pipe deduplication id: %w", err)
 		}
 	}
-	_, err = p.target.Send(group, string(body), dedup)
-	return err
+	return string(data), group, dedup, nil
 }

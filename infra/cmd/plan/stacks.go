@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/orderly-dev/orderly/infra/assembly"
+	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/gobundle"
+	"github.com/orderly-dev/orderly/infra/plan"
+	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/sim/pipeline"
+)
+
+// makePlan resolves the environment as the app does, reads the FIFO
+// routing from the synthesized FifoStack, and plans.
+func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	root, err := gobundle.ModuleRoot(wd)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	cdkContext, err := config.ReadCDKContext(filepath.Join(root, "cdk.json"))
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	contextArgs, err := pipeline.ContextArgs(o.context)
+	if err != nil {
+		return plan.Plan{}, badInput("%v", err)
+	}
+	cdkContext[config.EnvKey] = o.env
+	for i := 1; i < len(contextArgs); i += 2 {
+		k, v, _ := strings.Cut(contextArgs[i], "=")
+		cdkContext[k] = v
+	}
+	cfg, err := config.Resolve(cdkContext)
+	if err != nil {
+		return plan.Plan{}, badInput("%v", err)
+	}
+
+	dir := o.assembly
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "orderly-plan-"); err != nil {
+			return plan.Plan{}, err
+		}
+		defer os.RemoveAll(dir)
+		fmt.Fprintf(stderr, "plan: synthesizing env=%s to read FifoStack's routing (cdk synth, up to half a minute)...\n", strings.TrimSpace(o.env+" "+strings.Join(contextArgs, " ")))
+		if err := pipeline.Synthesize(ctx, root, o.env, contextArgs, dir); err != nil {
+			return plan.Plan{}, err
+		}
+	}
+	delivery, inputs, err := readStacks(dir, cfg)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	return plan.Make(cfg, o.workload, delivery, inputs)
+}
+
+// readStacks takes from the synthesized stacks what the planner must not
+// re-derive: FIFO routing, the queue quotas that apply, the alarm counts.
+func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInputs, error) {
+	var d plan.FifoDelivery
+	var in plan.CostInputs
+	stacks, err := assembly.Read(dir)
+	if err != nil {
+		return d, in, err
+	}
+	var fifo *assembly.Stack
+	for i, s := range stacks {
+		if s.Env != cfg.Env {
+			return d, in, fmt.Errorf("%s in %s was synthesized for env %q, not %q", s.ID, dir, s.Env, cfg.Env)
+		}
+		alarms := len(s.Template.OfType("AWS::CloudWatch::Alarm"))
+		if len(s.Template.OfType("AWS::Kinesis::Stream")) > 0 {
+			in.KinesisAlarms = alarms
+		} else {
+			in.FifoAlarms = alarms
+			fifo = &stacks[i]
+		}
+	}
+	if fifo == nil {
+		return d, in, fmt.Errorf("no FifoStack in %s", dir)
+	}
+	delivery, err := fifo.Template.FifoDelivery()
+	if err != nil {
+		return d, in, fmt.Errorf("%s: %w", fifo.ID, err)
+	}
+	d.Pipe = delivery.PipeGroupIDPath != ""
+	for _, r := range delivery.Rules {
+		if !d.Pipe && !slices.Contains(d.Groups, r.MessageGroupID) {
+			d.Groups = append(d.Groups, r.MessageGroupID)
+		}
+		target := fifo.Template.Resources[r.TargetLogicalID].Properties
+		if target["FifoThroughputLimit"] != "perMessageGroupId" {
+			d.SendLimited = true
+		}
+	}
+	source, detailType := cfg.Rule.Sources[0], schedule.DetailTypeUpserted
+	if len(cfg.Rule.DetailTypes) > 0 {
+		detailType = cfg.Rule.DetailTypes[0]
+	}
+	d.Route = func(key string) (string, error) {
+		event, err := pipeline.PeriodEvent(source, detailType, cfg.PartitionKeyPath, key)
+		if err != nil {
+			return "", err
+		}
+		return pipeline.FifoGroup(delivery, event)
+	}
+	return d, in, nil
+}
