@@ -108,7 +108,7 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 		detailType = cfg.Rule.DetailTypes[0]
 	}
 	d.Route = func(key string) (string, error) {
-		event, err := pipeline.PeriodEvent(source, detailType, cfg.PartitionKeyPath, key)
+		event, err := pipeline.PeriodEvent(source, detailType, cfg.PeriodPath, key)
 		if err != nil {
 			return "", err
 		}
