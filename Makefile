@@ -81,7 +81,7 @@ LOCAL_OUT ?= cdk.out
 # A FIFO batch whose consumer dies stays invisible for the queue's
 # visibility timeout (6 x the function timeout): the shortest function
 # timeout allowed (10 s) keeps that to one minute locally.
-LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10
+LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2
 # Built rather than `go run`, which turns every exit status into 1.
 LOAD := $(BIN)/orderly-load
 

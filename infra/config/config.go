@@ -6,6 +6,12 @@
 // keys.go; the README's table is generated from it.
 package config
 
+import (
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
+)
+
 // Config is everything the stacks need for one environment.
 type Config struct {
 	// Env is the selected environment (context key "env"; default "dev").
@@ -28,6 +34,7 @@ type Config struct {
 	Rule     Rule
 	Target   Target
 	Function Function
+	API      API
 	Kinesis  Kinesis
 	Fifo     Fifo
 	Alarms   Alarms
@@ -77,6 +84,23 @@ type Function struct {
 	APIKeySecret string
 	// MaxConcurrentPartitions bounds the partitions one invocation runs at once.
 	MaxConcurrentPartitions int
+}
+
+// API bounds the consumer's calls to the third-party schedule API.
+type API struct {
+	CallTimeoutSeconds int
+	MaxAttempts        int
+	// RetryBudgetSeconds is derived as twice the call timeout when unset.
+	RetryBudgetSeconds int
+}
+
+// Limits are the consumer's call limits.
+func (a API) Limits() scheduleapi.Limits {
+	return scheduleapi.Limits{
+		CallTimeout: time.Duration(a.CallTimeoutSeconds) * time.Second,
+		MaxAttempts: a.MaxAttempts,
+		RetryBudget: time.Duration(a.RetryBudgetSeconds) * time.Second,
+	}
 }
 
 // StreamMode is the Kinesis capacity mode.

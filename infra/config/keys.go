@@ -164,8 +164,8 @@ func isHTTPSURL(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }
 
-// minTimeoutSeconds leaves room for work beyond the consumer's 5 s deadline
-// margin (lambda/ordering.DefaultDeadlineMargin).
+// minTimeoutSeconds is the shortest consumer timeout accepted at all; the
+// api.* limits decide the real minimum (checkAPILimits).
 const minTimeoutSeconds = 10
 
 // Keys is the registry of every configuration key, in documentation order.
@@ -214,7 +214,7 @@ var Keys = []Key{
 
 	intKey("function.memoryMiB", defaults.FunctionMemoryMiB, 128, 10240, func(c *Config) *int { return &c.Function.MemoryMiB }, "Consumer memory."),
 	intKey("function.timeoutSeconds", defaults.FunctionTimeoutSeconds, minTimeoutSeconds, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
-		"Consumer timeout. The consumer stops starting records 5 s before it, so it must leave room for work; the FIFO visibility timeout is 6× this."),
+		"Consumer timeout. It must exceed the deadline margin the `api.*` limits imply (two retry budgets plus 1 s): the consumer starts no record closer to the deadline than that. The FIFO visibility timeout is 6× this."),
 	optionalIntKey("function.reservedConcurrency", 1, 10000, func(c *Config) *int { return &c.Function.ReservedConcurrency },
 		"Reserved concurrency of the consumer. Must cover shards × parallelization factor, the static FIFO groups and `fifo.maxConcurrency`."),
 	oneOfIntKey("function.logRetentionDays", defaults.LogRetentionDays, LogRetentionDays, func(c *Config) *int { return &c.Function.LogRetentionDays },
@@ -226,6 +226,21 @@ var Keys = []Key{
 		func(c *Config) *string { return &c.Function.APIKeySecret }, "Existing secret holding the API key; the function may read this secret only."),
 	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, 1000, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
+
+	intKey("api.callTimeoutSeconds", defaults.APICallTimeoutSeconds, 1, 300, func(c *Config) *int { return &c.API.CallTimeoutSeconds },
+		"Longest one attempt of a third-party API call may take."),
+	intKey("api.maxAttempts", defaults.APIMaxAttempts, 1, 10, func(c *Config) *int { return &c.API.MaxAttempts },
+		"Attempts per API call, the first one included (retries on 408, 429, 5xx and network errors)."),
+	{Name: "api.retryBudgetSeconds", Default: "2 × `api.callTimeoutSeconds`", Allowed: "1–900, at least `api.callTimeoutSeconds`",
+		Doc: "Longest one API call may take, retries included. The consumer stops starting records two budgets plus 1 s before its deadline (a fetch and a push of the worst case), so no call outlives the invocation.",
+		apply: func(c *Config, raw any) error {
+			n, ok := parseInt(raw)
+			if !ok || n < 1 || n > 900 {
+				return errInvalid{"an integer from 1 to 900"}
+			}
+			c.API.RetryBudgetSeconds = n
+			return nil
+		}},
 
 	enumKey("kinesis.streamMode", Provisioned, []StreamMode{Provisioned, OnDemand}, func(c *Config) *StreamMode { return &c.Kinesis.StreamMode },
 		"Stream capacity mode."),

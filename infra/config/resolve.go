@@ -5,6 +5,9 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 // Context keys that are not configuration keys.
@@ -137,6 +140,9 @@ func (r *resolver) derive(cfg *Config) {
 	if cfg.Function.APIKeySecret == "" {
 		cfg.Function.APIKeySecret = cfg.NamePrefix + "/" + cfg.Env + "/schedule-api-key"
 	}
+	if cfg.API.RetryBudgetSeconds == 0 {
+		cfg.API.RetryBudgetSeconds = int(cfg.API.Limits().WithDefaults().RetryBudget / time.Second)
+	}
 }
 
 // crossCheck enforces the relations between keys that AWS either rejects at
@@ -149,6 +155,7 @@ func (r *resolver) crossCheck(cfg *Config) {
 	if r.explicit["bus.name"] && cfg.Bus.Existing != "" {
 		r.problem("bus.name = %q and bus.existing = %q: set one of them, not both", cfg.Bus.Name, cfg.Bus.Existing)
 	}
+	r.checkAPILimits(cfg)
 	k := cfg.Kinesis
 	if k.StreamMode == OnDemand && r.explicit["kinesis.shardCount"] {
 		r.problem("kinesis.shardCount = %d: applies only when kinesis.streamMode is %q, not %q", k.ShardCount, Provisioned, OnDemand)
@@ -170,6 +177,29 @@ func (r *resolver) crossCheck(cfg *Config) {
 	}
 	if m := cfg.Fifo.MaxConcurrency; m > 0 && reserved < m {
 		r.problem("function.reservedConcurrency = %d: must be at least fifo.maxConcurrency = %d, or the SQS poller is throttled", reserved, m)
+	}
+}
+
+// checkAPILimits keeps every third-party call inside the invocation: the
+// consumer stops starting records the worst-case record (a fetch and a push,
+// each using its whole retry budget) plus the time to respond before its
+// deadline, so that margin must leave part of the timeout for work.
+func (r *resolver) checkAPILimits(cfg *Config) {
+	a := cfg.API
+	if a.RetryBudgetSeconds < a.CallTimeoutSeconds {
+		r.problem("api.retryBudgetSeconds = %d: must be at least api.callTimeoutSeconds = %d, or no attempt could use its whole timeout",
+			a.RetryBudgetSeconds, a.CallTimeoutSeconds)
+		return
+	}
+	margin := a.Limits().MinDeadlineMargin()
+	if timeout := time.Duration(cfg.Function.TimeoutSeconds) * time.Second; margin >= timeout {
+		budget := "api.retryBudgetSeconds"
+		if !r.explicit[budget] {
+			budget += " (2 × api.callTimeoutSeconds)"
+		}
+		r.problem("api.callTimeoutSeconds = %d does not fit function.timeoutSeconds = %d: the consumer stops starting records %d s before its deadline "+
+			"(a fetch and a push, each within %s = %d, plus %s to respond), so a record could never start; raise function.timeoutSeconds above %d or lower the api.* limits",
+			a.CallTimeoutSeconds, cfg.Function.TimeoutSeconds, int(margin/time.Second), budget, a.RetryBudgetSeconds, scheduleapi.ResponseAllowance, int(margin/time.Second))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 // ConsumerProps configures NewConsumer.
@@ -42,6 +44,10 @@ type ConsumerProps struct {
 	PeriodPath string
 	// MaxConcurrentPartitions bounds partitions per invocation. Default: the consumer's own (10).
 	MaxConcurrentPartitions int
+	// APILimits bound the calls to the third-party API; zero fields take
+	// scheduleapi.DefaultLimits. The consumer's deadline margin is derived
+	// from them; both are written to the environment.
+	APILimits scheduleapi.Limits
 	// RemovalPolicy of the log group and poison queue. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -101,6 +107,15 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
 		envvar.PeriodPath:      jsii.String(props.PeriodPath),
 	}
+	limits := props.APILimits.WithDefaults()
+	for name, ms := range map[string]time.Duration{
+		envvar.APICallTimeoutMs: limits.CallTimeout,
+		envvar.APIRetryBudgetMs: limits.RetryBudget,
+		envvar.DeadlineMarginMs: limits.MinDeadlineMargin(),
+	} {
+		env[name] = jsii.String(strconv.FormatInt(ms.Milliseconds(), 10))
+	}
+	env[envvar.APIMaxAttempts] = jsii.String(strconv.Itoa(limits.MaxAttempts))
 	if props.MaxConcurrentPartitions > 0 {
 		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
 	}

@@ -3,6 +3,7 @@ package relay
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 // RelayProps are the settings both relays share: the bus and the rule that
@@ -72,6 +74,12 @@ type RelayProps struct {
 	// MaxConcurrentPartitions bounds the partitions one invocation runs at
 	// once. Default defaults.MaxConcurrentPartitions (10).
 	MaxConcurrentPartitions int
+	// APILimits bound the consumer's calls to the third-party API; zero
+	// fields take scheduleapi.DefaultLimits (10 s per attempt, 3 attempts,
+	// a retry budget of twice the call timeout). The consumer stops starting
+	// records MinDeadlineMargin before its deadline, which must be shorter
+	// than Timeout.
+	APILimits scheduleapi.Limits
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -127,6 +135,13 @@ func (p RelayProps) problems() []string {
 		if _, err := schedule.ParsePeriodPath(p.PeriodPath); err != nil {
 			out = append(out, "PeriodPath "+err.Error())
 		}
+	}
+	limits := p.APILimits.WithDefaults()
+	if err := limits.Validate(); err != nil {
+		out = append(out, "APILimits: "+err.Error())
+	} else if timeout := p.timeout(); limits.MinDeadlineMargin() >= timeout {
+		out = append(out, fmt.Sprintf("APILimits need a deadline margin of %s (two retry budgets of %s plus %s to respond), which does not fit Timeout %s: no record could start",
+			limits.MinDeadlineMargin(), limits.RetryBudget, scheduleapi.ResponseAllowance, timeout))
 	}
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
@@ -195,6 +210,7 @@ func (r *Relay) newConsumer(p RelayProps) {
 		APIKeySecret:            p.APIKeySecret,
 		PeriodPath:              p.PeriodPath,
 		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
+		APILimits:               p.APILimits,
 		RemovalPolicy:           p.RemovalPolicy,
 	})
 }
@@ -206,3 +222,11 @@ func (r *Relay) output(id string, value *string, description string) {
 func seconds(n int) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(float64(n))) }
 
 func hours(n int) awscdk.Duration { return awscdk.Duration_Hours(jsii.Number(float64(n))) }
+
+// timeout is the consumer timeout the props ask for, default included.
+func (p RelayProps) timeout() time.Duration {
+	if p.Timeout == nil {
+		return time.Duration(defaults.FunctionTimeoutSeconds) * time.Second
+	}
+	return time.Duration(*p.Timeout.ToMilliseconds(nil)) * time.Millisecond
+}

@@ -65,6 +65,7 @@ func relayProps(props Props) relay.RelayProps {
 		APIBaseURL:   c.Function.APIBaseURL,
 		APIKeySecret: c.Function.APIKeySecret,
 		PeriodPath:   c.PeriodPath,
+		APILimits:    c.API.Limits(),
 		ExistingBus:  c.Bus.Existing,
 		Sources:      c.Rule.Sources,
 		// Never nil: an empty list in the config matches any detail-type.

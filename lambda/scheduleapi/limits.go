@@ -16,6 +16,7 @@ type Limits struct {
 	MaxAttempts int
 	// RetryBudget bounds one call including its retries: no attempt runs
 	// past it, and no retry is scheduled whose backoff would end after it.
+	// Zero means twice CallTimeout.
 	RetryBudget time.Duration
 }
 
@@ -24,7 +25,7 @@ type Limits struct {
 const (
 	DefaultCallTimeout = 10 * time.Second
 	DefaultMaxAttempts = 3
-	DefaultRetryBudget = 20 * time.Second
+	DefaultRetryBudget = 2 * DefaultCallTimeout
 )
 
 // DefaultLimits are the limits applied to zero fields.
@@ -43,7 +44,8 @@ func (l Limits) WithDefaults() Limits {
 		l.MaxAttempts = DefaultMaxAttempts
 	}
 	if l.RetryBudget <= 0 {
-		l.RetryBudget = DefaultRetryBudget
+		// Room for a full first attempt and a retry.
+		l.RetryBudget = 2 * l.CallTimeout
 	}
 	return l
 }

@@ -27,7 +27,7 @@ import (
 // catch-all) give the model three groups; the shortest function timeout
 // allowed (10 s) makes the FIFO visibility timeout 60 s, which is how long
 // a killed FIFO batch stays invisible: the FIFO test mostly waits for it.
-const testContext = "-c kinesis.shardCount=2 -c kinesis.batchSize=20 -c fifo.messageGroups=2 -c function.timeoutSeconds=10"
+const testContext = "-c kinesis.shardCount=2 -c kinesis.batchSize=20 -c fifo.messageGroups=2 -c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2"
 
 var (
 	synthOnce sync.Once

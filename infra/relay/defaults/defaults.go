@@ -9,8 +9,11 @@
 package defaults
 
 import (
+	"time"
+
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
 // The bus, the rule and EventBridge's delivery to the stream or queue.
@@ -43,6 +46,13 @@ const (
 	// MaxConcurrentPartitions is the consumer's own default, stated in the
 	// template so the deployed value is visible.
 	MaxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
+)
+
+// The consumer's calls to the third-party API: its own defaults, stated in
+// the template. The retry budget defaults to twice the call timeout.
+const (
+	APICallTimeoutSeconds = int(scheduleapi.DefaultCallTimeout / time.Second)
+	APIMaxAttempts        = scheduleapi.DefaultMaxAttempts
 )
 
 // The Kinesis stream and its event source mapping.
