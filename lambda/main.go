@@ -78,9 +78,14 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	handler, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
 		Decoded: func(ctx context.Context, rec ordering.Record, ev event.Event) {
 			telemetry.ObserveEventTime(ctx, ev.Time)
-			ordering.Annotate(ctx, slog.String("eventId", ev.ID))
+			ordering.Annotate(ctx, slog.String(telemetry.FieldEventID, ev.ID))
 			log.LogAttrs(ctx, slog.LevelDebug, "event decoded",
-				slog.String("recordId", rec.ID), slog.String("eventId", ev.ID), slog.String("detailType", ev.DetailType))
+				slog.String(ordering.LogRecordID, rec.ID), slog.String(telemetry.FieldEventID, ev.ID), slog.String("detailType", ev.DetailType))
+		},
+		// The effect goes on the record's line so that the smoke check can
+		// replay a period's outcomes in order against the domain rules.
+		Applied: func(ctx context.Context, _ event.Event, _ schedule.Change, changed bool) {
+			ordering.Annotate(ctx, slog.String(telemetry.FieldEffect, telemetry.Effect(changed)))
 		},
 	}))
 	if err != nil {
