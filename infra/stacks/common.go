@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay"
 )
 
@@ -101,6 +102,16 @@ func newTargetDeadLetterQueue(stack constructs.Construct, c config.Config) awssq
 	q := relay.NewSecureQueue(stack, "TargetDeadLetterQueue", relay.SecureQueueProps{RemovalPolicy: removalPolicy(c)})
 	relay.MarkAsDeadLetterQueue(q, "EventBridge rule target DLQ")
 	return q
+}
+
+// consumerOutputs declares the outputs both stacks share; the smoke check
+// reads them back by the names in package outputs.
+func consumerOutputs(stack constructs.Construct, ingress *relay.Ingress, consumer *relay.Consumer, targetDLQ awssqs.IQueue) {
+	output(stack, outputs.EventBusName, ingress.Bus.EventBusName(), "Put events here")
+	output(stack, outputs.FunctionName, consumer.Function.FunctionName(), "The consumer")
+	output(stack, outputs.LogGroupName, consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
+	output(stack, outputs.PoisonQueueURL, consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
+	output(stack, outputs.TargetDeadLetterQueueURL, targetDLQ.QueueUrl(), "Events EventBridge could not deliver")
 }
 
 func output(scope constructs.Construct, id string, value *string, description string) {

@@ -8,11 +8,13 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // FifoStackID is the construct id, so `cdk deploy FifoStack` selects it.
-const FifoStackID = "FifoStack"
+const FifoStackID = config.FifoStackID
 
 // IngestGroup is the static group of the ingest queue in per-key mode.
 const IngestGroup = "ingest"
@@ -22,7 +24,7 @@ const IngestGroup = "ingest"
 func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	c := props.Config
 	f := c.Fifo
-	stack := newStack(scope, FifoStackID, "fifo",
+	stack := newStack(scope, FifoStackID, config.KindFifo,
 		"orderly ("+c.Env+"): EventBridge -> SQS FIFO ("+f.Groups.String()+" groups) -> in-order Go consumer", props)
 	ingress := newIngress(stack, c)
 	policy := removalPolicy(c)
@@ -31,7 +33,7 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 
 	// fifoWithDLQ makes a FIFO queue and its FIFO dead-letter queue (a FIFO
 	// source needs a FIFO DLQ), alarmed on age and on any dead letter.
-	fifoWithDLQ := func(id string, visibility awscdk.Duration, highThroughput bool) awssqs.Queue {
+	fifoWithDLQ := func(id string, visibility awscdk.Duration, highThroughput bool) (queue, deadLetters awssqs.Queue) {
 		dlq := relay.NewSecureQueue(stack, id+"DeadLetterQueue", relay.SecureQueueProps{Fifo: true, RemovalPolicy: policy})
 		relay.MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
 		q := relay.NewSecureQueue(stack, id, relay.SecureQueueProps{
@@ -45,12 +47,12 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 		alarms.Above(id+"OldestMessage", q.MetricApproximateAgeOfOldestMessage(relay.MaxPerMinute()),
 			float64(c.Alarms.OldestMessageAgeSeconds), "Messages wait too long in the "+id)
 		alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
-		return q
+		return q, dlq
 	}
 
 	// Six times the function timeout, so a message is not redelivered while
 	// the invocation that received it may still be running.
-	queue := fifoWithDLQ("Queue", seconds(c.VisibilityTimeoutSeconds()), f.Groups.PerKey)
+	queue, queueDLQ := fifoWithDLQ("Queue", seconds(c.VisibilityTimeoutSeconds()), f.Groups.PerKey)
 	targetDLQ := newTargetDeadLetterQueue(stack, c)
 	targetProps := func(group string) *awseventstargets.SqsQueueProps {
 		return &awseventstargets.SqsQueueProps{
@@ -62,7 +64,8 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	}
 
 	if f.Groups.PerKey {
-		ingest := fifoWithDLQ("IngestQueue", nil, false)
+		ingest, ingestDLQ := fifoWithDLQ("IngestQueue", nil, false)
+		output(stack, outputs.IngestDeadLetterQueueURL, ingestDLQ.QueueUrl(), "Events the pipe could not forward")
 		rule := ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe regroups them by "+c.PartitionKeyPath, nil)
 		rule.AddTarget(awseventstargets.NewSqsQueue(ingest, targetProps(IngestGroup)))
 		relay.NewKeyedPipe(stack, "KeyedPipe", relay.KeyedPipeProps{
@@ -96,10 +99,8 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	alarms.QueueNotEmpty("TargetDeadLetters", targetDLQ, "The rule target dead-letter queue")
 	alarms.QueueNotEmpty("PoisonEvents", consumer.PoisonQueue, "The poison queue")
 
-	output(stack, "EventBusName", ingress.Bus.EventBusName(), "Put events here")
-	output(stack, "QueueUrl", queue.QueueUrl(), "FIFO queue the consumer reads")
-	output(stack, "FunctionName", consumer.Function.FunctionName(), "The consumer")
-	output(stack, "PoisonQueueUrl", consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
-	output(stack, "TargetDeadLetterQueueUrl", targetDLQ.QueueUrl(), "Events EventBridge could not deliver")
+	consumerOutputs(stack, ingress, consumer, targetDLQ)
+	output(stack, outputs.QueueURL, queue.QueueUrl(), "FIFO queue the consumer reads")
+	output(stack, outputs.DeadLetterQueueURL, queueDLQ.QueueUrl(), "Messages the consumer failed fifo.maxReceiveCount times")
 	return stack
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // KinesisStackID is the construct id, so `cdk deploy KinesisStack` selects it.
-const KinesisStackID = "KinesisStack"
+const KinesisStackID = config.KinesisStackID
 
 // NewKinesisStack relays events from the bus to a Kinesis stream keyed by the
 // partition key, and consumes the stream with the ordering consumer: one
@@ -22,7 +23,7 @@ const KinesisStackID = "KinesisStack"
 func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	c := props.Config
 	k := c.Kinesis
-	stack := newStack(scope, KinesisStackID, "kinesis",
+	stack := newStack(scope, KinesisStackID, config.KindKinesis,
 		"orderly ("+c.Env+"): EventBridge -> Kinesis -> in-order Go consumer", props)
 	ingress := newIngress(stack, c)
 	policy := removalPolicy(c)
@@ -80,11 +81,8 @@ func NewKinesisStack(scope constructs.Construct, props Props) awscdk.Stack {
 	alarms.QueueNotEmpty("PoisonEvents", consumer.PoisonQueue, "The poison queue")
 	alarms.RuleFailedInvocations("RuleFailedInvocations", rule, ingress)
 
-	output(stack, "EventBusName", ingress.Bus.EventBusName(), "Put events here")
-	output(stack, "StreamName", stream.StreamName(), "Kinesis stream between the rule and the consumer")
-	output(stack, "FunctionName", consumer.Function.FunctionName(), "The consumer")
-	output(stack, "PoisonQueueUrl", consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
-	output(stack, "OnFailureQueueUrl", onFailure.QueueUrl(), "Records dropped after retries or record age ran out")
-	output(stack, "TargetDeadLetterQueueUrl", targetDLQ.QueueUrl(), "Events EventBridge could not deliver")
+	consumerOutputs(stack, ingress, consumer, targetDLQ)
+	output(stack, outputs.StreamName, stream.StreamName(), "Kinesis stream between the rule and the consumer")
+	output(stack, outputs.OnFailureQueueURL, onFailure.QueueUrl(), "Records dropped after retries or record age ran out")
 	return stack
 }
