@@ -16,8 +16,8 @@ import (
 )
 
 const (
-	realURL   = "function.apiBaseUrl=https://schedule.acme.io"
-	secretID  = "orderly/prod/schedule-api-key"
+	realURL  = "function.apiBaseUrl=https://schedule.acme.io"
+	secretID = "orderly/prod/schedule-api-key"
 )
 
 // healthy is an account where a first deploy of prod succeeds.
