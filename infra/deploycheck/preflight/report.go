@@ -54,7 +54,7 @@ func (r *Report) finish() {
 // WriteText writes one line per check and a verdict line.
 func (r Report) WriteText(w io.Writer) error {
 	for _, c := range r.Checks {
-		if _, err := fmt.Fprintf(w, "%-4s  %-20s %s\n", c.Status, c.Name, c.Detail); err != nil {
+		if _, err := fmt.Fprintf(w, "%-4s  %-21s %s\n", c.Status, c.Name, c.Detail); err != nil {
 			return err
 		}
 	}
