@@ -90,7 +90,7 @@ func TestSocketOwnerOfALoopbackConnection(t *testing.T) {
 // goldenStack reads a stack template written by the snapshot tests.
 func goldenStack(t *testing.T, name string) assembly.Template {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	data, err := os.ReadFile(filepath.Join("..", "..", "test", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

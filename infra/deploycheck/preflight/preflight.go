@@ -50,6 +50,10 @@ func Run(ctx context.Context, o Options) Report {
 func run(ctx context.Context, r *Report, o Options) {
 	c := o.Config
 
+	if r.Region == "" {
+		r.add(CheckIdentity, Fail, "no AWS region: set AWS_REGION (or the profile's region), or pin \"region\" in the environment's block")
+		return
+	}
 	id, err := sts.NewFromConfig(o.AWS).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		// Every later call would fail the same way.
@@ -74,8 +78,6 @@ func run(ctx context.Context, r *Report, o Options) {
 
 func identityOK(r *Report, c config.Config, arn string) bool {
 	switch {
-	case r.Region == "":
-		r.add(CheckIdentity, Fail, "no AWS region: set AWS_REGION (or the profile's region), or pin \"region\" in the environment's block")
 	case c.Account != "" && c.Account != r.Account:
 		r.add(CheckIdentity, Fail, "credentials are for account %s (%s), but environment %s pins account %s: use that account's credentials", r.Account, arn, c.Env, c.Account)
 	default:

@@ -183,6 +183,19 @@ func TestUpdateCountsTheStackOnce(t *testing.T) {
 	}
 }
 
+func TestNoRegionStopsBeforeAnyCall(t *testing.T) {
+	fake := healthy(t)
+	aws := checktest.AWS(fake)
+	aws.Region = ""
+	r := preflight.Run(context.Background(), preflight.Options{Config: checktest.Config(t, "prod", realURL), Kind: config.KindKinesis, AWS: aws})
+	if r.OK || len(r.Checks) != 1 || r.Checks[0].Name != preflight.CheckIdentity || !strings.Contains(r.Checks[0].Detail, "no AWS region") {
+		t.Errorf("checks %+v: want one failed identity check naming the missing region", r.Checks)
+	}
+	if got := fake.Requests(); len(got) != 0 {
+		t.Errorf("requests %v: want none", got)
+	}
+}
+
 func TestJSONReport(t *testing.T) {
 	r := run(t, healthy(t), config.KindKinesis, "function.apiBaseUrl=https://x.example.org")
 	var buf bytes.Buffer

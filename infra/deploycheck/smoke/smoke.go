@@ -157,7 +157,7 @@ func stackOutputs(ctx context.Context, o Options) (map[string]string, error) {
 	}
 	st := res.Stacks[0]
 	if status := string(st.StackStatus); !strings.HasSuffix(status, "_COMPLETE") || strings.Contains(status, "ROLLBACK") && status != "UPDATE_ROLLBACK_COMPLETE" || strings.HasPrefix(status, "DELETE") {
-		return nil, badInput("stack %s is %s, not deployed: run `%s`", name, status, deploy)
+		return nil, badInput("stack %s is %s, not a settled deployment: wait for it, or run `%s`", name, status, deploy)
 	}
 	out := map[string]string{}
 	for _, op := range st.Outputs {
