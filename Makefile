@@ -67,6 +67,24 @@ bench:
 
 clean:
 	rm -rf cdk.out .bin
+
+.PHONY: preflight smoke
+# Read-only checks of the AWS account before `cdk deploy` (default
+# credential chain): one line per check, exit 1 on any failure.
+# PREFLIGHT_FLAGS=-json prints JSON.
+# Built rather than `go run`, which adds its own "exit status" line.
+PREFLIGHT_FLAGS ?=
+preflight:
+	@go build -o $(BIN)/orderly-preflight ./infra/cmd/preflight
+	@$(BIN)/orderly-preflight -env $(ENV) -stack $(STACK) $(CONTEXT) $(PREFLIGHT_FLAGS)
+
+# After a deploy: canary events through the deployed stack, checked in the
+# consumer's log group and dead-letter queues; exit 0 only on PASS.
+# SMOKE_FLAGS="-timeout 10m" waits longer.
+SMOKE_FLAGS ?=
+smoke:
+	@go build -o $(BIN)/orderly-smoke ./infra/cmd/smoke
+	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) $(CONTEXT) $(SMOKE_FLAGS)
 .PHONY: local local-ci load compare contrast
 
 STACK ?= kinesis

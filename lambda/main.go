@@ -81,7 +81,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 		return nil, err
 	}
 	handler, err := schedule.NewHandler(client, schedule.WithPeriodPath(cfg.periodPath),
-		schedule.WithObserver(schedule.Observer{Decoded: telemetry.EventDecoded(log)}))
+		schedule.WithObserver(schedule.Observer{Decoded: telemetry.EventDecoded(log), Applied: telemetry.RecordEffect}))
 	if err != nil {
 		return nil, err
 	}

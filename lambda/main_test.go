@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
+	"maps"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
@@ -182,8 +185,31 @@ func TestWiredConsumerProcessesBothSources(t *testing.T) {
 			if strings.Contains(w.out.String(), apiKey) {
 				t.Error("the API key appears in the output")
 			}
+			wantEffects := map[string]string{"e1": telemetry.EffectApplied, "e5": telemetry.EffectApplied, "e6": telemetry.EffectApplied}
+			if got := effects(t, w.out.Bytes()); !maps.Equal(got, wantEffects) {
+				t.Errorf("effects of succeeded records %v, want %v", got, wantEffects)
+			}
 		})
 	}
+}
+
+// effects maps the event id of every succeeded record's log line to its effect.
+func effects(t *testing.T, out []byte) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) != nil || line[slog.MessageKey] != ordering.LogRecordProcessed {
+			continue
+		}
+		if line[ordering.LogOutcome] == ordering.Succeeded.String() {
+			id, _ := line[telemetry.FieldEventID].(string)
+			got[id], _ = line[telemetry.FieldEffect].(string)
+		}
+	}
+	return got
 }
 
 func findEMF(t *testing.T, out []byte) map[string]any {

@@ -4,24 +4,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 )
 
-// ReadCDKContext returns the "context" object of a cdk.json file, as the
-// CDK CLI passes it to the app; tools that plan or check an environment
-// resolve it with Resolve, exactly as the app does.
-func ReadCDKContext(path string) (map[string]any, error) {
+// LoadContext reads the "context" object of a cdk.json file and applies
+// overrides ("key=value", as `-c key=value` gives them to the CLI), so that
+// tools outside the CDK app resolve exactly the configuration `cdk deploy`
+// would. Values given as overrides stay strings; Resolve parses them.
+func LoadContext(path string, overrides []string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read CDK context: %w", err)
 	}
 	var doc struct {
 		Context map[string]any `json:"context"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: not valid JSON: %w", path, err)
 	}
 	if doc.Context == nil {
 		return nil, fmt.Errorf("%s: no \"context\" object", path)
+	}
+	for _, o := range overrides {
+		key, value, ok := strings.Cut(o, "=")
+		if !ok || strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("context override %q: want key=value", o)
+		}
+		doc.Context[strings.TrimSpace(key)] = value
 	}
 	return doc.Context, nil
 }

@@ -15,7 +15,7 @@ import (
 
 func resolve(t *testing.T, env string, overrides map[string]any) config.Config {
 	t.Helper()
-	ctx, err := config.ReadCDKContext(filepath.Join("..", "..", "cdk.json"))
+	ctx, err := config.LoadContext(filepath.Join("..", "..", "cdk.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

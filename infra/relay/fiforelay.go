@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
 )
@@ -181,11 +182,12 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
 
-	f.output("EventBusName", f.Ingress.Bus.EventBusName(), "Put events here")
-	f.output("QueueUrl", f.Queue.QueueUrl(), "FIFO queue the consumer reads")
-	f.output("FunctionName", f.Consumer.Function.FunctionName(), "The consumer")
-	f.output("PoisonQueueUrl", f.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
-	f.output("TargetDeadLetterQueueUrl", f.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	f.consumerOutputs()
+	f.output(outputs.QueueURL, f.Queue.QueueUrl(), "FIFO queue the consumer reads")
+	f.output(outputs.DeadLetterQueueURL, f.QueueDeadLetterQueue.QueueUrl(), "Messages the consumer failed MaxReceiveCount times")
+	if f.IngestDeadLetterQueue != nil {
+		f.output(outputs.IngestDeadLetterQueueURL, f.IngestDeadLetterQueue.QueueUrl(), "Events the pipe could not forward")
+	}
 	return f, nil
 }
 

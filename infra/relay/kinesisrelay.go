@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
@@ -171,11 +172,8 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
 	k.Alarms.RuleFailedInvocations("RuleFailedInvocations", k.Rule, k.Ingress)
 
-	k.output("EventBusName", k.Ingress.Bus.EventBusName(), "Put events here")
-	k.output("StreamName", k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
-	k.output("FunctionName", k.Consumer.Function.FunctionName(), "The consumer")
-	k.output("PoisonQueueUrl", k.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
-	k.output("OnFailureQueueUrl", k.OnFailureQueue.QueueUrl(), "Records dropped after retries or record age ran out")
-	k.output("TargetDeadLetterQueueUrl", k.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	k.consumerOutputs()
+	k.output(outputs.StreamName, k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
+	k.output(outputs.OnFailureQueueURL, k.OnFailureQueue.QueueUrl(), "Records dropped after retries or record age ran out")
 	return k, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
@@ -213,6 +214,16 @@ func (r *Relay) newConsumer(p RelayProps) {
 		APILimits:               p.APILimits,
 		RemovalPolicy:           p.RemovalPolicy,
 	})
+}
+
+// consumerOutputs declares the outputs both relays share; the deploy tools
+// read them back by the names in package outputs.
+func (r *Relay) consumerOutputs() {
+	r.output(outputs.EventBusName, r.Ingress.Bus.EventBusName(), "Put events here")
+	r.output(outputs.FunctionName, r.Consumer.Function.FunctionName(), "The consumer")
+	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
+	r.output(outputs.PoisonQueueURL, r.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
+	r.output(outputs.TargetDeadLetterQueueURL, r.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
 }
 
 func (r *Relay) output(id string, value *string, description string) {

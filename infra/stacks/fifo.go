@@ -4,17 +4,18 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/relay"
 )
 
 // FifoStackID is the construct id, so `cdk deploy FifoStack` selects it.
-const FifoStackID = "FifoStack"
+const FifoStackID = config.FifoStackID
 
 // NewFifoStack holds a relay.FifoRelay configured from props.Config.
 func NewFifoStack(scope constructs.Construct, props Props) (awscdk.Stack, error) {
 	c := props.Config
 	f := c.Fifo
-	stack := newStack(scope, FifoStackID, "fifo",
+	stack := newStack(scope, FifoStackID, config.KindFifo,
 		"orderly ("+c.Env+"): EventBridge -> SQS FIFO ("+f.Groups.String()+" groups) -> in-order Go consumer", props)
 	rp := relay.FifoRelayProps{
 		RelayProps:         relayProps(props),

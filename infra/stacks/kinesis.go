@@ -11,13 +11,13 @@ import (
 )
 
 // KinesisStackID is the construct id, so `cdk deploy KinesisStack` selects it.
-const KinesisStackID = "KinesisStack"
+const KinesisStackID = config.KinesisStackID
 
 // NewKinesisStack holds a relay.KinesisRelay configured from props.Config.
 func NewKinesisStack(scope constructs.Construct, props Props) (awscdk.Stack, error) {
 	c := props.Config
 	k := c.Kinesis
-	stack := newStack(scope, KinesisStackID, "kinesis",
+	stack := newStack(scope, KinesisStackID, config.KindKinesis,
 		"orderly ("+c.Env+"): EventBridge -> Kinesis -> in-order Go consumer", props)
 	rp := relay.KinesisRelayProps{
 		RelayProps:            relayProps(props),

@@ -205,20 +205,20 @@ func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("partition", rec.Partition),
-		slog.String("recordId", rec.ID),
-		slog.String("outcome", outcome.String()),
+		slog.String(LogPartition, rec.Partition),
+		slog.String(LogRecordID, rec.ID),
+		slog.String(LogOutcome, outcome.String()),
 	}
 	attrs = append(attrs, notes...)
 	if outcome != Skipped {
-		attrs = append(attrs, slog.Float64("durationMs", float64(took.Microseconds())/1000))
+		attrs = append(attrs, slog.Float64(LogDurationMs, float64(took.Microseconds())/1000))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String(LogError, err.Error()))
 		var p *PanicError
 		if errors.As(err, &p) {
 			attrs = append(attrs, slog.String("stack", string(p.Stack)))
 		}
 	}
-	e.log.LogAttrs(ctx, level, "record processed", attrs...)
+	e.log.LogAttrs(ctx, level, LogRecordProcessed, attrs...)
 }

@@ -115,3 +115,19 @@ func (p PeriodPath) SerializeBy() func(ordering.Record) (string, bool) {
 		return period, err == nil
 	}
 }
+
+// Put stores period in a detail object at p, creating the objects on the
+// way: how a producer (the simulator, the smoke check) builds an event the
+// stacks will key by this path.
+func (p PeriodPath) Put(detail map[string]any, period string) {
+	fields := p.DetailFields()
+	for _, f := range fields[:len(fields)-1] {
+		next, ok := detail[f].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			detail[f] = next
+		}
+		detail = next
+	}
+	detail[fields[len(fields)-1]] = period
+}

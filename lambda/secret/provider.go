@@ -57,7 +57,7 @@ func FromSecretsManager(client GetSecretValueAPI, secretID string) *Provider {
 		if err != nil {
 			return "", fmt.Errorf("get API key secret %s: %w", secretID, err)
 		}
-		key, err := parse(aws.ToString(out.SecretString))
+		key, err := Parse(aws.ToString(out.SecretString))
 		if err != nil {
 			return "", fmt.Errorf("API key secret %s: %w", secretID, err)
 		}
@@ -131,9 +131,11 @@ func (p *Provider) now() time.Time {
 	return time.Now()
 }
 
-// parse accepts the raw key or {"apiKey": "..."}. Its errors never quote
-// the secret: even a JSON syntax error message would leak a character.
-func parse(s string) (string, error) {
+// Parse returns the API key from a SecretString: the raw key or
+// {"apiKey": "..."}. Its errors never quote the secret: even a JSON syntax
+// error message would leak a character. The preflight check uses it too, so
+// it accepts exactly what the consumer accepts.
+func Parse(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", errors.New(`SecretString is empty: want the API key or {"apiKey":"..."}`)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/source"
 )
 
@@ -35,10 +36,18 @@ func TrackLag(next LambdaHandler) LambdaHandler {
 func EventDecoded(log *slog.Logger) func(ctx context.Context, rec ordering.Record, ev event.Event) {
 	return func(ctx context.Context, rec ordering.Record, ev event.Event) {
 		ObserveEventTime(ctx, ev.Time)
-		ordering.Annotate(ctx, slog.String("eventId", ev.ID))
+		ordering.Annotate(ctx, slog.String(FieldEventID, ev.ID))
 		log.LogAttrs(ctx, slog.LevelDebug, "event decoded",
-			slog.String("recordId", rec.ID), slog.String("eventId", ev.ID), slog.String("detailType", ev.DetailType))
+			slog.String(ordering.LogRecordID, rec.ID), slog.String(FieldEventID, ev.ID), slog.String("detailType", ev.DetailType))
 	}
+}
+
+// RecordEffect is the hook to call once a change was applied
+// (schedule.Observer.Applied): it puts the effect on the record's outcome
+// log line, so that the smoke check can replay a period's outcomes in order
+// against the domain rules.
+func RecordEffect(ctx context.Context, _ event.Event, _ schedule.Change, changed bool) {
+	ordering.Annotate(ctx, slog.String(FieldEffect, Effect(changed)))
 }
 
 // PublishBatch returns the source.HandlerOptions.OnBatch hook: it writes one

@@ -107,7 +107,7 @@ func Generate(w Workload) ([]Event, error) {
 			"entityId":   entityID,
 			"version":    e.Version,
 		}
-		setPath(detail, w.PeriodPath.DetailFields(), e.Period)
+		w.PeriodPath.Put(detail, e.Period)
 		detailType := upsert
 		if e.Deleted {
 			detailType = deleted
@@ -155,17 +155,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// setPath sets obj.f1.f2... = value, creating the objects on the way.
-func setPath(obj map[string]any, fields []string, value any) {
-	for _, f := range fields[:len(fields)-1] {
-		next, ok := obj[f].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			obj[f] = next
-		}
-		obj = next
-	}
-	obj[fields[len(fields)-1]] = value
 }

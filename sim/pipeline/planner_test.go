@@ -31,7 +31,7 @@ func TestPlannerPlacementMatchesKinesalite(t *testing.T) {
 			lambdaemu.Precondition(t, fmt.Errorf("%s is missing: run `make deps`", p))
 		}
 	}
-	cdkContext, err := config.ReadCDKContext(filepath.Join(root, "cdk.json"))
+	cdkContext, err := config.LoadContext(filepath.Join(root, "cdk.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

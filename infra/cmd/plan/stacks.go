@@ -28,7 +28,7 @@ func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, erro
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	cdkContext, err := config.ReadCDKContext(filepath.Join(root, "cdk.json"))
+	cdkContext, err := config.LoadContext(filepath.Join(root, "cdk.json"), nil)
 	if err != nil {
 		return plan.Plan{}, err
 	}

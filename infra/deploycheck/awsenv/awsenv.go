@@ -1,0 +1,77 @@
+// Package awsenv loads the AWS configuration the deploy tools share, and
+// proves that credentials resolve before any service is called.
+package awsenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go"
+)
+
+// ErrNoCredentials is returned when the default credential chain yields no
+// credentials; nothing but the chain itself was consulted.
+var ErrNoCredentials = errors.New("no AWS credentials found")
+
+// Load reads the default configuration (environment, shared files, SSO,
+// container and instance roles) and retrieves credentials once. region, when
+// not empty, replaces the configured region: a stack pinned to a region
+// deploys there whatever the profile says. Endpoint overrides come from
+// AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, as the SDK reads them.
+func Load(ctx context.Context, region string) (aws.Config, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if err := CheckCredentials(ctx, cfg); err != nil {
+		return aws.Config{}, err
+	}
+	return cfg, nil
+}
+
+// CheckCredentials asks the configured provider for credentials, which
+// calls nothing but the credential chain.
+func CheckCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return fmt.Errorf("%w: configure a profile, environment variables or a role (see `aws configure`)", ErrNoCredentials)
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return fmt.Errorf("%w: configure a profile, environment variables or a role (see `aws configure`); the credential chain said: %s", ErrNoCredentials, firstLine(err.Error()))
+	}
+	return nil
+}
+
+// ErrorCode returns the AWS error code of err ("ResourceNotFoundException",
+// "ValidationError", ...), or "" when err is not an AWS API error.
+func ErrorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// Describe shortens an SDK error to its code and message for a one-line report.
+func Describe(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return firstLine(err.Error())
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

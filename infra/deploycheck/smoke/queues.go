@@ -1,0 +1,133 @@
+package smoke
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/outputs"
+)
+
+// WatchedQueues are the outputs naming the queues that must receive nothing
+// from the canary: the poison queue, every dead-letter queue and the
+// Kinesis on-failure destination.
+func WatchedQueues(c config.Config, kind string) []string {
+	qs := []string{outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL}
+	if kind == config.KindKinesis {
+		return append(qs, outputs.OnFailureQueueURL)
+	}
+	qs = append(qs, outputs.DeadLetterQueueURL)
+	if c.Fifo.Groups.PerKey {
+		qs = append(qs, outputs.IngestDeadLetterQueueURL)
+	}
+	return qs
+}
+
+// RequiredOutputs are every output the smoke check reads.
+func RequiredOutputs(c config.Config, kind string) []string {
+	return append([]string{outputs.EventBusName, outputs.LogGroupName}, WatchedQueues(c, kind)...)
+}
+
+// maxPeeks bounds how many receives look into one queue. A queue holding
+// more than maxPeeks*10 older messages is reported as not fully inspected.
+const maxPeeks = 10
+
+// peekQueue looks at a queue's visible messages without consuming them
+// (VisibilityTimeout 0: each stays visible; its receive count goes up, which
+// matters to nothing here since these queues have no redrive of their own)
+// and returns how many it holds and how many of those are the canary's.
+func peekQueue(ctx context.Context, client *sqs.Client, url string, waitSeconds int32, isCanary func(string) bool) (held, canary int, complete bool, err error) {
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages},
+	})
+	if err != nil {
+		return 0, 0, false, err
+	}
+	held, _ = strconv.Atoi(attrs.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+	if held == 0 {
+		return 0, 0, true, nil
+	}
+	seen := map[string]bool{}
+	for range maxPeeks {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: waitSeconds,
+		})
+		if err != nil {
+			return held, canary, false, err
+		}
+		fresh := 0
+		for _, m := range out.Messages {
+			id := aws.ToString(m.MessageId)
+			if seen[id] {
+				continue
+			}
+			seen[id], fresh = true, fresh+1
+			if isCanary(aws.ToString(m.Body)) {
+				canary++
+			}
+		}
+		if fresh == 0 || len(seen) >= held {
+			break
+		}
+	}
+	return held, canary, len(seen) >= held, nil
+}
+
+// canaryMatcher recognizes a canary message: every event body (poison
+// payload, target dead letter, FIFO dead letter) carries the run id in its
+// entity id; a Kinesis on-failure message carries only a sequence number
+// range, matched against the canary records' sequence numbers.
+func canaryMatcher(run string, recordIDs []string) func(string) bool {
+	return func(body string) bool {
+		if strings.Contains(body, CanaryEntityPrefix+run) {
+			return true
+		}
+		var failure struct {
+			KinesisBatchInfo *struct {
+				StartSequenceNumber string `json:"startSequenceNumber"`
+				EndSequenceNumber   string `json:"endSequenceNumber"`
+			} `json:"KinesisBatchInfo"`
+		}
+		if json.Unmarshal([]byte(body), &failure) != nil || failure.KinesisBatchInfo == nil {
+			return false
+		}
+		b := failure.KinesisBatchInfo
+		for _, seq := range recordIDs {
+			if compareDecimal(b.StartSequenceNumber, seq) <= 0 && compareDecimal(seq, b.EndSequenceNumber) <= 0 {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// compareDecimal compares two non-negative decimal integers of any length
+// (Kinesis sequence numbers exceed 64 bits).
+func compareDecimal(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+func describeQueue(name string, held, canary int, complete bool) string {
+	switch {
+	case canary > 0:
+		return fmt.Sprintf("%s holds %d canary message(s)", name, canary)
+	case held == 0:
+		return ""
+	case !complete:
+		return fmt.Sprintf("%s holds %d older message(s); %d peeked, none from this canary", name, held, maxPeeks*10)
+	default:
+		return ""
+	}
+}

@@ -1,0 +1,244 @@
+package smoke_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
+	"github.com/orderly-dev/orderly/infra/deploycheck/smoke"
+	"github.com/orderly-dev/orderly/infra/outputs"
+	"github.com/orderly-dev/orderly/lambda/event"
+	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
+)
+
+const (
+	bus      = "orderly-dev"
+	logGroup = "/orderly/dev/consumer"
+	poison   = "https://sqs.eu-west-1.amazonaws.com/111122223333/poison"
+)
+
+// deployed is a fake account holding a deployed stack of kind.
+func deployed(t *testing.T, kind string) *fakeaws.Server {
+	fake := checktest.Fake(t)
+	cfg := checktest.Config(t, "dev")
+	out := map[string]string{outputs.EventBusName: bus, outputs.LogGroupName: logGroup, outputs.FunctionName: "fn"}
+	for _, q := range smoke.WatchedQueues(cfg, kind) {
+		url := "https://sqs.eu-west-1.amazonaws.com/111122223333/" + q
+		if q == outputs.PoisonQueueURL {
+			url = poison
+		}
+		out[q] = url
+		fake.AddQueue(url)
+	}
+	fake.PutStack(fakeaws.Stack{Name: cfg.StackName(kind), Outputs: out})
+	fake.AddBus(bus)
+	fake.AddLogGroup(logGroup)
+	return fake
+}
+
+// consumer plays the deployed pipeline: it processes each event the moment
+// it is put, logging the line the real consumer logs. broken drops the
+// stale-event guard (every event is applied), as a racing consumer would.
+type consumer struct {
+	mu       sync.Mutex
+	fake     *fakeaws.Server
+	doc      schedule.Schedule
+	seq      int
+	broken   bool
+	poisonAt int64 // version whose event goes to the poison queue
+	silent   bool  // nothing is ever processed
+}
+
+func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.silent {
+		return fakeaws.PutEventResult{}
+	}
+	c.seq++
+	ev := event.Event{ID: e.EventID, Source: e.Source, DetailType: e.DetailType, Time: e.Time, Detail: json.RawMessage(e.Detail)}
+	change, err := schedule.ParseChange(ev, schedule.PeriodPath{})
+	if err != nil {
+		panic(err)
+	}
+	line := map[string]any{
+		slog.TimeKey: time.Now().Add(time.Duration(c.seq) * time.Millisecond).Format(time.RFC3339Nano), slog.MessageKey: ordering.LogRecordProcessed,
+		ordering.LogPartition: change.Period, ordering.LogRecordID: fmt.Sprintf("4960%020d", c.seq), telemetry.FieldEventID: e.EventID,
+	}
+	if change.Stamp.Version == c.poisonAt {
+		line[ordering.LogOutcome] = ordering.Poisoned.String()
+		line[ordering.LogError] = "HTTP 400"
+		c.fake.AddQueue(poison, `{"reason":"HTTP 400","payload":`+e.Detail+`}`)
+	} else {
+		// A transient failure first, as a 5xx would cause: not an outcome.
+		retry, _ := json.Marshal(map[string]any{slog.TimeKey: time.Now().Format(time.RFC3339Nano), slog.MessageKey: ordering.LogRecordProcessed,
+			ordering.LogOutcome: ordering.Failed.String(), telemetry.FieldEventID: e.EventID})
+		c.fake.AppendLog(logGroup, fakeaws.LogEvent{Stream: "s", Timestamp: time.Now(), Message: string(retry)})
+		changed := schedule.Apply(&c.doc, change)
+		line[ordering.LogOutcome] = ordering.Succeeded.String()
+		line[telemetry.FieldEffect] = telemetry.Effect(changed || c.broken)
+	}
+	msg, _ := json.Marshal(line)
+	c.fake.AppendLog(logGroup, fakeaws.LogEvent{Stream: "s", Timestamp: time.Now(), Message: string(msg)})
+	return fakeaws.PutEventResult{}
+}
+
+func runSmoke(t *testing.T, fake *fakeaws.Server, kind string, progress *strings.Builder) (smoke.Report, error) {
+	t.Helper()
+	return smoke.Run(context.Background(), smoke.Options{
+		Config: checktest.Config(t, "dev"), Kind: kind, AWS: checktest.AWS(fake),
+		Timeout: 300 * time.Millisecond, Poll: 20 * time.Millisecond, Progress: progress, RunID: "run1",
+	})
+}
+
+func TestHealthyStackPasses(t *testing.T) {
+	for _, kind := range config.StackKinds {
+		t.Run(kind, func(t *testing.T) {
+			fake := deployed(t, kind)
+			c := &consumer{fake: fake}
+			fake.OnPutEvents(c.put)
+			var progress strings.Builder
+			r, err := runSmoke(t, fake, kind, &progress)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.OK || len(r.Problems) > 0 {
+				t.Fatalf("report %+v", r)
+			}
+			// a: v2 applied, v1 stale, v4 delete applied, v3 stale;
+			// b: v3 applied, v1 and v2 stale.
+			if r.Events != 7 || r.Settled != 7 || r.Applied != 3 || r.Stale != 4 || r.Retries != 7 {
+				t.Errorf("report %+v: want 7 events settled, 3 applied, 4 stale, 7 retried attempts", r)
+			}
+			var out strings.Builder
+			if err := r.WriteText(&out); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(out.String(), "smoke PASS: orderly-dev-"+kind) {
+				t.Errorf("verdict %q", out.String())
+			}
+			if !strings.Contains(progress.String(), "7/7 canary events settled") {
+				t.Errorf("progress %q", progress.String())
+			}
+			for _, e := range fake.PutEvents() {
+				if !strings.Contains(e.Detail, `"scheduleDate":"`+smoke.CanaryPeriod+`"`) || e.EventBusName != bus {
+					t.Errorf("canary event %+v not in the canary period on %s", e, bus)
+				}
+			}
+		})
+	}
+}
+
+func TestFailingRuns(t *testing.T) {
+	tests := []struct {
+		name    string
+		c       *consumer
+		problem string
+	}{
+		{"lost update", &consumer{broken: true}, `was logged "applied" but should be "stale"`},
+		{"poisoned", &consumer{poisonAt: 3}, "was poisoned: HTTP 400"},
+		{"nothing processed", &consumer{silent: true}, "has no outcome in the consumer's log group"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := deployed(t, config.KindKinesis)
+			c := tc.c
+			c.fake = fake
+			fake.OnPutEvents(c.put)
+			var progress strings.Builder
+			r, err := runSmoke(t, fake, config.KindKinesis, &progress)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), tc.problem) {
+				t.Fatalf("report %+v, want a problem containing %q", r, tc.problem)
+			}
+			var out strings.Builder
+			_ = r.WriteText(&out)
+			if !strings.Contains(out.String(), "smoke FAIL") {
+				t.Errorf("verdict %q", out.String())
+			}
+		})
+	}
+}
+
+func TestCanaryInADeadLetterQueueFails(t *testing.T) {
+	fake := deployed(t, config.KindKinesis)
+	c := &consumer{fake: fake}
+	fake.OnPutEvents(func(e fakeaws.PutEvent) fakeaws.PutEventResult {
+		// EventBridge delivered it, and also dead-lettered a copy.
+		fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.TargetDeadLetterQueueURL, e.Detail)
+		return c.put(e)
+	})
+	// Older messages that are not the canary's are only a note.
+	fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.OnFailureQueueURL,
+		`{"KinesisBatchInfo":{"startSequenceNumber":"1","endSequenceNumber":"2"}}`)
+	r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || len(r.Problems) != 1 || !strings.Contains(r.Problems[0], outputs.TargetDeadLetterQueueURL+" holds 7 canary message(s)") {
+		t.Fatalf("problems %q", r.Problems)
+	}
+}
+
+func TestOnFailureBatchCoveringACanaryRecordFails(t *testing.T) {
+	fake := deployed(t, config.KindKinesis)
+	c := &consumer{fake: fake}
+	fake.OnPutEvents(c.put)
+	fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.OnFailureQueueURL,
+		`{"KinesisBatchInfo":{"startSequenceNumber":"496000000000000000000000","endSequenceNumber":"496000000000000000000003"}}`)
+	r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), outputs.OnFailureQueueURL+" holds 1 canary message(s)") {
+		t.Fatalf("problems %q", r.Problems)
+	}
+}
+
+// Bad input: one clear error, and nothing is put on any bus.
+func TestBadInputSendsNothing(t *testing.T) {
+	tests := []struct {
+		name    string
+		breakIt func(*fakeaws.Server)
+		want    string
+	}{
+		{"stack not deployed", func(f *fakeaws.Server) { f.DeleteStack("orderly-dev-kinesis") },
+			"stack orderly-dev-kinesis is not deployed in eu-west-1: run `npx cdk deploy KinesisStack -c env=dev` first"},
+		{"stack rolled back", func(f *fakeaws.Server) {
+			f.PutStack(fakeaws.Stack{Name: "orderly-dev-kinesis", Status: "ROLLBACK_COMPLETE"})
+		}, "is ROLLBACK_COMPLETE"},
+		{"bus missing", func(f *fakeaws.Server) {
+			f.PutStack(fakeaws.Stack{Name: "orderly-dev-kinesis", Outputs: map[string]string{
+				outputs.EventBusName: "gone", outputs.LogGroupName: logGroup, outputs.PoisonQueueURL: poison,
+				outputs.TargetDeadLetterQueueURL: "q1", outputs.OnFailureQueueURL: "q2"}})
+		}, "event bus gone (the stack's EventBusName output) does not exist"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := deployed(t, config.KindKinesis)
+			tc.breakIt(fake)
+			_, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+			if !errors.Is(err, smoke.ErrBadInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want bad input containing %q", err, tc.want)
+			}
+			for _, r := range fake.Requests() {
+				if r.Operation == "PutEvents" {
+					t.Fatal("canary events were sent despite bad input")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,32 @@
+// Package outputs names the CloudFormation outputs of KinesisStack and
+// FifoStack. The stacks declare them and the deploy tools (preflight, smoke)
+// read them back from the deployed stack, so both import these names. It
+// imports nothing from the CDK, so the tools build without it.
+package outputs
+
+// Output keys. Each stack declares the ones its comment names.
+const (
+	// EventBusName is the bus the rules listen on (both stacks).
+	EventBusName = "EventBusName"
+	// FunctionName is the consumer function (both stacks).
+	FunctionName = "FunctionName"
+	// LogGroupName is the consumer's log group (both stacks).
+	LogGroupName = "LogGroupName"
+	// PoisonQueueURL receives events the consumer can never apply (both stacks).
+	PoisonQueueURL = "PoisonQueueUrl"
+	// TargetDeadLetterQueueURL receives events EventBridge could not deliver
+	// (both stacks).
+	TargetDeadLetterQueueURL = "TargetDeadLetterQueueUrl"
+	// StreamName is the Kinesis stream (KinesisStack).
+	StreamName = "StreamName"
+	// OnFailureQueueURL receives the metadata of records the Kinesis event
+	// source mapping gave up on (KinesisStack).
+	OnFailureQueueURL = "OnFailureQueueUrl"
+	// QueueURL is the FIFO queue the consumer reads (FifoStack).
+	QueueURL = "QueueUrl"
+	// DeadLetterQueueURL is the redrive dead-letter queue of QueueURL (FifoStack).
+	DeadLetterQueueURL = "DeadLetterQueueUrl"
+	// IngestDeadLetterQueueURL is the redrive dead-letter queue of the ingest
+	// queue in per-key mode (FifoStack, fifo.messageGroups = per-key only).
+	IngestDeadLetterQueueURL = "IngestDeadLetterQueueUrl"
+)
