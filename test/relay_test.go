@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/stacks"
@@ -96,7 +97,8 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 	expectConsumerDefaults(t, s)
 	alarm := s.alarmOn(t, relayStackID, "GetRecords.IteratorAgeMilliseconds")
 	expect(t, "iterator age threshold", alarm["Threshold"], float64(defaults.IteratorAgeSeconds*1000))
-	expectOutputs(t, s, "EventBusName", "StreamName", "FunctionName", "PoisonQueueUrl", "OnFailureQueueUrl", "TargetDeadLetterQueueUrl")
+	expectOutputs(t, s, outputs.EventBusName, outputs.StreamName, outputs.FunctionName, outputs.LogGroupName,
+		outputs.PoisonQueueURL, outputs.OnFailureQueueURL, outputs.TargetDeadLetterQueueURL)
 }
 
 // TestFifoRelayWithRequiredPropsOnly builds the FIFO relay in each grouping
@@ -152,7 +154,12 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 					relay.PipeGroupPath(defaults.PeriodPath))
 			}
 			expectConsumerDefaults(t, s)
-			expectOutputs(t, s, "EventBusName", "QueueUrl", "FunctionName", "PoisonQueueUrl", "TargetDeadLetterQueueUrl")
+			want := []string{outputs.EventBusName, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
+				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL}
+			if perKey {
+				want = append(want, outputs.IngestDeadLetterQueueURL)
+			}
+			expectOutputs(t, s, want...)
 		})
 	}
 }
