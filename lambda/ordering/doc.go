@@ -37,6 +37,17 @@
 // and a Kinesis retry redelivers everything after its checkpoint, including
 // records of other partitions that had already succeeded (see below).
 //
+// # Serializing on a key besides the partition
+//
+// When the unit of work is not quite the delivery partition (orderly's
+// consumer: the schedule period, which a mis-keyed producer might spread
+// over several partitions), Options.SerializeBy names it. Records that share
+// a partition or a key then form one chain and run one after another in
+// delivery order, and a failure skips the rest of the chain, in every
+// partition it joined. Each key seen under more than one partition is
+// logged and listed in Result.SplitKeys, because separate invocations can
+// still run it concurrently.
+//
 // # Outcomes, and what the source is told
 //
 // Process returns one Outcome per record, index-aligned with its input. It
