@@ -3,6 +3,8 @@ package assembly
 import (
 	"fmt"
 	"slices"
+
+	"github.com/orderly-dev/orderly/infra/routing"
 )
 
 // KinesisSettings are the deployed settings that decide ordering and
@@ -152,4 +154,17 @@ func list(v any) []map[string]any {
 		}
 	}
 	return out
+}
+
+// Groups describes the grouping as the template's description counts it:
+// "per-key(<path>)", the static group count, and "+catch-all" when a
+// catch-all rule takes events without a routable period.
+func (f FifoSettings) Groups() string {
+	if f.PipeGroupIDPath != "" {
+		return "per-key(" + f.PipeGroupIDPath + ")"
+	}
+	if slices.Contains(f.GroupIDs, routing.CatchAllGroup) {
+		return fmt.Sprintf("%d+catch-all", len(f.GroupIDs)-1)
+	}
+	return fmt.Sprint(len(f.GroupIDs))
 }

@@ -69,3 +69,18 @@ func TestKinesisWithoutPartitionKeyPathIsAnError(t *testing.T) {
 		t.Fatal("a rule without PartitionKeyPath must be reported: EventBridge would key by event id")
 	}
 }
+
+func TestFifoGroupsCountsAsTheTemplateDescribes(t *testing.T) {
+	for _, tc := range []struct {
+		s    FifoSettings
+		want string
+	}{
+		{FifoSettings{GroupIDs: []string{"g0"}}, "1"},
+		{FifoSettings{GroupIDs: []string{"catch-all", "g0", "g1", "g2"}}, "3+catch-all"},
+		{FifoSettings{PipeGroupIDPath: "$.body.detail.scheduleDate"}, "per-key($.body.detail.scheduleDate)"},
+	} {
+		if got := tc.s.Groups(); got != tc.want {
+			t.Errorf("Groups() of %+v = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

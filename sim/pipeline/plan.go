@@ -38,11 +38,10 @@ func planFor(opts Options, s Settings) plan {
 	default:
 		f := s.Fifo
 		groups := len(f.GroupIDs)
-		mode := fmt.Sprintf("groups=%d", groups)
 		if s.Delivery.PipeGroupIDPath != "" {
 			groups = opts.Workload.Partitions
-			mode = "groups=per-key(" + s.Delivery.PipeGroupIDPath + ")"
 		}
+		mode := "groups=" + f.Groups()
 		p.concurrency = limit(limit(groups, f.MaxConcurrency), f.ReservedConcurrency)
 		p.describe = fmt.Sprintf("%s batchSize=%d maxConcurrency=%d reservedConcurrency=%d visibilityTimeout=%ds maxReceiveCount=%d",
 			mode, f.BatchSize, f.MaxConcurrency, f.ReservedConcurrency, f.VisibilityTimeout, f.MaxReceiveCount)

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"github.com/orderly-dev/orderly/infra/assembly"
-	"github.com/orderly-dev/orderly/infra/routing"
 )
 
 func main() {
@@ -57,17 +55,8 @@ func Line(s assembly.Stack) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		// Counted as the template describes them: the static groups, with
-		// the catch-all (events without a valid period) named apart.
-		groups := fmt.Sprint(len(f.GroupIDs))
-		if slices.Contains(f.GroupIDs, routing.CatchAllGroup) {
-			groups = fmt.Sprintf("%d+catch-all", len(f.GroupIDs)-1)
-		}
-		if f.PipeGroupIDPath != "" {
-			groups = "per-key(" + f.PipeGroupIDPath + ")"
-		}
 		return fmt.Sprintf("%s groups=%s batchSize=%d maxConcurrency=%s reservedConcurrency=%s",
-			head, groups, f.BatchSize, orNone(f.MaxConcurrency), orNone(f.ReservedConcurrency)), nil
+			head, f.Groups(), f.BatchSize, orNone(f.MaxConcurrency), orNone(f.ReservedConcurrency)), nil
 	}
 }
 
