@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
 
 // Assumptions of the cost model that are not in the configuration.
@@ -14,8 +15,9 @@ const (
 	// summary line and one EMF line).
 	logBytesPerRecord = 400
 	logBytesPerBatch  = 900
-	// lambda/telemetry publishes six EMF metrics under one Source value.
-	emfMetrics = 6
+	// The consumer publishes its EMF metrics under two dimension sets:
+	// Source, and FunctionName.
+	emfMetrics = 2 * telemetry.PublishedMetrics
 	// The bundled bootstrap as a zip in the CDK assets bucket, and the
 	// deploys a month that upload it.
 	assetZipBytes   = 5 << 20

@@ -37,6 +37,12 @@ const (
 	MetricPeriodsSplit = "PeriodsSplitAcrossPartitions"
 )
 
+// PublishedMetrics is how many metrics a deployed consumer publishes per
+// dimension set (LagMs included); with a function name there are two sets,
+// Source and FunctionName. The cost planner counts custom metrics with it,
+// and a test pins it to what EMF writes.
+const PublishedMetrics = 7
+
 // BatchMetrics are the numbers published for one batch.
 type BatchMetrics struct {
 	Source string

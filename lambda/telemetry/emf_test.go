@@ -151,3 +151,21 @@ func TestEMFPublishesUnderTheFunctionNameToo(t *testing.T) {
 		t.Fatalf("line %s: want FunctionName set and dimension sets [[Source] [FunctionName]]", buf.String())
 	}
 }
+
+func TestPublishedMetricsCountsWhatEMFWrites(t *testing.T) {
+	line, err := telemetry.BatchMetrics{Source: "kinesis", LagKnown: true}.EMF(time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		AWS struct {
+			CloudWatchMetrics []struct{ Metrics []struct{ Name string } }
+		} `json:"_aws"`
+	}
+	if err := json.Unmarshal(line, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(doc.AWS.CloudWatchMetrics[0].Metrics); got != telemetry.PublishedMetrics {
+		t.Errorf("EMF writes %d metrics, telemetry.PublishedMetrics says %d", got, telemetry.PublishedMetrics)
+	}
+}
