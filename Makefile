@@ -94,6 +94,9 @@ EVENTS ?= 5000
 FAULTS ?= -error-rate 0.05 -kills 1 -poison-rate 0.01
 # More flags for the load generator, e.g. LOAD_FLAGS="-rate 200 -latency 5ms".
 LOAD_FLAGS ?=
+# After the run, re-send every event in shuffled order as an EventBridge
+# archive replay would; the run fails unless nothing changes. REPLAY= skips it.
+REPLAY ?= -replay
 # Where `make local` synthesizes (cdk.out, like `make synth`).
 LOCAL_OUT ?= cdk.out
 # A FIFO batch whose consumer dies stays invisible for the queue's
@@ -114,9 +117,9 @@ local: deps tools $(LOAD)
 	rm -rf $(LOCAL_OUT)
 	$(CDK) synth --quiet $(CDK_CONTEXT) $(LOCAL_CONTEXT_$(STACK)) -o $(LOCAL_OUT)
 	go run ./infra/cmd/summary -dir $(LOCAL_OUT)
-	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(LOAD_FLAGS)
+	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(REPLAY) $(LOAD_FLAGS)
 
-# The short version CI runs for both stacks.
+# The short version CI runs for both stacks, each followed by its replay.
 local-ci:
 	$(MAKE) local STACK=kinesis EVENTS=300
 	$(MAKE) local STACK=fifo EVENTS=300

@@ -44,13 +44,13 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	if ks.OnDemand {
 		shards = onDemandShards
 	}
-	ids, err := k.createStream(ctx, streamName, shards)
+	ids, err := k.createStream(ctx, r.stream, shards)
 	if err != nil {
 		return err
 	}
 	readers := make([]kinesisesm.Shard, len(ids))
 	for i, id := range ids {
-		readers[i] = &shardReader{client: k.client, stream: streamName, id: id}
+		readers[i] = &shardReader{client: k.client, stream: r.stream, id: id}
 	}
 	maxAge := time.Duration(ks.MaxRecordAgeSeconds) * time.Second
 	if ks.MaxRecordAgeSeconds < 0 {
@@ -65,7 +65,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 		MaxRecordAge:            maxAge,
 		BisectBatchOnError:      ks.BisectBatchOnError,
 		ReportBatchItemFailures: ks.ReportsItemFailures,
-		StreamARN:               fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", localRegion, localAccount, streamName),
+		StreamARN:               fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", localRegion, localAccount, r.stream),
 		FunctionARN:             fmt.Sprintf("arn:aws:lambda:%s:%s:function:orderly-local-consumer", localRegion, localAccount),
 		Region:                  localRegion,
 		Discarded: func(f kinesisesm.OnFailure) {
@@ -92,7 +92,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 			rules = append(rules, r)
 		}
 	}
-	target := &kinesisTarget{client: k.client, stream: streamName, rules: rules, seq: map[string]*big.Int{}}
+	target := &kinesisTarget{client: k.client, stream: r.stream, rules: rules, seq: map[string]*big.Int{}}
 	fmt.Fprintf(opts.Progress, "sending %d events to kinesalite (%d shards)\n", len(evs), shards)
 	if err := pace(ctx, evs, opts.Rate, ev.sentAt, target.put); err != nil && ctx.Err() == nil {
 		return err

@@ -3,8 +3,10 @@
 // (bootstrap) under the Lambda Runtime Interface Emulator, a real Kinesis
 // API (kinesalite) or the SQS FIFO model, the fake third-party API, and a
 // producer of EventBridge-shaped events; then it checks the outcome against
-// what the producer sent. The load command (sim/cmd/load) and the integration
-// test drive it.
+// what the producer sent. With Options.Replay it then re-sends every event
+// in shuffled order, as an EventBridge archive replay would, and checks that
+// nothing changed (replay.go). The load command (sim/cmd/load) and the
+// integration test drive it.
 //
 // Everything listens on 127.0.0.1. Every process it starts runs in its own
 // session and is stopped when Run returns, whether it succeeded, failed or

@@ -141,6 +141,7 @@ func TestPipelineUnderFaults(t *testing.T) {
 				Root: root, Settings: s,
 				Workload: pipeline.Workload{Events: tc.events, Partitions: 6, PoisonRate: 0.03, Seed: seed},
 				Faults:   pipeline.Faults{ErrorRate: 0.05, Kills: 1},
+				Replay:   true,
 				Timeout:  150 * time.Second,
 			})
 			if err != nil {
@@ -160,6 +161,10 @@ func TestPipelineUnderFaults(t *testing.T) {
 			}
 			if rep.InjectedFaults.ServerErrors == 0 || rep.DuplicateDeliveries == 0 {
 				t.Errorf("injected 5xx %d, duplicate deliveries %d: the faults did not happen", rep.InjectedFaults.ServerErrors, rep.DuplicateDeliveries)
+			}
+			if r := rep.Replay; r == nil || r.EventsResent != rep.EventsSent || !r.StateUnchanged || r.NewWrites != 0 || r.Invocations == 0 ||
+				r.PoisonDeadLettered != rep.PoisonSent {
+				t.Errorf("replay %+v: want every event re-sent and processed, the state unchanged, no new write, every poison event dead-lettered again", r)
 			}
 			requireAllStopped(t, rep)
 		})

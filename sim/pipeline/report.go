@@ -62,6 +62,10 @@ type Report struct {
 	LatencyP99Ms     float64 `json:"latencyP99Ms"`
 	TimedOut         bool    `json:"timedOut,omitempty"`
 
+	// Replay is the outcome of re-sending every event after the run
+	// (Options.Replay); its problems are the run's.
+	Replay *ReplayReport `json:"replay,omitempty"`
+
 	// OK is true when nothing was lost, reordered, applied twice or left
 	// unaccounted for.
 	OK bool `json:"ok"`
@@ -95,6 +99,9 @@ func (r *Report) Problems() []string {
 	if r.TimedOut {
 		p = append(p, "the run timed out")
 	}
+	if r.Replay != nil {
+		p = append(p, r.Replay.Problems()...)
+	}
 	return p
 }
 
@@ -111,6 +118,9 @@ func (r *Report) WriteText(w io.Writer) {
 		r.Invocations, r.FailedInvocations, r.Kills, r.Restarts, r.InjectedFaults.ServerErrors, r.InjectedFaults.Throttles, r.InjectedFaults.Timeouts)
 	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms\n",
 		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
+	if r.Replay != nil {
+		r.Replay.WriteText(w)
+	}
 	if problems := r.Problems(); len(problems) > 0 {
 		fmt.Fprintf(w, "  FAILED: %s\n", strings.Join(problems, "; "))
 	} else {

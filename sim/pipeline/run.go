@@ -53,9 +53,13 @@ type Options struct {
 	// as plain asynchronous invocations would: the contrast that loses
 	// updates.
 	Unordered bool
+	// Replay, after the run is verified, re-sends every event in shuffled
+	// order as an EventBridge archive replay would, and checks that nothing
+	// changes (see ReplayReport). Ignored with Unordered.
+	Replay bool
 	// MaxConcurrency caps consumer instances (default 4).
 	MaxConcurrency int
-	// Timeout bounds the run (default 4 minutes).
+	// Timeout bounds the run, its replay included (default 4 minutes).
 	Timeout time.Duration
 	// LogDir receives the logs of every process.
 	LogDir string
@@ -157,14 +161,14 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	go killer(runCtx, cons, api, events, opts.Faults.Kills, opts.Progress)
 	defer api.setOnWrite(nil)
 
-	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, events: events, ev: &ev, rep: rep}
+	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, events: events, ev: &ev, rep: rep, stream: streamName}
 	var deliverErr error
+	var k *kinesalite
 	switch {
 	case opts.Unordered:
 		rep.Mode = "unordered"
 		deliverErr = r.deliverUnordered(runCtx)
 	case s.Stack == StackKinesis:
-		var k *kinesalite
 		k, deliverErr = startKinesalite(runCtx, opts.Root, opts.LogDir)
 		if deliverErr == nil {
 			cleanups = append(cleanups, func() { _ = k.Stop() })
@@ -180,21 +184,35 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	}
 	rep.Invocations, rep.FailedInvocations, rep.Kills, rep.PeakConcurrency = cons.counts()
 	rep.Restarts = pool.Restarts()
-	fatalMu.Lock()
-	harnessErr := fatalErr
-	fatalMu.Unlock()
-	switch {
-	case harnessErr != nil:
-		return rep, harnessErr
-	case ctx.Err() != nil:
-		return rep, ctx.Err()
-	case errors.Is(context.Cause(runCtx), errRunTimeout):
-		rep.TimedOut = true
-	case deliverErr != nil:
-		return rep, deliverErr
+	// stopped tells a failed harness, a cancel or a delivery error (the run
+	// ends with it) from the run's timeout (reported).
+	stopped := func(deliverErr error) (timedOut bool, err error) {
+		fatalMu.Lock()
+		harnessErr := fatalErr
+		fatalMu.Unlock()
+		switch {
+		case harnessErr != nil:
+			return false, harnessErr
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		case errors.Is(context.Cause(runCtx), errRunTimeout):
+			return true, nil
+		}
+		return false, deliverErr
+	}
+	if rep.TimedOut, err = stopped(deliverErr); err != nil {
+		return rep, err
 	}
 	ev.poisoned = poisonedEvents(poisonBodies(poisonQ))
 	verify(ev, rep)
+	if opts.Replay && !opts.Unordered && !rep.TimedOut {
+		var replayErr error
+		rep.Replay, replayErr = r.replay(runCtx, k, poisonQ)
+		if _, err := stopped(replayErr); err != nil {
+			return rep, err
+		}
+		rep.judge()
+	}
 	return rep, nil
 }
 
@@ -209,6 +227,8 @@ type runState struct {
 	events   []Event
 	ev       *evidence
 	rep      *Report
+	// stream is the Kinesis stream the round delivers through.
+	stream string
 }
 
 // fillWorkload takes the event source and detail-types from the

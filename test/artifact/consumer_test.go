@@ -135,20 +135,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	sqsSrv := httptest.NewServer(queue)
 	t.Cleanup(sqsSrv.Close)
 
-	emu := startConsumer(t, map[string]string{
-		"SCHEDULE_API_BASE_URL":       apiSrv.URL,
-		"SCHEDULE_API_KEY":            apiKey,
-		"POISON_QUEUE_URL":            poisonQueueURL,
-		"AWS_ENDPOINT_URL_SQS":        sqsSrv.URL,
-		"AWS_REGION":                  "eu-west-1",
-		"AWS_ACCESS_KEY_ID":           "AKIDARTIFACTTEST",
-		"AWS_SECRET_ACCESS_KEY":       "artifact-test-secret",
-		"AWS_SESSION_TOKEN":           "artifact-test-token",
-		"AWS_CONFIG_FILE":             "/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_LAMBDA_LOG_LEVEL":        "INFO",
-	})
+	emu := startConsumer(t, localEnv(apiSrv.URL, sqsSrv.URL))
 
 	// Every non-empty batch writes one EMF line; counting them lets each
 	// check wait for the earlier batches' lines before taking its baseline.

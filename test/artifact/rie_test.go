@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
@@ -48,19 +49,33 @@ const functionTimeout = 120 * time.Second
 // a process group of its own, and the test fails if any process survives.
 func startConsumer(t *testing.T, env map[string]string) *consumer {
 	t.Helper()
+	// Tools first: a missing tool should skip before a minute-long build.
+	tools := emulatorTools(t)
+	return startFunction(t, tools, bootstrap(t), env, functionTimeout)
+}
+
+// emulatorTools finds aws-lambda-rie (and qemu), or skips.
+func emulatorTools(t *testing.T) lambdaemu.Tools {
+	t.Helper()
 	root, err := lambdaemu.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Tools first: a missing tool should skip before a minute-long build.
 	tools, err := lambdaemu.FindTools(root)
 	lambdaemu.Precondition(t, err)
+	return tools
+}
+
+// startFunction is startConsumer for a given bootstrap and function
+// timeout: the emulator ends an invocation at the timeout, as Lambda does.
+func startFunction(t *testing.T, tools lambdaemu.Tools, bootstrap string, env map[string]string, timeout time.Duration) *consumer {
+	t.Helper()
 	out := &lockedBuffer{}
 	inst, err := lambdaemu.Start(t.Context(), lambdaemu.Config{
 		Tools:     tools,
-		Bootstrap: bootstrap(t),
+		Bootstrap: bootstrap,
 		Env:       env,
-		Timeout:   functionTimeout,
+		Timeout:   timeout,
 		Output:    out,
 	}, 0)
 	if err != nil {
@@ -80,6 +95,26 @@ func startConsumer(t *testing.T, env map[string]string) *consumer {
 		}
 	})
 	return &consumer{inst: inst, output: out}
+}
+
+// localEnv points the function at loopback fakes of the third-party API
+// and of SQS (the poison queue), with the API key in the environment and
+// static credentials: everything only a deployment would know.
+func localEnv(apiURL, sqsURL string) map[string]string {
+	return map[string]string{
+		envvar.APIBaseURL:             apiURL,
+		envvar.APIKey:                 apiKey,
+		envvar.PoisonQueueURL:         poisonQueueURL,
+		envvar.SQSEndpoint:            sqsURL,
+		"AWS_REGION":                  "eu-west-1",
+		"AWS_ACCESS_KEY_ID":           "AKIDARTIFACTTEST",
+		"AWS_SECRET_ACCESS_KEY":       "artifact-test-secret",
+		"AWS_SESSION_TOKEN":           "artifact-test-token",
+		"AWS_CONFIG_FILE":             "/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_LAMBDA_LOG_LEVEL":        "INFO",
+	}
 }
 
 // invoke sends payload and returns the function's response body; an

@@ -11,6 +11,7 @@
 //
 //	go run ./sim/cmd/load -stack kinesis -events 2000 -error-rate 0.05 -kills 1 -poison-rate 0.01
 //	go run ./sim/cmd/load -stack fifo -context "-c fifo.messageGroups=2"
+//	go run ./sim/cmd/load -stack kinesis -events 300 -replay     # then re-send all, shuffled: nothing may change
 //	go run ./sim/cmd/load -unordered -events 300 -latency 5ms   # the race, made visible
 //	go run ./sim/cmd/load -compare                           # the comparison table
 //
@@ -19,9 +20,10 @@
 // it checks nothing on the consumer side.
 //
 // Exit status: 0 all events applied or dead-lettered, in order, nothing
-// lost or applied twice; 1 the run found a lost update, an order violation,
-// a duplicate effect or an unaccounted event (expected with -unordered);
-// 2 usage or harness error; 130 interrupted.
+// lost or applied twice (with -replay: nor by the replay); 1 the run (or
+// its replay) found a lost update, an order violation, a duplicate effect
+// or an unaccounted event (expected with -unordered); 2 usage or harness
+// error; 130 interrupted.
 package main
 
 import (
@@ -62,6 +64,7 @@ type flags struct {
 	faults                        pipeline.Faults
 	poisonRate                    float64
 	unordered, compare, keepLogs  bool
+	replay                        bool
 	concurrency                   int
 	seed                          uint64
 	timeout                       time.Duration
@@ -87,6 +90,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.IntVar(&f.faults.Kills, "kills", 0, "times a consumer process is killed (SIGKILL) mid-batch and restarted")
 	fs.Float64Var(&f.poisonRate, "poison-rate", 0, "share of events the consumer can never apply (they must reach the poison queue)")
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
+	fs.BoolVar(&f.replay, "replay", false, "after the run, re-send every event in shuffled order as an EventBridge archive replay would, and fail unless the final state is unchanged (`make local` turns it on)")
 	fs.BoolVar(&f.compare, "compare", false, "run the classic configurations (Kinesis 1 and 2 shards, FIFO 1 and 2 groups) and print a table")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
@@ -105,6 +109,9 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	if f.concurrency < 1 || f.concurrency > 16 {
 		return f, fmt.Errorf("-concurrency %d: want 1 to 16", f.concurrency)
+	}
+	if f.replay && (f.unordered || f.compare || f.bus != "") {
+		return f, errors.New("-replay re-sends a local ordered run's events: it does not combine with -unordered, -compare or -bus")
 	}
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
@@ -191,6 +198,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		Rate:           f.rate,
 		Faults:         f.faults,
 		Unordered:      f.unordered,
+		Replay:         f.replay,
 		MaxConcurrency: f.concurrency,
 		Timeout:        f.timeout,
 		LogDir:         logDir,

@@ -23,6 +23,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-stack", "sns"}, `-stack "sns"`},
 		{[]string{"-concurrency", "0"}, "-concurrency 0"},
 		{[]string{"-compare", "-unordered"}, "-compare synthesizes"},
+		{[]string{"-replay", "-unordered"}, "-replay re-sends"},
+		{[]string{"-replay", "-bus", "b"}, "-replay re-sends"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-events", "x"}, "invalid value"},
 		{[]string{"-context", "-c novalue"}, `"novalue" is not key=value`},
