@@ -22,6 +22,9 @@ type memClient struct {
 	docs             map[string]schedule.Schedule
 	fetches, pushes  int
 	fetchErr, putErr error
+	// reject, when set, answers a push as the API would judge its content
+	// against the stored document.
+	reject func(stored, pushed schedule.Schedule) error
 }
 
 func (m *memClient) Fetch(_ context.Context, p string) (schedule.Schedule, error) {
@@ -46,6 +49,11 @@ func (m *memClient) Push(_ context.Context, s schedule.Schedule) error {
 	}
 	if m.docs == nil {
 		m.docs = map[string]schedule.Schedule{}
+	}
+	if m.reject != nil {
+		if err := m.reject(m.docs[s.Period], s); err != nil {
+			return err
+		}
 	}
 	s.Revision++
 	m.docs[s.Period] = s.Clone()
