@@ -35,6 +35,9 @@ type ConsumerProps struct {
 	APIKeySecret string
 	// MaxConcurrentPartitions bounds partitions per invocation. Default: the consumer's own (10).
 	MaxConcurrentPartitions int
+	// DisableCoalescing makes the consumer fetch and push once per record
+	// instead of once per run of a period's records. Default false.
+	DisableCoalescing bool
 	// RemovalPolicy of the log group and poison queue. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -89,6 +92,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		// The secret id as configured: Secrets Manager resolves a name or an
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
+		envvar.Coalesce:        jsii.String(strconv.FormatBool(!props.DisableCoalescing)),
 	}
 	if props.MaxConcurrentPartitions > 0 {
 		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))

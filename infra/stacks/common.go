@@ -91,6 +91,7 @@ func newConsumer(stack constructs.Construct, props Props) *relay.Consumer {
 		APIBaseURL:              c.Function.APIBaseURL,
 		APIKeySecret:            c.Function.APIKeySecret,
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
+		DisableCoalescing:       !c.Function.Coalesce,
 		RemovalPolicy:           removalPolicy(c),
 	})
 }
