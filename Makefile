@@ -58,11 +58,12 @@ test: deps tools
 snapshots: deps
 	go test -count=1 ./test -run Snapshot -update
 
-# The consumer's three figures, checked against their targets by
+# The consumer's figures, checked against their targets by
 # sim/cmd/benchcheck (exit 1 if one is missed).
 bench:
 	{ go test -run '^$$' -bench EngineOverhead -benchtime 2s -count 3 ./lambda/ordering; \
 	  go test -run '^$$' -bench SimulatedIO -benchtime 5x ./lambda/ordering; \
+	  go test -run '^$$' -bench Coalescing -benchtime 5x -count 3 ./lambda/schedule; \
 	  go test -run '^$$' -bench BootstrapSize -benchtime 1x ./test/artifact; } | go run ./sim/cmd/benchcheck
 
 clean:

@@ -25,9 +25,13 @@ type memClient struct {
 	// reject, when set, answers a push as the API would judge its content
 	// against the stored document.
 	reject func(stored, pushed schedule.Schedule) error
+	// latency is slept before every call, outside the lock, as network
+	// round trips to one API overlap.
+	latency time.Duration
 }
 
 func (m *memClient) Fetch(_ context.Context, p string) (schedule.Schedule, error) {
+	time.Sleep(m.latency)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.fetches++
@@ -41,6 +45,7 @@ func (m *memClient) Fetch(_ context.Context, p string) (schedule.Schedule, error
 }
 
 func (m *memClient) Push(_ context.Context, s schedule.Schedule) error {
+	time.Sleep(m.latency)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pushes++
