@@ -6,6 +6,8 @@
 // the same models `make local` drives the real bootstrap with. The runs
 // execute in testing/synctest bubbles, so the models' retry delays,
 // poll intervals and visibility timeouts are virtual time. It has no
+// non-test code; TestCoalescingDifferential compares the consumer with and
+// without coalescing under faults that depend on content only. It has no
 // non-test code; it lives apart from package schedule so that the domain
 // package's tests stay free of AWS imports.
 package consistency
