@@ -114,7 +114,9 @@ contrast: deps tools $(LOAD)
 	test $$status -eq 1
 
 # The classic Kinesis-versus-FIFO configurations (batch size 1, small
-# reserved concurrency) at matched settings, as a Markdown table.
+# reserved concurrency, one fetch and one push per record) and orderly's
+# recommended ones (batch 100 or 10, coalescing) at matched settings, as a
+# Markdown table (with API calls per event) and one JSON line.
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)
