@@ -58,11 +58,12 @@ test: deps tools
 snapshots: deps
 	go test -count=1 ./test -run Snapshot -update
 
-# The consumer's three figures, checked against their targets by
+# The consumer's figures, checked against their targets by
 # sim/cmd/benchcheck (exit 1 if one is missed).
 bench:
 	{ go test -run '^$$' -bench EngineOverhead -benchtime 2s -count 3 ./lambda/ordering; \
 	  go test -run '^$$' -bench SimulatedIO -benchtime 5x ./lambda/ordering; \
+	  go test -run '^$$' -bench Coalescing -benchtime 5x -count 3 ./lambda/schedule; \
 	  go test -run '^$$' -bench BootstrapSize -benchtime 1x ./test/artifact; } | go run ./sim/cmd/benchcheck
 
 clean:
@@ -134,7 +135,9 @@ contrast: deps tools $(LOAD)
 	test $$status -eq 1
 
 # The classic Kinesis-versus-FIFO configurations (batch size 1, small
-# reserved concurrency) at matched settings, as a Markdown table.
+# reserved concurrency, one fetch and one push per record) and orderly's
+# recommended ones (batch 100 or 10, coalescing) at matched settings, as a
+# Markdown table (with API calls per event) and one JSON line.
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)

@@ -20,10 +20,21 @@ import (
 // concurrent HTTP calls against the third-party API.
 const maxPartitionsLimit = 1000
 
+// maxChunkLimit bounds a coalesced chunk. A chunk costs the API what one
+// record does (a fetch and a push, which the deadline margin covers); the
+// bound keeps its local work (decoding and applying each change, a few
+// microseconds each) and the pushed document's growth within one chunk
+// small against the margin's response allowance, and limits what a failed
+// chunk redoes one record at a time (each of those checked against the
+// deadline before it starts).
+const maxChunkLimit = 1000
+
 type config struct {
 	scheduleAPIBaseURL      string
 	poisonQueueURL          string
 	maxConcurrentPartitions int
+	coalesce                bool
+	maxChunk                int
 	deadlineMargin          time.Duration
 	apiLimits               scheduleapi.Limits
 	periodPath              schedule.PeriodPath
@@ -60,6 +71,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.maxConcurrentPartitions == 0 {
 		c.maxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
+	}
+	c.coalesce = true
+	switch raw := strings.TrimSpace(getenv(envvar.Coalesce)); raw {
+	case "", "true":
+	case "false":
+		c.coalesce = false
+	default:
+		problems = append(problems, fmt.Errorf("%s=%q: want true or false, or unset for the default (true)", envvar.Coalesce, raw))
+	}
+	if c.maxChunk, err = optionalInt(getenv, envvar.MaxChunkRecords, 1, maxChunkLimit); err != nil {
+		problems = append(problems, err)
+	}
+	if c.maxChunk == 0 {
+		c.maxChunk = ordering.DefaultMaxChunk
 	}
 	// Lambda's longest timeout is 15 minutes: no bound may exceed it.
 	const maxMs = 15 * 60 * 1000

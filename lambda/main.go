@@ -97,6 +97,9 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 		// Defence in depth: even if delivery is not keyed on the period,
 		// one batch never runs two read-modify-writes of a period at once.
 		SerializeBy: cfg.periodPath.SerializeBy(),
+		// One fetch and at most one push per run of a period's records.
+		Coalesce: cfg.coalesce,
+		MaxChunk: cfg.maxChunk,
 	})
 	if err != nil {
 		return nil, err
@@ -107,7 +110,8 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
-		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions, "deadlineMargin", cfg.deadlineMargin.String(),
+		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions,
+		"coalesce", cfg.coalesce, "maxChunkRecords", cfg.maxChunk, "deadlineMargin", cfg.deadlineMargin.String(),
 		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String())
 	return telemetry.TrackLag(src.Invoke), nil
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // TestImportedBusSecretTopicAndOnDemandStream covers the options a platform
-// team with existing infrastructure uses, on top of dev.
+// team with existing infrastructure uses, on top of dev (and coalescing
+// turned off, which the snapshots show on).
 func TestImportedBusSecretTopicAndOnDemandStream(t *testing.T) {
 	const (
 		busArn    = "arn:aws:events:eu-west-1:123456789012:event-bus/platform"
@@ -19,6 +20,7 @@ func TestImportedBusSecretTopicAndOnDemandStream(t *testing.T) {
 		"function.apiKeySecret": secretArn,
 		"alarms.topicArn":       topicArn,
 		"kinesis.streamMode":    "on-demand",
+		"function.coalesce":     "false",
 	})
 	for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
 		expect(t, id+" created buses", len(s.resources(id, "AWS::Events::EventBus")), 0)
@@ -32,6 +34,7 @@ func TestImportedBusSecretTopicAndOnDemandStream(t *testing.T) {
 		_, fn := s.only(t, id, "AWS::Lambda::Function")
 		vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
 		expect(t, id+" secret env", vars["SCHEDULE_API_KEY_SECRET_ARN"], secretArn)
+		expect(t, id+" coalescing env", vars["ORDERLY_COALESCE"], "false")
 		if !s.grants(id, "secretsmanager:GetSecretValue", secretArn) {
 			t.Errorf("%s: no GetSecretValue grant on exactly %s", id, secretArn)
 		}

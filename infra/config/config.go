@@ -84,6 +84,9 @@ type Function struct {
 	APIKeySecret string
 	// MaxConcurrentPartitions bounds the partitions one invocation runs at once.
 	MaxConcurrentPartitions int
+	// Coalesce lets the consumer apply a period's consecutive records with
+	// one fetch and one push.
+	Coalesce bool
 }
 
 // API bounds the consumer's calls to the third-party schedule API.

@@ -48,6 +48,9 @@ type ConsumerProps struct {
 	// scheduleapi.DefaultLimits. The consumer's deadline margin is derived
 	// from them; both are written to the environment.
 	APILimits scheduleapi.Limits
+	// DisableCoalescing makes the consumer fetch and push once per record
+	// instead of once per run of a period's records. Default false.
+	DisableCoalescing bool
 	// RemovalPolicy of the log group and poison queue. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -106,6 +109,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
 		envvar.PeriodPath:      jsii.String(props.PeriodPath),
+		envvar.Coalesce:        jsii.String(strconv.FormatBool(!props.DisableCoalescing)),
 	}
 	limits := props.APILimits.WithDefaults()
 	for name, ms := range map[string]time.Duration{

@@ -81,6 +81,10 @@ type RelayProps struct {
 	// records MinDeadlineMargin before its deadline, which must be shorter
 	// than Timeout.
 	APILimits scheduleapi.Limits
+	// DisableCoalescing makes the consumer fetch and push once per record
+	// instead of once per run of a period's consecutive records in a batch.
+	// Default false: coalescing on.
+	DisableCoalescing bool
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -212,6 +216,7 @@ func (r *Relay) newConsumer(p RelayProps) {
 		PeriodPath:              p.PeriodPath,
 		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
 		APILimits:               p.APILimits,
+		DisableCoalescing:       p.DisableCoalescing,
 		RemovalPolicy:           p.RemovalPolicy,
 	})
 }

@@ -23,6 +23,14 @@ const (
 	// MaxConcurrentPartitions bounds the partitions one invocation processes
 	// at once.
 	MaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
+	// Coalesce ("true" or "false"; default true) lets the consumer apply
+	// consecutive records of one period in a batch with one fetch and at
+	// most one push; "false" processes one record at a time (for
+	// comparisons). Outcomes are the same either way.
+	Coalesce = "ORDERLY_COALESCE"
+	// MaxChunkRecords bounds the records applied with one fetch and one
+	// push (default ordering.DefaultMaxChunk).
+	MaxChunkRecords = "ORDERLY_MAX_CHUNK_RECORDS"
 	// DeadlineMarginMs is how long before the invocation deadline the
 	// consumer stops starting records, in milliseconds. Unset, it is
 	// derived from the API call limits below; set, it must not be smaller.

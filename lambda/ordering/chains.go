@@ -11,13 +11,32 @@ type SplitKey struct {
 	Partitions []string // in order of first appearance
 }
 
+// recordKey is a record's serialization key, if it has one.
+type recordKey struct {
+	key string
+	ok  bool
+}
+
+// keysOf computes every record's key once per batch (keyOf may have to
+// decode the payload); nil without keyOf.
+func keysOf(recs []Record, keyOf func(Record) (string, bool)) []recordKey {
+	if keyOf == nil {
+		return nil
+	}
+	keys := make([]recordKey, len(recs))
+	for i, r := range recs {
+		keys[i].key, keys[i].ok = keyOf(r)
+	}
+	return keys
+}
+
 // chains returns the records that must run one after another, as indices
-// in delivery order, in order of first appearance. Without keyOf a chain is
-// a partition. With it, two records share a chain when they share a
+// in delivery order, in order of first appearance. Without keys a chain is
+// a partition. With them, two records share a chain when they share a
 // partition or a key, transitively, so that neither a partition's order nor
 // a key's read-modify-write is ever split across concurrent goroutines.
-func chains(recs []Record, keyOf func(Record) (string, bool)) (out [][]int, split []SplitKey) {
-	if keyOf == nil {
+func chains(recs []Record, keys []recordKey) (out [][]int, split []SplitKey) {
+	if keys == nil {
 		return groupByPartition(recs), nil
 	}
 	// Union-find over partitions: a key seen under several partitions
@@ -42,7 +61,7 @@ func chains(recs []Record, keyOf func(Record) (string, bool)) (out [][]int, spli
 			parent = append(parent, p)
 		}
 		part[i] = p
-		key, ok := keyOf(r)
+		key, ok := keys[i].key, keys[i].ok
 		if !ok {
 			continue
 		}

@@ -73,6 +73,42 @@
 // context without a deadline never stops the engine; a canceled context
 // skips the remaining records with ErrCanceled.
 //
+// # Coalescing
+//
+// When each record costs a round trip downstream (orderly's consumer: a
+// fetch and a push of the period's document), records that share a
+// serialization key can share it. With Options.Coalesce, a Handler that
+// also implements ChunkHandler is offered chunks: runs of consecutive
+// records of one chain that share an Options.SerializeBy key, in delivery
+// order, at most Options.MaxChunk of them (DefaultMaxChunk). HandleChunk
+// takes on a prefix of the chunk (ChunkResult.Handled, at least one
+// record) and processes it as if Handle had been called for each record in
+// turn; the engine offers the rest again as the next chunk. Coalescing
+// never changes an outcome:
+//
+//   - A record reported with a permanent error (ChunkResult.Errors) is
+//     poisoned on its own, exactly as if Handle had returned that error,
+//     and does not hold back the others. Only errors that do not depend on
+//     the other records (a malformed payload) may be reported this way.
+//   - When the handler cannot vouch for each record (ChunkResult.Err: a
+//     read or a write failed, and a failed write of several changes does
+//     not say which one was refused), the engine runs the handled records
+//     one at a time with Handle, within the same invocation: every record
+//     then ends exactly as it would have without coalescing (the ones
+//     before a failing record applied, only a record the downstream
+//     rejects poisoned, the rest of a failed chain skipped). Handlers are
+//     idempotent, so an effect that did land is harmlessly applied again.
+//     A panic or a ChunkResult that breaks its contract is treated alike.
+//   - The deadline margin is checked before each chunk and before each
+//     record run one at a time. A chunk must therefore cost no more than
+//     one record does (one fetch and one push), plus local work that the
+//     MaxChunk bound keeps small.
+//   - Kinesis and SQS FIFO responses are built from the outcomes as usual.
+//
+// Each record of a chunk still gets its own log line, with the chunk's
+// size ("chunk"); use Chunk.Context to annotate it. A fallback is logged
+// once per chunk as a warning.
+//
 // # Logs
 //
 // Each record gets one "record processed" line on Options.Logger, with its

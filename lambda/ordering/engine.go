@@ -46,6 +46,15 @@ type Options struct {
 	// key seen under more than one partition is logged and listed in
 	// Result.SplitKeys: across invocations the engine cannot protect it.
 	SerializeBy func(Record) (key string, ok bool)
+	// Coalesce lets the engine hand a ChunkHandler runs of consecutive
+	// records of one chain that share a SerializeBy key, instead of one
+	// record at a time; outcomes stay exactly those of one record at a
+	// time (see the package documentation). It needs SerializeBy and a
+	// handler that implements ChunkHandler. Off by default.
+	Coalesce bool
+	// MaxChunk bounds the records offered to one HandleChunk call.
+	// Defaults to DefaultMaxChunk when <= 0; 1 turns coalescing off.
+	MaxChunk int
 }
 
 // Engine processes batches; it is safe for concurrent use and meant to be
@@ -58,6 +67,9 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	keyOf       func(Record) (string, bool)
+	// chunker is the handler as a ChunkHandler when coalescing is on.
+	chunker  ChunkHandler
+	maxChunk int
 }
 
 // New returns an Engine, applying defaults to zero options.
@@ -76,6 +88,20 @@ func New(h Handler, opts Options) (*Engine, error) {
 		now:         opts.Now,
 		log:         opts.Logger,
 		keyOf:       opts.SerializeBy,
+		maxChunk:    opts.MaxChunk,
+	}
+	if e.maxChunk <= 0 {
+		e.maxChunk = DefaultMaxChunk
+	}
+	if opts.Coalesce {
+		ch, ok := h.(ChunkHandler)
+		switch {
+		case opts.SerializeBy == nil:
+			return nil, errors.New("ordering: Options.Coalesce needs Options.SerializeBy: chunks are runs of records that share its key")
+		case !ok:
+			return nil, fmt.Errorf("ordering: Options.Coalesce needs a handler that implements ChunkHandler; %T does not", h)
+		}
+		e.chunker = ch
 	}
 	if e.concurrency <= 0 {
 		e.concurrency = DefaultMaxConcurrentPartitions
@@ -100,7 +126,8 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 	if len(recs) == 0 {
 		return res
 	}
-	partitions, split := chains(recs, e.keyOf)
+	keys := keysOf(recs, e.keyOf)
+	partitions, split := chains(recs, keys)
 	res.SplitKeys = split
 	for _, s := range split {
 		e.log.WarnContext(ctx, "key delivered under several partitions: serialized within this batch, but other invocations may run it concurrently",
@@ -108,7 +135,7 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 	}
 	if len(partitions) == 1 {
 		// Common for small SQS FIFO batches; spares a goroutine.
-		e.runPartition(ctx, recs, partitions[0], &res)
+		e.runPartition(ctx, recs, keys, partitions[0], &res)
 		return res
 	}
 	sem := make(chan struct{}, e.concurrency)
@@ -121,29 +148,65 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 			defer func() { <-sem; wg.Done() }()
 			// Each goroutine writes only the indices of its own partition,
 			// so res needs no lock.
-			e.runPartition(ctx, recs, idx, &res)
+			e.runPartition(ctx, recs, keys, idx, &res)
 		}()
 	}
 	wg.Wait()
 	return res
 }
 
-func (e *Engine) runPartition(ctx context.Context, recs []Record, idx []int, res *Result) {
-	for n, i := range idx {
+// runPartition runs one chain (idx, in delivery order): a chunk at a time
+// where coalescing applies, otherwise a record at a time. The deadline is
+// checked before each chunk and before each record.
+func (e *Engine) runPartition(ctx context.Context, recs []Record, keys []recordKey, idx []int, res *Result) {
+	for n := 0; n < len(idx); {
 		if reason := e.cannotStart(ctx); reason != nil {
 			e.skipRest(ctx, recs, idx[n:], res, reason)
 			return
 		}
-		recCtx, notes := withAnnotations(ctx)
-		outcome, took, err := e.runRecord(recCtx, recs[i])
-		res.Outcomes[i], res.Errors[i] = outcome, err
-		e.logRecord(ctx, recs[i], outcome, err, took, notes.list()...)
-		if outcome == Failed {
-			blocked := fmt.Errorf("%w (record %s)", ErrPartitionBlocked, recs[i].ID)
-			e.skipRest(ctx, recs, idx[n+1:], res, blocked)
+		offered := e.chunkLen(keys, idx[n:])
+		if offered == 1 {
+			if !e.runOne(ctx, recs, idx[n:], res) {
+				return
+			}
+			n++
+			continue
+		}
+		handled, vouched, stopped := e.runChunk(ctx, recs, keys, idx[n:], offered, res)
+		if stopped {
 			return
 		}
+		if !vouched {
+			// One record at a time, as without coalescing, so that every
+			// outcome is decided exactly as it would have been.
+			for k := range handled {
+				if reason := e.cannotStart(ctx); reason != nil {
+					e.skipRest(ctx, recs, idx[n+k:], res, reason)
+					return
+				}
+				if !e.runOne(ctx, recs, idx[n+k:], res) {
+					return
+				}
+			}
+		}
+		n += handled
 	}
+}
+
+// runOne runs the record rest[0] on its own. If it ends Failed, the rest of
+// the chain is skipped and runOne returns false.
+func (e *Engine) runOne(ctx context.Context, recs []Record, rest []int, res *Result) bool {
+	i := rest[0]
+	recCtx, notes := withAnnotations(ctx)
+	outcome, took, err := e.runRecord(recCtx, recs[i])
+	res.Outcomes[i], res.Errors[i] = outcome, err
+	e.logRecord(ctx, recs[i], outcome, err, took, notes.list()...)
+	if outcome == Failed {
+		blocked := fmt.Errorf("%w (record %s)", ErrPartitionBlocked, recs[i].ID)
+		e.skipRest(ctx, recs, rest[1:], res, blocked)
+		return false
+	}
+	return true
 }
 
 func (e *Engine) cannotStart(ctx context.Context) error {
@@ -177,10 +240,17 @@ func (e *Engine) runRecord(ctx context.Context, rec Record) (Outcome, time.Durat
 	case !failure.IsPermanent(err):
 		return Failed, e.now().Sub(start), err
 	}
-	if perr := safely(func() error { return e.poison.Poison(ctx, rec, err) }); perr != nil {
-		return Failed, e.now().Sub(start), fmt.Errorf("send to poison sink failed: %w (permanent error was: %v)", perr, err)
+	outcome, err := e.poisonRecord(ctx, rec, err)
+	return outcome, e.now().Sub(start), err
+}
+
+// poisonRecord hands a permanently failing record to the sink: Poisoned,
+// or Failed if the sink fails, so that the record is retried, not lost.
+func (e *Engine) poisonRecord(ctx context.Context, rec Record, reason error) (Outcome, error) {
+	if perr := safely(func() error { return e.poison.Poison(ctx, rec, reason) }); perr != nil {
+		return Failed, fmt.Errorf("send to poison sink failed: %w (permanent error was: %v)", perr, reason)
 	}
-	return Poisoned, e.now().Sub(start), err
+	return Poisoned, reason
 }
 
 // safely converts a panic into a transient *PanicError.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/failure"
@@ -98,4 +99,71 @@ func ExampleOptions_deadlineMargin() {
 	// 2 succeeded <nil>
 	// 3 skipped skipped: invocation deadline too close to start the record (2s left, margin 3s)
 	// 4 skipped skipped: invocation deadline too close to start the record (2s left, margin 3s)
+}
+
+// orderBook stores each order's statuses and counts its writes; a write of
+// a status it refuses fails as a whole, without saying which one.
+type orderBook struct {
+	statuses map[string][]string
+	writes   int
+}
+
+func (b *orderBook) write(order string, statuses ...string) error {
+	b.writes++
+	if slices.Contains(statuses, "lost") {
+		return failure.Permanent(fmt.Errorf("write of %d statuses refused: %q is not a status", len(statuses), "lost"))
+	}
+	b.statuses[order] = append(b.statuses[order], statuses...)
+	return nil
+}
+
+// statusHandler writes one status per record, or one write per chunk.
+type statusHandler struct{ book *orderBook }
+
+func (h statusHandler) Handle(_ context.Context, rec ordering.Record) error {
+	return h.book.write(rec.Partition, string(rec.Data))
+}
+
+func (h statusHandler) HandleChunk(_ context.Context, chunk ordering.Chunk) ordering.ChunkResult {
+	statuses := make([]string, len(chunk.Records))
+	for i, rec := range chunk.Records {
+		statuses[i] = string(rec.Data)
+	}
+	if err := h.book.write(chunk.Key, statuses...); err != nil {
+		// Which status was refused? Let the engine find out, one at a time.
+		return ordering.ChunkResult{Handled: len(chunk.Records), Err: err}
+	}
+	return ordering.ChunkResult{Handled: len(chunk.Records), Errors: make([]error, len(chunk.Records))}
+}
+
+// With coalescing, order-1's three statuses take one write. Order-2's
+// chunk is refused as a whole, so the engine runs its records one at a
+// time: only the refused one is poisoned, the others are written.
+func ExampleChunkHandler() {
+	book := &orderBook{statuses: map[string][]string{}}
+	engine, err := ordering.New(statusHandler{book}, ordering.Options{
+		Coalesce:    true,
+		SerializeBy: func(rec ordering.Record) (string, bool) { return rec.Partition, true },
+		Poison:      ordering.PoisonSinkFunc(func(context.Context, ordering.Record, error) error { return nil }),
+		Logger:      slog.New(slog.DiscardHandler),
+		// One partition at a time keeps the write count deterministic.
+		MaxConcurrentPartitions: 1,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	batch := []ordering.Record{
+		{Partition: "order-1", ID: "1", Data: []byte("created")},
+		{Partition: "order-1", ID: "2", Data: []byte("paid")},
+		{Partition: "order-1", ID: "3", Data: []byte("shipped")},
+		{Partition: "order-2", ID: "4", Data: []byte("created")},
+		{Partition: "order-2", ID: "5", Data: []byte("lost")},
+		{Partition: "order-2", ID: "6", Data: []byte("refunded")},
+	}
+	res := engine.Process(context.Background(), batch)
+	fmt.Println(res.Outcomes)
+	fmt.Println(book.statuses["order-1"], book.statuses["order-2"], "in", book.writes, "writes")
+	// Output:
+	// [succeeded succeeded succeeded succeeded poisoned succeeded]
+	// [created paid shipped] [created refunded] in 5 writes
 }

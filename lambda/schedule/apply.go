@@ -12,7 +12,7 @@ import "bytes"
 // carrying its stamp, so an older upsert arriving after the delete is
 // ignored instead of resurrecting the entity.
 func Apply(s *Schedule, c Change) (changed bool) {
-	if cur, ok := s.Entities[c.Key]; ok && !c.Stamp.After(cur.Stamp) {
+	if !Applies(*s, c) {
 		return false
 	}
 	if s.Entities == nil {
@@ -27,4 +27,11 @@ func Apply(s *Schedule, c Change) (changed bool) {
 	}
 	s.Entities[c.Key] = next
 	return true
+}
+
+// Applies reports whether Apply(&s, c) would change s: whether c's stamp is
+// newer than the stamp recorded on its entity.
+func Applies(s Schedule, c Change) bool {
+	cur, ok := s.Entities[c.Key]
+	return !ok || c.Stamp.After(cur.Stamp)
 }

@@ -5,7 +5,22 @@
 // the same period lose one of the updates. The ordering engine prevents that
 // by running the records of one partition (a period) strictly one after
 // another; this package supplies the per-record work (Handler), the domain
-// rules (Change, Apply) and the HTTP client (HTTPClient).
+// rules (Change, Apply) and the client interface (Client, implemented by
+// package scheduleapi).
+//
+// # Coalescing
+//
+// The API is the bottleneck: every call costs latency and counts against
+// the vendor's rate limit. Handler.HandleChunk (ordering.ChunkHandler)
+// applies consecutive records of one period with one GET and at most one
+// PUT: the changes are applied in delivery order to the fetched document,
+// the stale-event guard deciding each one per entity, which has the same
+// effect as one GET and one PUT per record. One PUT never carries two
+// changes of one entity (the chunk ends before the second), so the API
+// judges every change that takes effect, as it would have alone. When the
+// GET or the PUT fails, the ordering engine runs the chunk's records one
+// at a time, so outcomes (poisoned, failed, skipped) are exactly those of
+// one record at a time.
 //
 // # Third-party contract
 //

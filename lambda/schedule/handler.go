@@ -20,7 +20,7 @@ type Handler struct {
 	observer Observer
 }
 
-var _ ordering.Handler = (*Handler)(nil)
+var _ ordering.ChunkHandler = (*Handler)(nil)
 
 // Observer learns about each record the handler works on, for logs and
 // metrics. Both functions are optional. They run on the engine's goroutine
@@ -65,23 +65,13 @@ func NewHandler(client Client, opts ...HandlerOption) (*Handler, error) {
 // errors keep the classification the client gave them. A duplicate or stale
 // event costs one read and no write.
 func (h *Handler) Handle(ctx context.Context, rec ordering.Record) error {
-	ev, err := event.Decode(rec.Data)
-	if err != nil {
-		return fmt.Errorf("record %s: %w", rec.ID, err)
-	}
-	if h.observer.Decoded != nil {
-		h.observer.Decoded(ctx, rec, ev)
-	}
-	c, err := ParseChange(ev, h.period)
+	ev, c, err := h.change(ctx, rec)
 	if err != nil {
 		return err
 	}
-	s, err := h.client.Fetch(ctx, c.Period)
+	s, err := h.fetch(ctx, c.Period)
 	if err != nil {
 		return fmt.Errorf("event %s: %w", ev.ID, err)
-	}
-	if s.Period != c.Period {
-		return fmt.Errorf("event %s: client returned schedule %q for period %q", ev.ID, s.Period, c.Period)
 	}
 	changed := Apply(&s, c)
 	if changed {
@@ -93,4 +83,25 @@ func (h *Handler) Handle(ctx context.Context, rec ordering.Record) error {
 		h.observer.Applied(ctx, ev, c, changed)
 	}
 	return nil
+}
+
+// change decodes rec and parses its Change; every error is permanent.
+func (h *Handler) change(ctx context.Context, rec ordering.Record) (event.Event, Change, error) {
+	ev, err := event.Decode(rec.Data)
+	if err != nil {
+		return event.Event{}, Change{}, fmt.Errorf("record %s: %w", rec.ID, err)
+	}
+	if h.observer.Decoded != nil {
+		h.observer.Decoded(ctx, rec, ev)
+	}
+	c, err := ParseChange(ev, h.period)
+	return ev, c, err
+}
+
+func (h *Handler) fetch(ctx context.Context, period string) (Schedule, error) {
+	s, err := h.client.Fetch(ctx, period)
+	if err == nil && s.Period != period {
+		err = fmt.Errorf("client returned schedule %q for period %q", s.Period, period)
+	}
+	return s, err
 }

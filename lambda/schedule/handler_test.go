@@ -22,9 +22,16 @@ type memClient struct {
 	docs             map[string]schedule.Schedule
 	fetches, pushes  int
 	fetchErr, putErr error
+	// reject, when set, answers a push as the API would judge its content
+	// against the stored document.
+	reject func(stored, pushed schedule.Schedule) error
+	// latency is slept before every call, outside the lock, as network
+	// round trips to one API overlap.
+	latency time.Duration
 }
 
 func (m *memClient) Fetch(_ context.Context, p string) (schedule.Schedule, error) {
+	time.Sleep(m.latency)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.fetches++
@@ -38,6 +45,7 @@ func (m *memClient) Fetch(_ context.Context, p string) (schedule.Schedule, error
 }
 
 func (m *memClient) Push(_ context.Context, s schedule.Schedule) error {
+	time.Sleep(m.latency)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pushes++
@@ -46,6 +54,11 @@ func (m *memClient) Push(_ context.Context, s schedule.Schedule) error {
 	}
 	if m.docs == nil {
 		m.docs = map[string]schedule.Schedule{}
+	}
+	if m.reject != nil {
+		if err := m.reject(m.docs[s.Period], s); err != nil {
+			return err
+		}
 	}
 	s.Revision++
 	m.docs[s.Period] = s.Clone()

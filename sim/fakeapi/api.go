@@ -38,6 +38,11 @@ func (s *Server) guard(next func(w http.ResponseWriter, r *http.Request, period 
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		if s.unavailable(period) {
+			s.count(func(st *Stats) { st.Faults.ServerErrors++ })
+			writeError(w, http.StatusServiceUnavailable, "period unavailable (content fault)")
+			return
+		}
 		if !s.wait(r, faults.Latency) {
 			s.count(func(st *Stats) { st.Abandoned++ })
 			return
@@ -122,6 +127,14 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, period string) {
 		cur = schedule.Empty(period)
 	}
 	write := diff(cur, doc)
+	if status := s.refuseLocked(write.Applied); status != 0 {
+		s.mu.Unlock()
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		writeError(w, status, "change refused (content fault)")
+		return
+	}
 	// Identical content based on an old revision is a replayed write (for
 	// example a retry after a lost response): it overwrites nothing.
 	write.LostUpdate = doc.Revision < cur.Revision && !schedule.SameEntities(doc, cur)

@@ -4,8 +4,10 @@
 // revision, and a PUT based on an older revision that overwrites different
 // content is counted, though still accepted, exactly like the race it
 // models. It also injects faults (latency, 500, 429 with Retry-After,
-// hanging requests) from a seeded source, and keeps a per-period history of
-// which events each write made take effect.
+// hanging requests) from a seeded source, and content faults that depend on
+// what a request carries, not on its arrival order (ContentFaults: an
+// unavailable period, a refused event, a throttled first try); and it keeps
+// a per-period history of which events each write made take effect.
 //
 // Besides the API it serves, without authentication:
 //
@@ -37,6 +39,8 @@ type Options struct {
 	APIKey string
 	// Faults is the initial fault configuration.
 	Faults Faults
+	// Content is the initial content fault configuration.
+	Content ContentFaults
 }
 
 // Server is the fake API. It is an http.Handler; serve it with
@@ -54,6 +58,9 @@ type Server struct {
 	docs    map[string]schedule.Schedule
 	history map[string][]Write
 	stats   Stats
+
+	content   ContentFaults
+	throttled map[string]bool // ThrottleFirst events already throttled
 }
 
 // New returns a Server, or an error if opts.Faults is invalid.
@@ -68,6 +75,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.resetLocked()
 	s.setFaultsLocked(opts.Faults)
+	s.content, s.throttled = opts.Content, map[string]bool{}
 	s.mux.HandleFunc("GET /schedules/{period}", s.guard(s.get))
 	s.mux.HandleFunc("PUT /schedules/{period}", s.guard(s.put))
 	s.mux.HandleFunc("GET /_stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })

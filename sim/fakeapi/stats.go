@@ -22,6 +22,8 @@ type FaultStats struct {
 	ServerErrors int64 `json:"serverErrors"`
 	Throttles    int64 `json:"throttles"`
 	Timeouts     int64 `json:"timeouts"`
+	// Rejections counts PUTs refused with 400 by ContentFaults.RejectEvents.
+	Rejections int64 `json:"rejections"`
 }
 
 // Write is one accepted PUT in a period's history.

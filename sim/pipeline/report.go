@@ -50,6 +50,12 @@ type Report struct {
 	// Unaccounted counts events neither applied nor dead-lettered.
 	Unaccounted int `json:"unaccounted"`
 
+	// APICalls counts requests to the fake API's /schedules (GETs and
+	// PUTs, retries and faulted ones included: all count against a real
+	// vendor's rate limit); APICallsPerEvent divides them by EventsSent.
+	APICalls         int64   `json:"apiCalls"`
+	APICallsPerEvent float64 `json:"apiCallsPerEvent"`
+
 	Invocations       int         `json:"invocations"`
 	FailedInvocations int         `json:"failedInvocations"`
 	Kills             int         `json:"kills"`
@@ -116,8 +122,8 @@ func (r *Report) WriteText(w io.Writer) {
 		r.LostUpdates, r.StateMismatches, r.OrderViolations, r.DuplicateEffects, r.DuplicateDeliveries)
 	fmt.Fprintf(w, "  invocations %d (failed %d), consumer kills %d, restarts %d, injected 5xx %d, 429 %d, timeouts %d\n",
 		r.Invocations, r.FailedInvocations, r.Kills, r.Restarts, r.InjectedFaults.ServerErrors, r.InjectedFaults.Throttles, r.InjectedFaults.Timeouts)
-	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms\n",
-		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
+	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event)\n",
+		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent)
 	if r.Replay != nil {
 		r.Replay.WriteText(w)
 	}

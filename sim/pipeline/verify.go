@@ -52,6 +52,10 @@ func verify(ev evidence, r *Report) {
 	}
 	stats := ev.api.Stats()
 	r.LostUpdates = int(stats.LostUpdates)
+	r.APICalls = stats.Requests
+	if r.EventsSent > 0 {
+		r.APICallsPerEvent = float64(stats.Requests) / float64(r.EventsSent)
+	}
 	r.InjectedFaults = FaultCounts{ServerErrors: stats.Faults.ServerErrors, Throttles: stats.Faults.Throttles, Timeouts: stats.Faults.Timeouts}
 	for period := range periods {
 		highest := -1
@@ -61,6 +65,10 @@ func verify(ev evidence, r *Report) {
 				// lost them.
 				r.LostUpdates++
 			}
+			// The events of one write (several when the consumer
+			// coalesces) take effect at once: each must have arrived
+			// after every event of the earlier writes.
+			latest := highest
 			for _, id := range w.Applied {
 				effects[id]++
 				rank, known := ev.rank[id]
@@ -70,8 +78,9 @@ func verify(ev evidence, r *Report) {
 				if rank < highest {
 					r.OrderViolations++
 				}
-				highest = max(highest, rank)
+				latest = max(latest, rank)
 			}
+			highest = latest
 		}
 	}
 	for id, n := range effects {

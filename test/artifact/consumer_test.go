@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,6 +215,13 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 			}
 		})
 
+		if src.name == "kinesis" {
+			t.Run(src.name+"/10 periods x 10 records, coalesced", func(t *testing.T) {
+				coalescedBatch(t, api, emu, src)
+				emfBatches++
+			})
+		}
+
 		t.Run(src.name+"/empty batch", func(t *testing.T) {
 			assertFailures(t, emu.invoke(t, []byte(`{"Records":[]}`)), nil)
 		})
@@ -224,4 +232,61 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	if leaked := emu.lines(apiKey); len(leaked) > 0 {
 		t.Errorf("the API key appears in the function output: %q", leaked)
 	}
+}
+
+// coalescedBatch sends one Kinesis batch of 10 periods x 10 records (one
+// change of a distinct driver each, interleaved as a shard delivers them)
+// against an API that takes 50 ms per call. The consumer coalesces by
+// default: it must need at most 25 API calls (one record at a time needs
+// 200), lose no update, and make each period's events take effect in
+// delivery order.
+func coalescedBatch(t *testing.T, api *fakeapi.Server, emu *consumer, src sourceKind) {
+	api.Reset()
+	if err := api.SetFaults(fakeapi.Faults{Latency: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	defer api.SetFaults(fakeapi.Faults{})
+	var batch []record
+	delivered := map[string][]string{} // period -> event ids in delivery order
+	for i := range 10 {
+		for p := range 10 {
+			period := fmt.Sprintf("2027-01-%02d", 1+p)
+			id := fmt.Sprintf("c-%d-%d", p, i)
+			batch = append(batch, record{period, upsert(id, period, fmt.Sprintf("driver/d-%d", i), 1)})
+			delivered[period] = append(delivered[period], id)
+		}
+	}
+	started := time.Now()
+	assertFailures(t, emu.invoke(t, payloadFor(src, batch)), nil)
+	took := time.Since(started)
+
+	st := api.Stats()
+	t.Logf("100 records over 10 periods at 50 ms per API call: %d API calls (%d GETs, %d PUTs), %s", st.Requests, st.Gets, st.Puts, took.Round(time.Millisecond))
+	if st.Requests > 25 || st.LostUpdates != 0 {
+		t.Errorf("fake API stats %+v: want at most 25 API calls and no lost updates", st)
+	}
+	for period, want := range delivered {
+		// The events of one write take effect at once; across writes they
+		// must follow delivery order.
+		var got []string
+		for _, w := range api.History(period) {
+			next := want[min(len(got), len(want)):]
+			next = next[:min(len(w.Applied), len(next))]
+			if !sameIDs(w.Applied, next) {
+				t.Errorf("period %s: write %d applied %v, want the next events in delivery order %v", period, w.Revision, w.Applied, next)
+			}
+			got = append(got, next...)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("period %s: events took effect in order %v, want %v", period, got, want)
+		}
+	}
+}
+
+// sameIDs reports whether a and b hold the same ids, each once.
+func sameIDs(a, b []string) bool {
+	as, bs := slices.Clone(a), slices.Clone(b)
+	slices.Sort(as)
+	slices.Sort(bs)
+	return slices.Equal(as, bs) && len(slices.Compact(as)) == len(a)
 }

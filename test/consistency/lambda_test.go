@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/source"
 )
 
@@ -26,8 +27,11 @@ var quiet = slog.New(slog.DiscardHandler)
 type consumer struct {
 	t       *testing.T
 	seed    uint64
-	handler ordering.Handler
+	handler ordering.ChunkHandler
 	poison  ordering.PoisonSink
+	// coalesce turns the engine's coalescing on, with a chunk bound drawn
+	// per invocation.
+	coalesce bool
 	// check validates a response's failure list against its payload; the
 	// mapping models would tolerate some malformed answers (an unknown id
 	// fails the whole batch), so the test checks the contract itself.
@@ -53,6 +57,9 @@ func (c *consumer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		MaxConcurrentPartitions: 1 + int(n%4),
 		Poison:                  c.poison,
 		Logger:                  quiet,
+		SerializeBy:             schedule.PeriodPath{}.SerializeBy(),
+		Coalesce:                c.coalesce,
+		MaxChunk:                2 + int(unit(c.seed, "max-chunk", int(n))*10),
 		Now: func() time.Time {
 			if cutoff >= 0 && nowCalls.Add(1) > cutoff {
 				return deadline // no time left: the margin stops the batch
@@ -128,17 +135,20 @@ func checkSQS(payload []byte, failures []string) error {
 }
 
 // flaky wraps the real handler with failures that depend only on the seed,
-// the record and the attempt: a failure before the work, a failure after
-// the work landed (so the redelivery is a duplicate in effect), and a panic.
-// Records stop failing after three attempts, so every run terminates.
+// the record (or the chunk's first record) and the attempt: a failure
+// before the work, a failure after the work landed (so the redelivery is a
+// duplicate in effect), and a panic. Records and chunks stop failing after
+// three attempts, so every run terminates.
 type flaky struct {
-	next ordering.Handler
+	next ordering.ChunkHandler
 	seed uint64
 
-	injected atomic.Int64
+	injected          atomic.Int64
+	chunked, fellBack atomic.Int64
 
 	mu       sync.Mutex
 	attempts map[string]int
+	chunks   map[string]int
 }
 
 // retries counts handler calls beyond the first, per record.
@@ -178,6 +188,42 @@ func (f *flaky) Handle(ctx context.Context, rec ordering.Record) error {
 		panic("injected panic")
 	}
 	return f.next.Handle(ctx, rec)
+}
+
+// HandleChunk injects the same kinds of failure into a coalesced chunk: the
+// engine must then run the chunk's records one at a time.
+func (f *flaky) HandleChunk(ctx context.Context, chunk ordering.Chunk) ordering.ChunkResult {
+	f.chunked.Add(1)
+	key := "chunk/" + chunk.Records[0].ID
+	f.mu.Lock()
+	f.chunks[key]++
+	n := f.chunks[key]
+	f.mu.Unlock()
+	res := ordering.ChunkResult{Handled: len(chunk.Records)}
+	u := 1.0
+	if n <= 3 {
+		u = unit(f.seed, key, n)
+	}
+	switch {
+	case u < 0.05:
+		f.injected.Add(1)
+		res.Err = fmt.Errorf("before handling the chunk: %w", errInjected)
+	case u < 0.10:
+		if res = f.next.HandleChunk(ctx, chunk); res.Err == nil {
+			f.injected.Add(1)
+			res = ordering.ChunkResult{Handled: res.Handled, Err: fmt.Errorf("after handling the chunk: %w", errInjected)}
+		}
+	case u < 0.12:
+		f.injected.Add(1)
+		f.fellBack.Add(1)
+		panic("injected panic in a chunk")
+	default:
+		res = f.next.HandleChunk(ctx, chunk)
+	}
+	if res.Err != nil {
+		f.fellBack.Add(1)
+	}
+	return res
 }
 
 // sink is the poison sink: it records poisoned records and fails the first

@@ -100,11 +100,11 @@ func TestConsistencyUnderRetries(t *testing.T) {
 						t.Fatal(err)
 					}
 					poison := &sink{seed: seed, sends: map[string]int{}, got: map[string]int{}}
-					fl := &flaky{next: h, seed: seed, attempts: map[string]int{}}
-					c := &consumer{t: t, seed: seed, handler: fl, poison: poison}
+					fl := &flaky{next: h, seed: seed, attempts: map[string]int{}, chunks: map[string]int{}}
+					c := &consumer{t: t, seed: seed, handler: fl, poison: poison, coalesce: coalesces(seed)}
 					d := mode.run(t, c, w)
-					checkRun(t, srv, w, d, poison, mode.name == "fifo")
-					cov.add(w, d, c, fl, srv.Stats(), poison)
+					checkRun(t, srv, w, d, poison, mode.name == "fifo", c.coalesce)
+					cov.add(w, d, c, fl, srv, poison)
 				})
 				if t.Failed() {
 					t.Fatalf("iteration %d failed: reproduce with ORDERLY_CONSISTENCY_SEED=%d ORDERLY_CONSISTENCY_ITERATIONS=1 go test -race -run 'TestConsistencyUnderRetries/%s' ./test/consistency/ (server faults land on requests in arrival order, so their placement may differ)",
@@ -119,9 +119,20 @@ func TestConsistencyUnderRetries(t *testing.T) {
 	}
 }
 
+// coalesces draws from the seed whether the run's consumer coalesces (as
+// deployed by default) or processes one record at a time.
+func coalesces(seed uint64) bool { return unit(seed, "coalesce", 0) < 0.6 }
+
 // checkRun checks one run's outcome; d says which events never reached the
 // consumer (deduplicated, or dead-lettered by the Pipe on SQS FIFO).
-func checkRun(t *testing.T, srv *fakeapi.Server, w workload, d delivery, poison *sink, exactlyOncePoison bool) {
+//
+// Every write must make the next events of its period's delivery order take
+// effect, and lose nothing: exactly one event per write one record at a
+// time; with coalescing, several events at once (the order within one
+// write is not observable: the fake API lists them by entity), never two of
+// one entity. Together the writes apply each event that must take effect
+// exactly once, in order.
+func checkRun(t *testing.T, srv *fakeapi.Server, w workload, d delivery, poison *sink, exactlyOncePoison, coalesced bool) {
 	t.Helper()
 	docs, applied := w.expected()
 	if st := srv.Stats(); st.LostUpdates != 0 || st.Unauthorized != 0 || st.BadRequests != 0 {
@@ -130,10 +141,15 @@ func checkRun(t *testing.T, srv *fakeapi.Server, w workload, d delivery, poison 
 	for _, p := range w.periods {
 		var got []string
 		for _, wr := range srv.History(p) {
-			if len(wr.Applied) != 1 || wr.LostUpdate || len(wr.Dropped) > 0 {
-				t.Errorf("period %s: write %+v: want every write to apply exactly one event and lose nothing", p, wr)
+			if len(wr.Applied) == 0 || (!coalesced && len(wr.Applied) != 1) || wr.LostUpdate || len(wr.Dropped) > 0 {
+				t.Errorf("period %s: write %+v: want every write to apply %s and lose nothing", p, wr, map[bool]string{true: "at least one event", false: "exactly one event"}[coalesced])
 			}
-			got = append(got, wr.Applied...)
+			next := applied[p][min(len(got), len(applied[p])):]
+			next = next[:min(len(wr.Applied), len(next))]
+			if !sameSet(wr.Applied, next) {
+				t.Errorf("period %s: write %d applied %v, want the next events in delivery order %v", p, wr.Revision, wr.Applied, next)
+			}
+			got = append(got, next...)
 		}
 		if !slices.Equal(got, applied[p]) {
 			t.Errorf("period %s: events took effect in order\n%v\nwant (sequential application in delivery order)\n%v", p, got, applied[p])
@@ -174,9 +190,15 @@ type coverage struct {
 	// FIFO only: exact duplicates dropped by deduplication, and messages
 	// forwarded by the per-key Pipe.
 	Deduplicated, Piped int64
+	// Coalescing: runs that coalesced, chunks the engine offered, chunks
+	// that fell back to one record at a time, and writes that applied
+	// several events at once.
+	CoalescedRuns, Chunks, ChunkFallbacks, MultiEventWrites int64
+	runs                                                    int64
 }
 
-func (c *coverage) add(w workload, d delivery, con *consumer, fl *flaky, st fakeapi.Stats, p *sink) {
+func (c *coverage) add(w workload, d delivery, con *consumer, fl *flaky, srv *fakeapi.Server, p *sink) {
+	st := srv.Stats()
 	_, applied := w.expected()
 	valid := 0
 	for i, e := range w.events {
@@ -200,6 +222,19 @@ func (c *coverage) add(w workload, d delivery, con *consumer, fl *flaky, st fake
 	c.Retries += fl.retries()
 	c.Deduplicated += int64(len(d.dropped))
 	c.Piped += int64(d.piped)
+	c.runs++
+	if con.coalesce {
+		c.CoalescedRuns++
+	}
+	c.Chunks += fl.chunked.Load()
+	c.ChunkFallbacks += fl.fellBack.Load()
+	for _, p := range w.periods {
+		for _, wr := range srv.History(p) {
+			if len(wr.Applied) > 1 {
+				c.MultiEventWrites++
+			}
+		}
+	}
 }
 
 func (c coverage) requireAll(t *testing.T, fifo bool) {
@@ -208,6 +243,8 @@ func (c coverage) requireAll(t *testing.T, fifo bool) {
 		"ignored (stale/duplicate) events": c.Ignored, "poisoned events": c.Poisoned,
 		"injected handler faults": c.HandlerFaults, "injected API faults": c.ServerFaults,
 		"deadline cut-offs": c.Cutoffs, "redeliveries": c.Retries,
+		"coalescing runs": c.CoalescedRuns, "coalesced chunks": c.Chunks, "chunk fallbacks": c.ChunkFallbacks,
+		"writes of several events": c.MultiEventWrites, "runs one record at a time": c.runs - c.CoalescedRuns,
 	}
 	if fifo {
 		paths["deduplicated duplicates"] = c.Deduplicated
@@ -218,4 +255,24 @@ func (c coverage) requireAll(t *testing.T, fifo bool) {
 			t.Errorf("the run exercised no %s: the property was not tested under them", name)
 		}
 	}
+}
+
+// sameSet reports whether a and b hold the same ids, each once.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, id := range a {
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+	}
+	for _, id := range b {
+		if !seen[id] {
+			return false
+		}
+	}
+	return true
 }

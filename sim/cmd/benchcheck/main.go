@@ -1,6 +1,6 @@
 // Command benchcheck reads `go test -bench` output on stdin, echoes it, and
-// then prints the consumer's three figures against their targets, exiting 1
-// if any is missed or missing. `make bench` pipes the benchmarks into it.
+// then prints the consumer's figures against their targets, exiting 1 if
+// any is missed or missing. `make bench` pipes the benchmarks into it.
 package main
 
 import (
@@ -13,16 +13,35 @@ import (
 )
 
 // target is one figure: the benchmark line it comes from, the metric unit,
-// and the largest value allowed.
+// and the limit: the largest value allowed, or with atLeast the smallest.
 type target struct {
 	name, benchmark, unit string
 	limit                 float64
+	atLeast               bool
 }
 
 var targets = []target{
-	{"engine overhead per record, no-op handler (worst of batch 100 and 1000)", "BenchmarkEngineOverhead/", "ns/record", 5000},
-	{"100 records / 10 partitions / 20 ms I/O: wall time ÷ critical path", "BenchmarkSimulatedIO/engine", "wall/critical-path", 1.15},
-	{"bootstrap size, stripped linux/arm64", "BenchmarkBootstrapSize", "bytes", 12_000_000},
+	{name: "engine overhead per record, no-op handler (worst of batch 100 and 1000)", benchmark: "BenchmarkEngineOverhead/", unit: "ns/record", limit: 5000},
+	{name: "100 records / 10 partitions / 20 ms I/O: wall time ÷ critical path", benchmark: "BenchmarkSimulatedIO/engine", unit: "wall/critical-path", limit: 1.15},
+	{name: "100 records / 10 periods / 20 ms per API call, coalesced: API calls per event", benchmark: "BenchmarkCoalescing", unit: "calls/event", limit: 0.25},
+	{name: "same batch: wall time one record at a time ÷ coalesced (same run)", benchmark: "BenchmarkCoalescing", unit: "speedup", limit: 5, atLeast: true},
+	{name: "bootstrap size, stripped linux/arm64", benchmark: "BenchmarkBootstrapSize", unit: "bytes", limit: 12_000_000},
+}
+
+// worse reports whether v is worse than prev for t.
+func (t target) worse(v, prev float64) bool {
+	if t.atLeast {
+		return v < prev
+	}
+	return v > prev
+}
+
+// missed reports whether v misses t.
+func (t target) missed(v float64) bool {
+	if t.atLeast {
+		return v < t.limit
+	}
+	return v > t.limit
 }
 
 func main() {
@@ -56,7 +75,7 @@ func scan(r io.Reader, w io.Writer) (map[string]float64, error) {
 				if err != nil {
 					return nil, fmt.Errorf("%s: %q is not a number", t.benchmark, fields[i])
 				}
-				if prev, seen := worst[t.name]; !seen || v > prev {
+				if prev, seen := worst[t.name]; !seen || t.worse(v, prev) {
 					worst[t.name] = v
 				}
 			}
@@ -74,11 +93,15 @@ func report(w io.Writer, worst map[string]float64) bool {
 		switch {
 		case !seen:
 			result, ok = "MISSING", false
-		case v > t.limit:
+		case t.missed(v):
 			result, ok = "MISSED", false
 		}
-		fmt.Fprintf(w, "%s | %s %s | ≤ %s | %s\n", t.name, strconv.FormatFloat(v, 'f', -1, 64), t.unit,
-			strconv.FormatFloat(t.limit, 'f', -1, 64), result)
+		bound := "≤"
+		if t.atLeast {
+			bound = "≥"
+		}
+		fmt.Fprintf(w, "%s | %s %s | %s %s | %s\n", t.name, strconv.FormatFloat(v, 'f', -1, 64), t.unit,
+			bound, strconv.FormatFloat(t.limit, 'f', -1, 64), result)
 	}
 	return ok
 }

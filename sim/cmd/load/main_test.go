@@ -132,7 +132,7 @@ func TestPutEventsSendsBatchesOfTen(t *testing.T) {
 func TestCompareTable(t *testing.T) {
 	var reports []*pipeline.Report
 	for i := range compareConfigs {
-		reports = append(reports, &pipeline.Report{Concurrency: i + 1, EventsSent: 100, EventsApplied: 99, DeadLettered: 1, ThroughputPerSec: 12.34, LatencyP50Ms: 5, LatencyP99Ms: 9})
+		reports = append(reports, &pipeline.Report{Concurrency: i + 1, EventsSent: 100, EventsApplied: 99, DeadLettered: 1, APICallsPerEvent: 0.254, ThroughputPerSec: 12.34, LatencyP50Ms: 5, LatencyP99Ms: 9})
 	}
 	var b bytes.Buffer
 	writeTable(&b, reports)
@@ -142,7 +142,7 @@ func TestCompareTable(t *testing.T) {
 	}
 	for i, c := range compareConfigs {
 		row := lines[2+i]
-		if !strings.HasPrefix(row, "| "+c.name+" |") || !strings.Contains(row, "| 12.3 |") {
+		if !strings.HasPrefix(row, "| "+c.name+" |") || !strings.Contains(row, "| 12.3 |") || !strings.Contains(row, "| 0.25 |") {
 			t.Errorf("row %q does not describe %s", row, c.name)
 		}
 		if strings.Count(row, "|") != strings.Count(lines[0], "|") {
