@@ -38,6 +38,16 @@ func (s *Server) OnPutEvents(hook func(PutEvent) PutEventResult) {
 	s.mu.Unlock()
 }
 
+// AfterPutEvents installs a hook called once per PutEvents request, after
+// its accepted entries are recorded and before the answer is written: a
+// test uses it to kill a client that EventBridge has answered but that has
+// not read the answer yet.
+func (s *Server) AfterPutEvents(hook func(accepted []PutEvent)) {
+	s.mu.Lock()
+	s.afterPutEvents = hook
+	s.mu.Unlock()
+}
+
 // PutEvents returns every entry PutEvents accepted (not those OnPutEvents rejected).
 func (s *Server) PutEvents() []PutEvent {
 	s.mu.Lock()
@@ -136,6 +146,18 @@ func (s *Server) putEvents(body []byte) (any, *apiError) {
 		s.mu.Lock()
 		s.events = append(s.events, ev)
 		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	after := s.afterPutEvents
+	s.mu.Unlock()
+	if after != nil {
+		var ok []PutEvent
+		for i, ev := range accepted {
+			if _, rejected := entries[i]["ErrorCode"]; !rejected {
+				ok = append(ok, ev)
+			}
+		}
+		after(ok)
 	}
 	return map[string]any{"Entries": entries, "FailedEntryCount": failed}, nil
 }

@@ -35,20 +35,21 @@ type Server struct {
 	requests []Request
 	seq      int
 
-	caller      Caller
-	stacks      map[string]Stack
-	secrets     map[string]Secret
-	lambda      LambdaAccount
-	reserved    map[string]int
-	quotas      map[string]float64
-	kinesis     KinesisLimits
-	streams     map[string]int
-	buses       map[string][]string
-	onPutEvents func(PutEvent) PutEventResult
-	events      []PutEvent
-	logs        map[string][]LogEvent
-	queues      map[string][]Message
-	buckets     map[string]map[string]Object
+	caller         Caller
+	stacks         map[string]Stack
+	secrets        map[string]Secret
+	lambda         LambdaAccount
+	reserved       map[string]int
+	quotas         map[string]float64
+	kinesis        KinesisLimits
+	streams        map[string]int
+	buses          map[string][]string
+	onPutEvents    func(PutEvent) PutEventResult
+	afterPutEvents func([]PutEvent)
+	events         []PutEvent
+	logs           map[string][]LogEvent
+	queues         map[string][]Message
+	buckets        map[string]map[string]Object
 }
 
 // New starts a fake on a loopback port; Close stops it.

@@ -53,7 +53,8 @@ func (s *Server) ExpireVisibility() {
 // MaxNumberOfMessages visible messages and hides them for VisibilityTimeout
 // seconds (a VisibilityTimeout of 0 or none leaves them visible: the queue
 // default is not modelled); DeleteMessage removes a message by the receipt
-// handle a receive returned. FIFO message groups are not modelled.
+// handle a receive returned, and ChangeMessageVisibility hides or releases
+// it. FIFO message groups are not modelled.
 func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	var in struct {
 		QueueUrl            string
@@ -93,6 +94,15 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 			out = append(out, map[string]any{"MessageId": m.ID, "ReceiptHandle": "rh-" + m.ID, "Body": m.Body})
 		}
 		return map[string]any{"Messages": out}, nil
+	case "ChangeMessageVisibility":
+		id := strings.TrimPrefix(in.ReceiptHandle, "rh-")
+		for i, m := range msgs {
+			if m.ID == id {
+				msgs[i].invisibleUntil = time.Now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
+				return map[string]any{}, nil
+			}
+		}
+		return nil, errorf(http.StatusBadRequest, "com.amazonaws.sqs#ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
 	case "DeleteMessage":
 		id := strings.TrimPrefix(in.ReceiptHandle, "rh-")
 		for i, m := range msgs {
