@@ -86,6 +86,16 @@ SMOKE_FLAGS ?=
 smoke:
 	@go build -o $(BIN)/orderly-smoke ./infra/cmd/smoke
 	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) $(CONTEXT) $(SMOKE_FLAGS)
+# Put a deployed stack's failed events (poison queue, dead-letter queues,
+# Kinesis on-failure bucket) back on its bus, per period in stamp order; a
+# message or object is deleted only once PutEvents accepted its events.
+# REDRIVE_FLAGS="--dry-run" lists what it would do; "--json" prints JSON.
+.PHONY: redrive
+REDRIVE_FLAGS ?=
+redrive:
+	@go build -o $(BIN)/orderly-redrive ./infra/cmd/redrive
+	@$(BIN)/orderly-redrive -env $(ENV) -stack $(STACK) $(CONTEXT) $(REDRIVE_FLAGS)
+
 .PHONY: local local-ci load compare contrast
 
 STACK ?= kinesis

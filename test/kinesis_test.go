@@ -41,8 +41,7 @@ func TestKinesisOrderingSettings(t *testing.T) {
 			expect(t, "MaximumRecordAgeInSeconds", esm["MaximumRecordAgeInSeconds"], float64(k.MaxRecordAgeSeconds))
 			expect(t, "BisectBatchOnFunctionError", esm["BisectBatchOnFunctionError"], k.BisectBatchOnError)
 			expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
-			onFailure := esm["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
-			s.queueByGetAtt(t, kinesisID, onFailure)
+			s.expectOnFailureBucket(t, kinesisID, esm, k.OnFailureExpirationDays)
 
 			alarm := s.alarmOn(t, kinesisID, "GetRecords.IteratorAgeMilliseconds")
 			expect(t, "iterator age dimensions", alarm["Dimensions"], []any{map[string]any{
@@ -79,15 +78,17 @@ func (s *synthesis) queueByGetAtt(t testing.TB, stackID string, ref any) map[str
 		t.Fatalf("%s: %v is not an SQS queue", stackID, ref)
 	}
 	expect(t, id+" SqsManagedSseEnabled", q["SqsManagedSseEnabled"], true)
-	if !s.deniesInsecureTransport(id, stackID) {
+	if !s.deniesInsecureTransport(stackID, "AWS::SQS::QueuePolicy", "Queues", []any{map[string]any{"Ref": id}}) {
 		t.Errorf("%s: queue %s has no policy denying aws:SecureTransport=false", stackID, id)
 	}
 	return q
 }
 
-func (s *synthesis) deniesInsecureTransport(queueID, stackID string) bool {
-	for _, policy := range s.resources(stackID, "AWS::SQS::QueuePolicy") {
-		if !reflect.DeepEqual(policy["Queues"], []any{map[string]any{"Ref": queueID}}) {
+// deniesInsecureTransport reports whether a policy of type policyType whose
+// property field equals target denies aws:SecureTransport=false.
+func (s *synthesis) deniesInsecureTransport(stackID, policyType, field string, target any) bool {
+	for _, policy := range s.resources(stackID, policyType) {
+		if !reflect.DeepEqual(policy[field], target) {
 			continue
 		}
 		for _, st := range policy["PolicyDocument"].(map[string]any)["Statement"].([]any) {

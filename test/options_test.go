@@ -24,6 +24,8 @@ func TestImportedBusSecretTopicAndOnDemandStream(t *testing.T) {
 	})
 	for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
 		expect(t, id+" created buses", len(s.resources(id, "AWS::Events::EventBus")), 0)
+		// An imported bus is archived where it is managed.
+		expect(t, id+" archives", len(s.resources(id, "AWS::Events::Archive")), 0)
 		for _, rule := range s.resources(id, "AWS::Events::Rule") {
 			expect(t, id+" rule bus", rule["EventBusName"], "platform")
 		}

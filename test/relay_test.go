@@ -62,7 +62,7 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 		return err
 	})
 	expectNoNagFindings(t, s.stacks[relayStackID])
-	if k.Stream == nil || k.Rule == nil || k.OnFailureQueue == nil || k.TargetDeadLetterQueue == nil ||
+	if k.Stream == nil || k.Rule == nil || k.OnFailureBucket == nil || k.TargetDeadLetterQueue == nil ||
 		k.Consumer == nil || k.Ingress.Bus == nil || k.EventSource == nil || k.Alarms == nil {
 		t.Fatalf("a created resource is not exported: %+v", k)
 	}
@@ -91,14 +91,14 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 	expect(t, "MaximumRetryAttempts", esm["MaximumRetryAttempts"], float64(defaults.KinesisRetryAttempts))
 	expect(t, "BisectBatchOnFunctionError", esm["BisectBatchOnFunctionError"], defaults.BisectBatchOnError)
 	expect(t, "StartingPosition", esm["StartingPosition"], "TRIM_HORIZON")
-	onFailure := esm["DestinationConfig"].(map[string]any)["OnFailure"].(map[string]any)["Destination"]
-	s.queueByGetAtt(t, relayStackID, onFailure)
+	s.expectOnFailureBucket(t, relayStackID, esm, defaults.OnFailureExpirationDays)
 
 	expectConsumerDefaults(t, s)
 	alarm := s.alarmOn(t, relayStackID, "GetRecords.IteratorAgeMilliseconds")
 	expect(t, "iterator age threshold", alarm["Threshold"], float64(defaults.IteratorAgeSeconds*1000))
-	expectOutputs(t, s, outputs.EventBusName, outputs.StreamName, outputs.FunctionName, outputs.LogGroupName,
-		outputs.PoisonQueueURL, outputs.OnFailureQueueURL, outputs.TargetDeadLetterQueueURL)
+	s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
+	expectOutputs(t, s, outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.StreamName, outputs.FunctionName, outputs.LogGroupName,
+		outputs.PoisonQueueURL, outputs.OnFailureBucketName, outputs.TargetDeadLetterQueueURL)
 }
 
 // TestFifoRelayWithRequiredPropsOnly builds the FIFO relay in each grouping
@@ -154,7 +154,8 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 					relay.PipeGroupPath(defaults.PeriodPath))
 			}
 			expectConsumerDefaults(t, s)
-			want := []string{outputs.EventBusName, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
+			s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
+			want := []string{outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
 				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL}
 			if perKey {
 				want = append(want, outputs.IngestDeadLetterQueueURL)

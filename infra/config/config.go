@@ -55,6 +55,9 @@ type Bus struct {
 	Name string
 	// Existing is the name or ARN of a bus to import instead of creating one.
 	Existing string
+	// ArchiveRetentionDays is how long the archive of a created bus keeps
+	// orderly's events for replay; 0 means no archive.
+	ArchiveRetentionDays int
 }
 
 // Rule is the event pattern that selects orderly's events.
@@ -136,6 +139,9 @@ type Kinesis struct {
 	RetryAttempts         int
 	MaxRecordAgeSeconds   int
 	BisectBatchOnError    bool
+	// OnFailureExpirationDays is how long the on-failure bucket keeps the
+	// invocation records of discarded batches.
+	OnFailureExpirationDays int
 }
 
 // Fifo configures the SQS FIFO alternative.

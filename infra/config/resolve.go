@@ -155,6 +155,14 @@ func (r *resolver) crossCheck(cfg *Config) {
 	if r.explicit["bus.name"] && cfg.Bus.Existing != "" {
 		r.problem("bus.name = %q and bus.existing = %q: set one of them, not both", cfg.Bus.Name, cfg.Bus.Existing)
 	}
+	if cfg.Bus.Existing != "" {
+		if r.explicit["bus.archiveRetentionDays"] && cfg.Bus.ArchiveRetentionDays != 0 {
+			r.problem("bus.archiveRetentionDays = %d and bus.existing = %q: the stacks archive only a bus they create; archive an existing bus where it is managed, or set bus.archiveRetentionDays to 0",
+				cfg.Bus.ArchiveRetentionDays, cfg.Bus.Existing)
+		}
+		// The default applies to a created bus only.
+		cfg.Bus.ArchiveRetentionDays = 0
+	}
 	r.checkAPILimits(cfg)
 	k := cfg.Kinesis
 	if k.StreamMode == OnDemand && r.explicit["kinesis.shardCount"] {

@@ -59,6 +59,8 @@ func TestDefaultsAndDerivedValues(t *testing.T) {
 		{"starting position", cfg.Kinesis.StartingPosition, TrimHorizon},
 		{"groups", cfg.Fifo.Groups, Grouping{Count: 1}},
 		{"removal (from cdk.json)", cfg.RemovalPolicy, Destroy},
+		{"archive of the created bus", cfg.Bus.ArchiveRetentionDays, 14},
+		{"on-failure expiration", cfg.Kinesis.OnFailureExpirationDays, 14},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -165,6 +167,12 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`function.apiBaseUrl = "http://schedule.example.com" (from context override): must be an https URL without query or fragment`},
 		{"bus both ways", map[string]any{"bus.name": "mine", "bus.existing": "theirs"},
 			`bus.name = "mine" and bus.existing = "theirs": set one of them, not both`},
+		{"archive of an existing bus", map[string]any{"bus.existing": "theirs", "bus.archiveRetentionDays": "30"},
+			`bus.archiveRetentionDays = 30 and bus.existing = "theirs": the stacks archive only a bus they create; archive an existing bus where it is managed, or set bus.archiveRetentionDays to 0`},
+		{"archive retention", map[string]any{"bus.archiveRetentionDays": "-1"},
+			`bus.archiveRetentionDays = "-1" (from context override): must be an integer from 0 to 3650`},
+		{"on-failure expiration", map[string]any{"kinesis.onFailureExpirationDays": "0"},
+			`kinesis.onFailureExpirationDays = "0" (from context override): must be an integer from 1 to 3650`},
 		{"topic arn", map[string]any{"alarms.topicArn": "arn:aws:sqs:eu-west-1:123456789012:q"},
 			`alarms.topicArn = "arn:aws:sqs:eu-west-1:123456789012:q" (from context override): must be empty, or an SNS topic ARN`},
 		{"account", map[string]any{"account": "1234"},
@@ -186,6 +194,22 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 				t.Errorf("message:\n got: %s\nwant: %s", err, want)
 			}
 		})
+	}
+}
+
+// An existing bus gets no archive from the default; 0 is accepted with it.
+func TestExistingBusHasNoArchive(t *testing.T) {
+	for _, overrides := range []map[string]any{
+		{"bus.existing": "theirs"},
+		{"bus.existing": "theirs", "bus.archiveRetentionDays": "0"},
+	} {
+		cfg, err := Resolve(withOverrides(t, overrides))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Bus.ArchiveRetentionDays != 0 {
+			t.Errorf("%v: archive retention %d, want 0 (none)", overrides, cfg.Bus.ArchiveRetentionDays)
+		}
 	}
 }
 

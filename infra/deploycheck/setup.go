@@ -4,7 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -57,6 +61,35 @@ func (f Flags) Resolve(ctx context.Context) (Target, error) {
 		return Target{}, err
 	}
 	return Target{Config: cfg, Kind: f.Stack, AWS: awsCfg}, nil
+}
+
+// Main runs a deploy tool's run function with a context canceled by
+// SIGINT or SIGTERM, and exits with its status.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// ParseAndResolve parses args as the command name's flags: the shared ones
+// and those extra registers. It then resolves the target. When ok is false
+// the problem is on stderr and the command exits with status 2.
+func ParseAndResolve(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (target Target, ok bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f Flags
+	f.Register(fs)
+	extra(fs)
+	if err := fs.Parse(args); err != nil {
+		return Target{}, false
+	}
+	target, err := f.Resolve(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return Target{}, false
+	}
+	return target, true
 }
 
 type multiFlag []string

@@ -30,6 +30,8 @@ var clusters = []string{"Ingress", "Transport", "Consumer", "Failure handling", 
 var Places = map[string]Place{
 	"AWS::Events::EventBus":           {Cluster: "Ingress", Label: "Event bus", Shape: "box"},
 	"AWS::Events::Rule":               {Cluster: "Ingress", Label: "Rule", Shape: "box"},
+	"AWS::Events::Archive":            {Cluster: "Ingress", Label: "Archive (replay)", Shape: "cylinder"},
+	"AWS::S3::Bucket":                 {Cluster: "Failure handling", Label: "On-failure bucket (S3)", Shape: "cylinder"},
 	"AWS::Kinesis::Stream":            {Cluster: "Transport", Label: "Kinesis stream", Shape: "cylinder"},
 	"AWS::SQS::Queue":                 {Cluster: "Transport", Label: "SQS queue", Shape: "cylinder"},
 	"AWS::Pipes::Pipe":                {Cluster: "Transport", Label: "EventBridge Pipe", Shape: "cds"},
@@ -42,6 +44,7 @@ var Places = map[string]Place{
 	// CDK's version reporting (the golden templates drop it).
 	"AWS::CDK::Metadata":    {Omitted: true},
 	"AWS::SQS::QueuePolicy": {Cluster: "Security", Label: "Queue policies (TLS only)", Shape: "note", Summarized: true},
+	"AWS::S3::BucketPolicy": {Cluster: "Security", Label: "Bucket policies (TLS only)", Shape: "note", Summarized: true},
 }
 
 // failureQueue tells dead-letter, on-failure and poison queues from the

@@ -8,6 +8,11 @@ package outputs
 const (
 	// EventBusName is the bus the rules listen on (both stacks).
 	EventBusName = "EventBusName"
+	// EventBusArn is that bus's ARN: a replay's destination (both stacks).
+	EventBusArn = "EventBusArn"
+	// ArchiveArn is the bus archive a replay starts from (both stacks, only
+	// when they create the bus and bus.archiveRetentionDays is not 0).
+	ArchiveArn = "ArchiveArn"
 	// FunctionName is the consumer function (both stacks).
 	FunctionName = "FunctionName"
 	// LogGroupName is the consumer's log group (both stacks).
@@ -19,9 +24,9 @@ const (
 	TargetDeadLetterQueueURL = "TargetDeadLetterQueueUrl"
 	// StreamName is the Kinesis stream (KinesisStack).
 	StreamName = "StreamName"
-	// OnFailureQueueURL receives the metadata of records the Kinesis event
-	// source mapping gave up on (KinesisStack).
-	OnFailureQueueURL = "OnFailureQueueUrl"
+	// OnFailureBucketName receives the full invocation record of every batch
+	// the Kinesis event source mapping gave up on (KinesisStack).
+	OnFailureBucketName = "OnFailureBucketName"
 	// QueueURL is the FIFO queue the consumer reads (FifoStack).
 	QueueURL = "QueueUrl"
 	// DeadLetterQueueURL is the redrive dead-letter queue of QueueURL (FifoStack).

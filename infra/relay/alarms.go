@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -66,6 +67,24 @@ func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float6
 func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awscloudwatch.Alarm {
 	metric := queue.MetricApproximateNumberOfMessagesVisible(MaxPerMinute())
 	return a.Above(id, metric, 0, what+" holds messages: inspect and redrive them")
+}
+
+// BucketReceivesObjects alarms on any object written to bucket: its S3
+// request metrics (the configuration filterID, which must cover the whole
+// bucket) count PUTs, and for an on-failure bucket a single PUT is a
+// discarded batch.
+func (a *Alarms) BucketReceivesObjects(id string, bucket awss3.IBucket, filterID, what string) awscloudwatch.Alarm {
+	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:  jsii.String("AWS/S3"),
+		MetricName: jsii.String("PutRequests"),
+		DimensionsMap: &map[string]*string{
+			"BucketName": bucket.BucketName(),
+			"FilterId":   jsii.String(filterID),
+		},
+		Period:    oneMinute,
+		Statistic: awscloudwatch.Stats_SUM(),
+	})
+	return a.Above(id, metric, 0, what+" received objects: records were discarded; inspect and redrive them (make redrive)")
 }
 
 // FunctionErrors alarms when an invocation fails as a whole (crash or

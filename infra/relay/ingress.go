@@ -20,7 +20,12 @@ type IngressProps struct {
 	// Sources and DetailTypes form the base event pattern. Sources is required;
 	// empty DetailTypes matches every detail-type.
 	Sources, DetailTypes []string
-	// RemovalPolicy of a created bus. Default RETAIN.
+	// ArchiveRetentionDays archives a created bus's events matching the base
+	// pattern for this many days, for replay. Default 0: no archive (the
+	// relays pass defaults.ArchiveRetentionDays). An imported bus is never
+	// archived here: it is archived where it is managed.
+	ArchiveRetentionDays int
+	// RemovalPolicy of a created bus and its archive. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -30,7 +35,10 @@ type Ingress struct {
 	Bus awsevents.IEventBus
 	// BasePattern selects orderly's events; rules copy it and may add Detail.
 	BasePattern awsevents.EventPattern
-	existing    string
+	// Archive keeps the events the base pattern selects, for replay; nil
+	// when the bus is imported or ArchiveRetentionDays is 0.
+	Archive  awsevents.Archive
+	existing string
 }
 
 // IsDefaultBus reports whether the account's default bus was imported.
@@ -60,8 +68,27 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 			bus.ApplyRemovalPolicy(props.RemovalPolicy)
 		}
 		in.Bus = bus
+		if props.ArchiveRetentionDays > 0 {
+			in.Archive = in.newArchive(props)
+		}
 	}
 	return in
+}
+
+// newArchive archives only what the base pattern selects, so a replay
+// sends back orderly's events and nothing else on the bus.
+func (in *Ingress) newArchive(props IngressProps) awsevents.Archive {
+	pattern := in.BasePattern
+	archive := awsevents.NewArchive(in.Construct, jsii.String("Archive"), &awsevents.ArchiveProps{
+		SourceEventBus: in.Bus,
+		EventPattern:   &pattern,
+		Retention:      awscdk.Duration_Days(jsii.Number(float64(props.ArchiveRetentionDays))),
+		Description:    jsii.String("orderly: the relay's events, for replay (see the README's replay runbook)"),
+	})
+	if props.RemovalPolicy != "" {
+		archive.ApplyRemovalPolicy(props.RemovalPolicy)
+	}
+	return archive
 }
 
 // NewRule adds a rule on the bus matching the base pattern plus detail, a

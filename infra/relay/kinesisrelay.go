@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -42,7 +42,7 @@ type KinesisRelayProps struct {
 	// StartingPosition of a new event source mapping. Default TRIM_HORIZON.
 	StartingPosition awslambda.StartingPosition
 	// RetryAttempts of a failing batch before its records go to the
-	// on-failure queue. nil means defaults.KinesisRetryAttempts (10000);
+	// on-failure bucket. nil means defaults.KinesisRetryAttempts (10000);
 	// new(0) turns retries off.
 	RetryAttempts *int
 	// MaxRecordAge is the oldest record the mapping still retries; keep it
@@ -54,6 +54,10 @@ type KinesisRelayProps struct {
 	// IteratorAgeAlarm is the iterator age that raises the alarm. Default
 	// defaults.IteratorAgeSeconds (5 minutes).
 	IteratorAgeAlarm awscdk.Duration
+	// OnFailureExpirationDays is how long the on-failure bucket keeps each
+	// discarded batch's invocation record. Default
+	// defaults.OnFailureExpirationDays (14 days).
+	OnFailureExpirationDays int
 }
 
 func (p KinesisRelayProps) withDefaults() KinesisRelayProps {
@@ -91,6 +95,9 @@ func (p KinesisRelayProps) withDefaults() KinesisRelayProps {
 	if p.IteratorAgeAlarm == nil {
 		p.IteratorAgeAlarm = seconds(defaults.IteratorAgeSeconds)
 	}
+	if p.OnFailureExpirationDays == 0 {
+		p.OnFailureExpirationDays = defaults.OnFailureExpirationDays
+	}
 	return p
 }
 
@@ -105,16 +112,18 @@ type KinesisRelay struct {
 	Rule awsevents.Rule
 	// Stream is the Kinesis stream between the rule and the consumer.
 	Stream awskinesis.Stream
-	// OnFailureQueue receives the metadata of records dropped after their
-	// retries or record age ran out.
-	OnFailureQueue awssqs.Queue
+	// OnFailureBucket receives the full invocation record (the records'
+	// payloads included) of every batch dropped after its retries or record
+	// age ran out: an SQS or SNS destination would get only the shard and
+	// sequence numbers, and the payloads would expire with the stream.
+	OnFailureBucket awss3.Bucket
 	// EventSource is the consumer's Kinesis event source mapping.
 	EventSource awslambdaeventsources.KinesisEventSource
 }
 
 // NewKinesisRelay creates the bus (or imports it), the rule, the stream, the
 // target dead-letter queue, the consumer with its event source mapping and
-// on-failure queue, the alarms and the stack outputs. It returns a
+// on-failure bucket, the alarms and the stack outputs. It returns a
 // *PropsError, and creates nothing, when a required field is missing.
 func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayProps) (*KinesisRelay, error) {
 	if problems := props.problems(); len(problems) > 0 {
@@ -145,8 +154,10 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	}))
 
 	k.newConsumer(p.RelayProps)
-	k.OnFailureQueue = NewSecureQueue(k.Construct, "OnFailureQueue", SecureQueueProps{RemovalPolicy: p.RemovalPolicy})
-	MarkAsDeadLetterQueue(k.OnFailureQueue, "Kinesis event source on-failure destination")
+	k.OnFailureBucket = NewOnFailureBucket(k.Construct, "OnFailureBucket", OnFailureBucketProps{
+		ExpirationDays: p.OnFailureExpirationDays,
+		RemovalPolicy:  p.RemovalPolicy,
+	})
 	k.EventSource = awslambdaeventsources.NewKinesisEventSource(k.Stream, &awslambdaeventsources.KinesisEventSourceProps{
 		StartingPosition:      p.StartingPosition,
 		BatchSize:             jsii.Number(float64(p.BatchSize)),
@@ -158,9 +169,10 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		// The consumer reports the earliest failed record; without this flag
 		// Lambda would ignore the report and retry the whole batch.
 		ReportBatchItemFailures: jsii.Bool(true),
-		OnFailure:               awslambdaeventsources.NewSqsDlq(k.OnFailureQueue),
+		OnFailure:               awslambdaeventsources.NewS3OnFailureDestination(k.OnFailureBucket),
 	})
 	k.Consumer.Function.AddEventSource(k.EventSource)
+	markOnFailureGrant(k.Consumer.Role, k.OnFailureBucket)
 
 	k.Alarms = NewAlarms(k.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
 	k.Alarms.Above("IteratorAge", k.Stream.MetricGetRecordsIteratorAgeMilliseconds(MaxPerMinute()),
@@ -168,12 +180,12 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Alarms.FunctionErrors("FunctionErrors", k.Consumer.Function)
 	k.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", k.Consumer.Function)
 	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
-	k.Alarms.QueueNotEmpty("OnFailureRecords", k.OnFailureQueue, "The stream on-failure queue")
+	k.Alarms.BucketReceivesObjects("OnFailureRecords", k.OnFailureBucket, OnFailureMetricsID, "The stream on-failure bucket")
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
 	k.Alarms.RuleFailedInvocations("RuleFailedInvocations", k.Rule, k.Ingress)
 
 	k.consumerOutputs()
 	k.output(outputs.StreamName, k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
-	k.output(outputs.OnFailureQueueURL, k.OnFailureQueue.QueueUrl(), "Records dropped after retries or record age ran out")
+	k.output(outputs.OnFailureBucketName, k.OnFailureBucket.BucketName(), "Invocation records of batches dropped after retries or record age ran out")
 	return k, nil
 }

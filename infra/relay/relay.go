@@ -54,6 +54,12 @@ type RelayProps struct {
 	// DetailTypes are the event pattern's `detail-type` values. nil means
 	// defaults.DetailTypes(); an empty non-nil slice matches any detail-type.
 	DetailTypes []string
+	// ArchiveRetentionDays is how long the archive of a created bus keeps the
+	// events the rule pattern selects, for replay. nil means
+	// defaults.ArchiveRetentionDays (14, the dead-letter queues' retention);
+	// new(0) creates no archive. An ExistingBus is never archived here, and
+	// setting a non-zero value with it is refused.
+	ArchiveRetentionDays *int
 	// TargetRetryAttempts are EventBridge's delivery retries before an event
 	// goes to the target dead-letter queue. nil means
 	// defaults.TargetRetryAttempts (185); new(0) turns retries off.
@@ -151,6 +157,11 @@ func (p RelayProps) problems() []string {
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
 	}
+	if a := p.ArchiveRetentionDays; a != nil && *a < 0 {
+		out = append(out, fmt.Sprintf("ArchiveRetentionDays %d: must be 0 (no archive) or more", *a))
+	} else if a != nil && *a > 0 && p.ExistingBus != "" {
+		out = append(out, fmt.Sprintf("ArchiveRetentionDays %d and ExistingBus %q: only a created bus is archived; archive an existing bus where it is managed, or set ArchiveRetentionDays to 0", *a, p.ExistingBus))
+	}
 	return out
 }
 
@@ -162,6 +173,12 @@ func (p RelayProps) withDefaults() RelayProps {
 	}
 	if p.Sources == nil {
 		p.Sources = defaults.Sources()
+	}
+	if p.ArchiveRetentionDays == nil {
+		p.ArchiveRetentionDays = new(0)
+		if p.ExistingBus == "" {
+			p.ArchiveRetentionDays = new(defaults.ArchiveRetentionDays)
+		}
 	}
 	if p.DetailTypes == nil {
 		p.DetailTypes = defaults.DetailTypes()
@@ -193,6 +210,8 @@ func newRelay(scope constructs.Construct, id string, p RelayProps) *Relay {
 		Sources:       p.Sources,
 		DetailTypes:   p.DetailTypes,
 		RemovalPolicy: p.RemovalPolicy,
+		// Filled by withDefaults.
+		ArchiveRetentionDays: *p.ArchiveRetentionDays,
 	})
 	return r
 }
@@ -225,6 +244,10 @@ func (r *Relay) newConsumer(p RelayProps) {
 // read them back by the names in package outputs.
 func (r *Relay) consumerOutputs() {
 	r.output(outputs.EventBusName, r.Ingress.Bus.EventBusName(), "Put events here")
+	r.output(outputs.EventBusArn, r.Ingress.Bus.EventBusArn(), "The bus: a replay's destination")
+	if r.Ingress.Archive != nil {
+		r.output(outputs.ArchiveArn, r.Ingress.Archive.ArchiveArn(), "Archive of the relay's events: start a replay from it (README: Archive and replay)")
+	}
 	r.output(outputs.FunctionName, r.Consumer.Function.FunctionName(), "The consumer")
 	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
 	r.output(outputs.PoisonQueueURL, r.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 // SecureQueueProps configures NewSecureQueue.
@@ -22,7 +24,8 @@ type SecureQueueProps struct {
 	HighThroughput bool
 	// VisibilityTimeout. Default 30 seconds.
 	VisibilityTimeout awscdk.Duration
-	// Retention. Default 14 days, the maximum, so dead letters stay long enough to be inspected.
+	// Retention. Default defaults.DeadLetterRetentionDays (14 days, the
+	// maximum), so dead letters stay long enough to be inspected and redriven.
 	Retention awscdk.Duration
 	// DeadLetter receives messages after MaxReceiveCount receives. Default none.
 	DeadLetter *awssqs.DeadLetterQueue
@@ -35,7 +38,7 @@ type SecureQueueProps struct {
 // that denies non-TLS access.
 func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProps) awssqs.Queue {
 	if props.Retention == nil {
-		props.Retention = awscdk.Duration_Days(jsii.Number(14))
+		props.Retention = awscdk.Duration_Days(jsii.Number(defaults.DeadLetterRetentionDays))
 	}
 	if props.RemovalPolicy == "" {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN

@@ -67,7 +67,9 @@ func relayProps(props Props) relay.RelayProps {
 		PeriodPath:   c.PeriodPath,
 		APILimits:    c.API.Limits(),
 		ExistingBus:  c.Bus.Existing,
-		Sources:      c.Rule.Sources,
+		// The config leaves 0 (none) with an existing bus.
+		ArchiveRetentionDays: new(c.Bus.ArchiveRetentionDays),
+		Sources:              c.Rule.Sources,
 		// Never nil: an empty list in the config matches any detail-type.
 		DetailTypes:             append([]string{}, c.Rule.DetailTypes...),
 		TargetRetryAttempts:     new(c.Target.RetryAttempts),

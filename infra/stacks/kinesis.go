@@ -20,18 +20,19 @@ func NewKinesisStack(scope constructs.Construct, props Props) (awscdk.Stack, err
 	stack := newStack(scope, KinesisStackID, config.KindKinesis,
 		"orderly ("+c.Env+"): EventBridge -> Kinesis -> in-order Go consumer", props)
 	rp := relay.KinesisRelayProps{
-		RelayProps:            relayProps(props),
-		StreamMode:            awskinesis.StreamMode_PROVISIONED,
-		ShardCount:            k.ShardCount,
-		StreamRetention:       hours(k.RetentionHours),
-		BatchSize:             k.BatchSize,
-		MaxBatchingWindow:     seconds(k.MaxBatchingWindowSecs),
-		ParallelizationFactor: k.ParallelizationFactor,
-		StartingPosition:      awslambda.StartingPosition_TRIM_HORIZON,
-		RetryAttempts:         new(k.RetryAttempts),
-		MaxRecordAge:          seconds(k.MaxRecordAgeSeconds),
-		BisectBatchOnError:    new(k.BisectBatchOnError),
-		IteratorAgeAlarm:      seconds(c.Alarms.IteratorAgeSeconds),
+		RelayProps:              relayProps(props),
+		StreamMode:              awskinesis.StreamMode_PROVISIONED,
+		ShardCount:              k.ShardCount,
+		StreamRetention:         hours(k.RetentionHours),
+		BatchSize:               k.BatchSize,
+		MaxBatchingWindow:       seconds(k.MaxBatchingWindowSecs),
+		ParallelizationFactor:   k.ParallelizationFactor,
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		RetryAttempts:           new(k.RetryAttempts),
+		MaxRecordAge:            seconds(k.MaxRecordAgeSeconds),
+		BisectBatchOnError:      new(k.BisectBatchOnError),
+		IteratorAgeAlarm:        seconds(c.Alarms.IteratorAgeSeconds),
+		OnFailureExpirationDays: k.OnFailureExpirationDays,
 	}
 	if k.StreamMode == config.OnDemand {
 		rp.StreamMode = awskinesis.StreamMode_ON_DEMAND

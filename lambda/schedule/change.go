@@ -79,6 +79,13 @@ func parseChange(ev event.Event, period PeriodPath) (Change, error) {
 
 	var problems []string
 	c := Change{Op: op, Stamp: Stamp{Time: ev.Time.UTC(), EventID: ev.ID}}
+	if raw, ok := fields[OriginalEventIDField]; ok {
+		var original string
+		if err := json.Unmarshal(raw, &original); err != nil || strings.TrimSpace(original) == "" {
+			problems = append(problems, fmt.Sprintf("detail.%s %s: want the non-empty id of the event this one redrives", OriginalEventIDField, describe(raw)))
+		}
+		c.Stamp.EventID = original
+	}
 	var err error
 	if c.Period, err = period.Period(ev.Detail); err != nil {
 		problems = append(problems, err.Error())

@@ -14,6 +14,7 @@ type PutEvent struct {
 	DetailType   string
 	Detail       string
 	Time         time.Time
+	Resources    []string
 }
 
 // PutEventResult lets OnPutEvents reject an entry, as PutEvents does per entry.
@@ -37,7 +38,17 @@ func (s *Server) OnPutEvents(hook func(PutEvent) PutEventResult) {
 	s.mu.Unlock()
 }
 
-// PutEvents returns every entry PutEvents accepted.
+// AfterPutEvents installs a hook called once per PutEvents request, after
+// its accepted entries are recorded and before the answer is written: a
+// test uses it to kill a client that EventBridge has answered but that has
+// not read the answer yet.
+func (s *Server) AfterPutEvents(hook func(accepted []PutEvent)) {
+	s.mu.Lock()
+	s.afterPutEvents = hook
+	s.mu.Unlock()
+}
+
+// PutEvents returns every entry PutEvents accepted (not those OnPutEvents rejected).
 func (s *Server) PutEvents() []PutEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -98,6 +109,7 @@ func (s *Server) putEvents(body []byte) (any, *apiError) {
 		Entries []struct {
 			EventBusName, Source, DetailType, Detail string
 			Time                                     *float64
+			Resources                                []string
 		}
 	}
 	if err := decode(body, &in); err != nil {
@@ -111,13 +123,12 @@ func (s *Server) putEvents(body []byte) (any, *apiError) {
 			return nil, errorf(http.StatusBadRequest, "ResourceNotFoundException", "Event bus %s does not exist.", e.EventBusName)
 		}
 		ev := PutEvent{EventID: fmt.Sprintf("00000000-0000-4000-8000-%012d", s.nextID()), EventBusName: e.EventBusName,
-			Source: e.Source, DetailType: e.DetailType, Detail: e.Detail, Time: time.Now().UTC()}
+			Source: e.Source, DetailType: e.DetailType, Detail: e.Detail, Time: time.Now().UTC(), Resources: e.Resources}
 		if e.Time != nil {
 			ev.Time = time.Unix(0, int64(*e.Time*1e9)).UTC()
 		}
 		accepted = append(accepted, ev)
 	}
-	s.events = append(s.events, accepted...)
 	hook := s.onPutEvents
 	s.mu.Unlock()
 
@@ -125,13 +136,28 @@ func (s *Server) putEvents(body []byte) (any, *apiError) {
 	failed := 0
 	for i, ev := range accepted {
 		entries[i] = map[string]any{"EventId": ev.EventID}
-		if hook == nil {
-			continue
+		if hook != nil {
+			if res := hook(ev); res.ErrorCode != "" {
+				entries[i] = map[string]any{"ErrorCode": res.ErrorCode, "ErrorMessage": res.ErrorMessage}
+				failed++
+				continue
+			}
 		}
-		if res := hook(ev); res.ErrorCode != "" {
-			entries[i] = map[string]any{"ErrorCode": res.ErrorCode, "ErrorMessage": res.ErrorMessage}
-			failed++
+		s.mu.Lock()
+		s.events = append(s.events, ev)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	after := s.afterPutEvents
+	s.mu.Unlock()
+	if after != nil {
+		var ok []PutEvent
+		for i, ev := range accepted {
+			if _, rejected := entries[i]["ErrorCode"]; !rejected {
+				ok = append(ok, ev)
+			}
 		}
+		after(ok)
 	}
 	return map[string]any{"Entries": entries, "FailedEntryCount": failed}, nil
 }

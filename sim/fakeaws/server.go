@@ -4,7 +4,8 @@
 // protocol each service speaks: the X-Amz-Target header for the JSON
 // protocols (SQS, Secrets Manager, Service Quotas, CloudWatch Logs,
 // EventBridge, Kinesis), the form's Action for the query protocols (STS,
-// CloudFormation), and the path for REST JSON (Lambda). The service is the
+// CloudFormation), and the path for REST JSON (Lambda) and REST XML (S3,
+// path-style). The service is the
 // signing name in the SigV4 Authorization header.
 //
 // State is scriptable through the Set/Put/Add methods and read back through
@@ -34,19 +35,21 @@ type Server struct {
 	requests []Request
 	seq      int
 
-	caller      Caller
-	stacks      map[string]Stack
-	secrets     map[string]Secret
-	lambda      LambdaAccount
-	reserved    map[string]int
-	quotas      map[string]float64
-	kinesis     KinesisLimits
-	streams     map[string]int
-	buses       map[string][]string
-	onPutEvents func(PutEvent) PutEventResult
-	events      []PutEvent
-	logs        map[string][]LogEvent
-	queues      map[string][]Message
+	caller         Caller
+	stacks         map[string]Stack
+	secrets        map[string]Secret
+	lambda         LambdaAccount
+	reserved       map[string]int
+	quotas         map[string]float64
+	kinesis        KinesisLimits
+	streams        map[string]int
+	buses          map[string][]string
+	onPutEvents    func(PutEvent) PutEventResult
+	afterPutEvents func([]PutEvent)
+	events         []PutEvent
+	logs           map[string][]LogEvent
+	queues         map[string][]Message
+	buckets        map[string]map[string]Object
 }
 
 // New starts a fake on a loopback port; Close stops it.
@@ -60,6 +63,7 @@ func New() *Server {
 		buses:    map[string][]string{},
 		logs:     map[string][]LogEvent{},
 		queues:   map[string][]Message{},
+		buckets:  map[string]map[string]Object{},
 		caller:   Caller{Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/deployer", UserID: "AIDAEXAMPLE"},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -105,6 +109,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveJSON(w, r, service, s.eventBridge)
 	case "logs":
 		s.serveJSON(w, r, service, s.cloudWatchLogs)
+	case "s3":
+		s.serveS3(w, r)
 	default:
 		s.record(service, r.Method+" "+r.URL.Path)
 		http.Error(w, "fakeaws: unsigned request or unknown service "+service, http.StatusBadRequest)

@@ -15,39 +15,26 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
+	"time"
 
 	"github.com/orderly-dev/orderly/infra/deploycheck"
 	"github.com/orderly-dev/orderly/infra/deploycheck/smoke"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { deploycheck.Main(run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("smoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var f deploycheck.Flags
-	f.Register(fs)
-	timeout := fs.Duration("timeout", smoke.DefaultTimeout, "how long to wait for the canary's outcomes")
-	poll := fs.Duration("poll", smoke.DefaultPoll, "interval between searches of the consumer's log group")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	target, err := f.Resolve(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
+	var timeout, poll time.Duration
+	target, ok := deploycheck.ParseAndResolve(ctx, "smoke", args, stderr, func(fs *flag.FlagSet) {
+		fs.DurationVar(&timeout, "timeout", smoke.DefaultTimeout, "how long to wait for the canary's outcomes")
+		fs.DurationVar(&poll, "poll", smoke.DefaultPoll, "interval between searches of the consumer's log group")
+	})
+	if !ok {
 		return 2
 	}
 	report, err := smoke.Run(ctx, smoke.Options{
 		Config: target.Config, Kind: target.Kind, AWS: target.AWS,
-		Timeout: *timeout, Poll: *poll, PeekWaitSeconds: 1, Progress: stderr,
+		Timeout: timeout, Poll: poll, PeekWaitSeconds: 1, Progress: stderr,
 	})
 	if err != nil {
 		if errors.Is(err, smoke.ErrBadInput) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
 
@@ -74,4 +75,13 @@ func firstLine(s string) string {
 		}
 	}
 	return s
+}
+
+// S3 returns an S3 client for cfg: path-style addressing when an endpoint
+// override is set (a loopback fake or a local S3 answers on one host), the
+// SDK's virtual-hosted default against AWS.
+func S3(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = o.BaseEndpoint != nil
+	})
 }

@@ -65,12 +65,13 @@ func Fake(t testing.TB) *fakeaws.Server {
 // command instead of its tests (see RunCommand).
 const CommandEnv = "ORDERLY_RUN_COMMAND"
 
-// RunCommand runs the current test binary as the command, in an environment
-// holding nothing of the caller's: HOME is an empty directory, no AWS_*
-// variable is set but extra, and the instance metadata service is off, so
-// the credential chain has nothing to find unless extra provides it. The
-// test binary's TestMain must call the command when CommandEnv is set.
-func RunCommand(t testing.TB, extra []string, args ...string) (stdout, stderr string, code int) {
+// Command is the current test binary set up to run as the command, in an
+// environment holding nothing of the caller's: HOME is an empty directory,
+// no AWS_* variable is set but extra, and the instance metadata service is
+// off, so the credential chain has nothing to find unless extra provides
+// it. The test binary's TestMain must call the command when CommandEnv is
+// set.
+func Command(t testing.TB, extra []string, args ...string) *exec.Cmd {
 	t.Helper()
 	home := t.TempDir()
 	cmd := exec.Command(os.Args[0], args...)
@@ -82,6 +83,13 @@ func RunCommand(t testing.TB, extra []string, args ...string) (stdout, stderr st
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
 	}, extra...)
+	return cmd
+}
+
+// RunCommand runs Command to its end.
+func RunCommand(t testing.TB, extra []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := Command(t, extra, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

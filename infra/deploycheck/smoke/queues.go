@@ -2,7 +2,6 @@ package smoke
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,27 +11,25 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/deploycheck"
+	"github.com/orderly-dev/orderly/infra/onfailure"
 	"github.com/orderly-dev/orderly/infra/outputs"
 )
 
 // WatchedQueues are the outputs naming the queues that must receive nothing
-// from the canary: the poison queue, every dead-letter queue and the
-// Kinesis on-failure destination.
+// from the canary: the poison queue and every dead-letter queue. The
+// Kinesis on-failure bucket is watched too (checkBucket).
 func WatchedQueues(c config.Config, kind string) []string {
-	qs := []string{outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL}
-	if kind == config.KindKinesis {
-		return append(qs, outputs.OnFailureQueueURL)
-	}
-	qs = append(qs, outputs.DeadLetterQueueURL)
-	if c.Fifo.Groups.PerKey {
-		qs = append(qs, outputs.IngestDeadLetterQueueURL)
-	}
-	return qs
+	return deploycheck.FailureQueues(c, kind)
 }
 
 // RequiredOutputs are every output the smoke check reads.
 func RequiredOutputs(c config.Config, kind string) []string {
-	return append([]string{outputs.EventBusName, outputs.LogGroupName}, WatchedQueues(c, kind)...)
+	out := append([]string{outputs.EventBusName, outputs.LogGroupName}, WatchedQueues(c, kind)...)
+	if bucket := deploycheck.FailureBucket(kind); bucket != "" {
+		out = append(out, bucket)
+	}
+	return out
 }
 
 // maxPeeks bounds how many receives look into one queue. A queue holding
@@ -82,41 +79,33 @@ func peekQueue(ctx context.Context, client *sqs.Client, url string, waitSeconds 
 }
 
 // canaryMatcher recognizes a canary message: every event body (poison
-// payload, target dead letter, FIFO dead letter) carries the run id in its
-// entity id; a Kinesis on-failure message carries only a sequence number
-// range, matched against the canary records' sequence numbers.
+// payload, target dead letter, FIFO dead letter, a record of an on-failure
+// object) carries the run id in its entity id; an on-failure object also
+// names its batch's sequence number range, matched against the canary
+// records' sequence numbers in case its payload cannot be read.
 func canaryMatcher(run string, recordIDs []string) func(string) bool {
 	return func(body string) bool {
 		if strings.Contains(body, CanaryEntityPrefix+run) {
 			return true
 		}
-		var failure struct {
-			KinesisBatchInfo *struct {
-				StartSequenceNumber string `json:"startSequenceNumber"`
-				EndSequenceNumber   string `json:"endSequenceNumber"`
-			} `json:"KinesisBatchInfo"`
-		}
-		if json.Unmarshal([]byte(body), &failure) != nil || failure.KinesisBatchInfo == nil {
+		object, err := onfailure.Decode([]byte(body))
+		if err != nil {
 			return false
 		}
-		b := failure.KinesisBatchInfo
+		if records, err := object.Records(); err == nil {
+			for _, rec := range records {
+				if strings.Contains(string(rec.Kinesis.Data), CanaryEntityPrefix+run) {
+					return true
+				}
+			}
+		}
 		for _, seq := range recordIDs {
-			if compareDecimal(b.StartSequenceNumber, seq) <= 0 && compareDecimal(seq, b.EndSequenceNumber) <= 0 {
+			if object.KinesisBatchInfo.Covers(seq) {
 				return true
 			}
 		}
 		return false
 	}
-}
-
-// compareDecimal compares two non-negative decimal integers of any length
-// (Kinesis sequence numbers exceed 64 bits).
-func compareDecimal(a, b string) int {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	return strings.Compare(a, b)
 }
 
 func describeQueue(name string, held, canary int, complete bool) string {

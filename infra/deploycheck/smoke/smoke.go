@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/deploycheck"
 	"github.com/orderly-dev/orderly/infra/deploycheck/awsenv"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/lambda/ordering"
@@ -114,7 +114,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return r, err
 	}
 	evaluate(&r, periodPath(c), events, lines)
-	checkQueues(ctx, o, &r, out, lines)
+	isCanary := canaryMatcher(o.RunID, recordIDs(lines))
+	checkQueues(ctx, o, &r, out, isCanary)
+	if bucket := deploycheck.FailureBucket(o.Kind); bucket != "" {
+		checkBucket(ctx, o, &r, bucket, out[bucket], start, isCanary)
+	}
 	r.Took = time.Since(start)
 	r.OK = len(r.Problems) == 0
 	return r, nil
@@ -143,34 +147,9 @@ func badInput(format string, args ...any) error {
 }
 
 func stackOutputs(ctx context.Context, o Options) (map[string]string, error) {
-	name := o.Config.StackName(o.Kind)
-	deploy := fmt.Sprintf("npx cdk deploy %s -c env=%s", config.StackID(o.Kind), o.Config.Env)
-	res, err := cloudformation.NewFromConfig(o.AWS).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	out, err := deploycheck.StackOutputs(ctx, o.AWS, o.Config, o.Kind, RequiredOutputs(o.Config, o.Kind))
 	if err != nil {
-		if awsenv.ErrorCode(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist") {
-			return nil, badInput("stack %s is not deployed in %s: run `%s` first", name, o.AWS.Region, deploy)
-		}
-		return nil, badInput("cannot read stack %s: %s", name, awsenv.Describe(err))
-	}
-	if len(res.Stacks) == 0 {
-		return nil, badInput("stack %s is not deployed in %s: run `%s` first", name, o.AWS.Region, deploy)
-	}
-	st := res.Stacks[0]
-	if status := string(st.StackStatus); !strings.HasSuffix(status, "_COMPLETE") || strings.Contains(status, "ROLLBACK") && status != "UPDATE_ROLLBACK_COMPLETE" || strings.HasPrefix(status, "DELETE") {
-		return nil, badInput("stack %s is %s, not a settled deployment: wait for it, or run `%s`", name, status, deploy)
-	}
-	out := map[string]string{}
-	for _, op := range st.Outputs {
-		out[aws.ToString(op.OutputKey)] = aws.ToString(op.OutputValue)
-	}
-	var missing []string
-	for _, k := range RequiredOutputs(o.Config, o.Kind) {
-		if out[k] == "" {
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, badInput("stack %s lacks output(s) %s: it was deployed from an older version or another environment; run `%s`", name, strings.Join(missing, ", "), deploy)
+		return nil, badInput("%s", err)
 	}
 	return out, nil
 }
@@ -309,12 +288,15 @@ func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, line
 	}
 }
 
-func checkQueues(ctx context.Context, o Options, r *Report, out map[string]string, lines []logLine) {
-	var recordIDs []string
+func recordIDs(lines []logLine) []string {
+	var ids []string
 	for _, l := range lines {
-		recordIDs = append(recordIDs, l.recordID)
+		ids = append(ids, l.recordID)
 	}
-	isCanary := canaryMatcher(o.RunID, recordIDs)
+	return ids
+}
+
+func checkQueues(ctx context.Context, o Options, r *Report, out map[string]string, isCanary func(string) bool) {
 	client := sqs.NewFromConfig(o.AWS)
 	for _, key := range WatchedQueues(o.Config, o.Kind) {
 		held, canary, complete, err := peekQueue(ctx, client, out[key], o.PeekWaitSeconds, isCanary)

@@ -20,12 +20,14 @@ import (
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
 const (
-	bus      = "orderly-dev"
-	logGroup = "/orderly/dev/consumer"
-	poison   = "https://sqs.eu-west-1.amazonaws.com/111122223333/poison"
+	bus       = "orderly-dev"
+	logGroup  = "/orderly/dev/consumer"
+	poison    = "https://sqs.eu-west-1.amazonaws.com/111122223333/poison"
+	onFailure = "orderly-dev-kinesis-onfailurebucket"
 )
 
 // deployed is a fake account holding a deployed stack of kind.
@@ -40,6 +42,10 @@ func deployed(t *testing.T, kind string) *fakeaws.Server {
 		}
 		out[q] = url
 		fake.AddQueue(url)
+	}
+	if kind == config.KindKinesis {
+		out[outputs.OnFailureBucketName] = onFailure
+		fake.AddBucket(onFailure)
 	}
 	fake.PutStack(fakeaws.Stack{Name: cfg.StackName(kind), Outputs: out})
 	fake.AddBus(bus)
@@ -181,30 +187,58 @@ func TestCanaryInADeadLetterQueueFails(t *testing.T) {
 		fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.TargetDeadLetterQueueURL, e.Detail)
 		return c.put(e)
 	})
-	// Older messages that are not the canary's are only a note.
-	fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.OnFailureQueueURL,
-		`{"KinesisBatchInfo":{"startSequenceNumber":"1","endSequenceNumber":"2"}}`)
-	r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+	// Older on-failure objects, and new ones of other traffic, are only a note.
+	fake.PutObject(onFailure, fakeaws.Object{Key: "old", Body: onFailureObject("1", "2", `{"entityId":"someone-else"}`), LastModified: time.Now().Add(-time.Hour)})
+	fake.PutObject(onFailure, fakeaws.Object{Key: "new", Body: onFailureObject("1", "2", `{"entityId":"someone-else"}`)})
+	var progress strings.Builder
+	r, err := runSmoke(t, fake, config.KindKinesis, &progress)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.OK || len(r.Problems) != 1 || !strings.Contains(r.Problems[0], outputs.TargetDeadLetterQueueURL+" holds 7 canary message(s)") {
 		t.Fatalf("problems %q", r.Problems)
 	}
+	if !strings.Contains(progress.String(), outputs.OnFailureBucketName+" holds 1 older object(s) and 1 new one(s) without canary records") {
+		t.Errorf("progress %q: want a note on the on-failure objects", progress.String())
+	}
 }
 
-func TestOnFailureBatchCoveringACanaryRecordFails(t *testing.T) {
-	fake := deployed(t, config.KindKinesis)
-	c := &consumer{fake: fake}
-	fake.OnPutEvents(c.put)
-	fake.AddQueue("https://sqs.eu-west-1.amazonaws.com/111122223333/"+outputs.OnFailureQueueURL,
-		`{"KinesisBatchInfo":{"startSequenceNumber":"496000000000000000000000","endSequenceNumber":"496000000000000000000003"}}`)
-	r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
-	if err != nil {
-		t.Fatal(err)
+// onFailureObject is an invocation record as Lambda writes it to the S3
+// on-failure destination, its payload a JSON string (infra/onfailure).
+func onFailureObject(start, end string, data string) []byte {
+	payload := payloads.KinesisPayload(payloads.Message{Partition: smoke.CanaryPeriod, ID: start, Data: []byte(data)})
+	b, _ := json.Marshal(map[string]any{
+		"version":          "1.0",
+		"requestContext":   map[string]any{"condition": "RecordAgeExceeded"},
+		"KinesisBatchInfo": map[string]any{"shardId": "shardId-000000000000", "startSequenceNumber": start, "endSequenceNumber": end, "batchSize": 1},
+		"payload":          string(payload),
+	})
+	return b
+}
+
+func TestOnFailureObjectWithACanaryRecordFails(t *testing.T) {
+	tests := []struct {
+		name   string
+		object []byte
+	}{
+		// The consumer logs record ids 4960…01 to 4960…07 (consumer.put).
+		{"range covers a canary record", onFailureObject("496000000000000000000000", "496000000000000000000003", `{}`)},
+		{"payload holds a canary record", onFailureObject("1", "2", `{"entityId":"`+smoke.CanaryEntityPrefix+`run1-a"}`)},
 	}
-	if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), outputs.OnFailureQueueURL+" holds 1 canary message(s)") {
-		t.Fatalf("problems %q", r.Problems)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := deployed(t, config.KindKinesis)
+			c := &consumer{fake: fake}
+			fake.OnPutEvents(c.put)
+			fake.PutObject(onFailure, fakeaws.Object{Key: "aws/lambda/esm/shardId-000000000000/obj", Body: tc.object})
+			r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), outputs.OnFailureBucketName+" holds 1 on-failure object(s) with canary records") {
+				t.Fatalf("problems %q", r.Problems)
+			}
+		})
 	}
 }
 
@@ -223,7 +257,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"bus missing", func(f *fakeaws.Server) {
 			f.PutStack(fakeaws.Stack{Name: "orderly-dev-kinesis", Outputs: map[string]string{
 				outputs.EventBusName: "gone", outputs.LogGroupName: logGroup, outputs.PoisonQueueURL: poison,
-				outputs.TargetDeadLetterQueueURL: "q1", outputs.OnFailureQueueURL: "q2"}})
+				outputs.TargetDeadLetterQueueURL: "q1", outputs.OnFailureBucketName: "b"}})
 		}, "event bus gone (the stack's EventBusName output) does not exist"},
 	}
 	for _, tc := range tests {

@@ -28,7 +28,16 @@ const (
 	TargetRetryAttempts = 185
 	// TargetMaxEventAgeSeconds is EventBridge's own maximum, 24 hours.
 	TargetMaxEventAgeSeconds = 86400
+	// ArchiveRetentionDays keeps a created bus's events as long as the
+	// dead-letter and poison queues keep theirs (DeadLetterRetentionDays):
+	// whatever can still be redriven can also be replayed. 0 means no archive.
+	ArchiveRetentionDays = DeadLetterRetentionDays
 )
+
+// DeadLetterRetentionDays is the retention of every dead-letter and poison
+// queue: 14 days, SQS's maximum, so failed events stay long enough to be
+// inspected and redriven.
+const DeadLetterRetentionDays = 14
 
 // Sources is the event pattern's source list.
 func Sources() []string { return []string{"com.example.scheduling"} }
@@ -67,6 +76,9 @@ const (
 	KinesisRetryAttempts = 10000
 	MaxRecordAgeSeconds  = 86400
 	BisectBatchOnError   = true
+	// OnFailureExpirationDays keeps the full invocation records of discarded
+	// batches as long as the dead-letter queues keep theirs, for redrive.
+	OnFailureExpirationDays = DeadLetterRetentionDays
 )
 
 // The SQS FIFO queue and its event source mapping.
