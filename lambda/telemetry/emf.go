@@ -31,6 +31,11 @@ const (
 	// that does not key delivery on the period. The batch serializes them,
 	// but concurrent invocations can still lose their updates.
 	MetricPeriodsSplit = "PeriodsSplitAcrossPartitions"
+	// MetricRetryBackoffFailed counts SQS messages reported for retry whose
+	// visibility timeout the consumer could not shorten (lambda/visibility):
+	// they keep the queue's visibility timeout, so their group resumes
+	// later. Nothing is lost. Written on its own line, only when non-zero.
+	MetricRetryBackoffFailed = "RetryBackoffFailed"
 )
 
 // BatchMetrics are the numbers published for one batch.
@@ -103,6 +108,17 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		doc[MetricLagMs] = milliseconds(max(m.Lag, 0))
 		metrics = append(metrics, emfMetric{MetricLagMs, "Milliseconds"})
 	}
+	return emfDocument(doc, metrics, at)
+}
+
+// CountEMF returns one EMF document holding a single Count metric.
+func CountEMF(source, name string, n int, at time.Time) ([]byte, error) {
+	return emfDocument(map[string]any{SourceDimension: source, name: n}, []emfMetric{{name, "Count"}}, at)
+}
+
+// emfDocument adds the EMF metadata declaring metrics, under the Source
+// dimension, to doc (which holds their values) and marshals it.
+func emfDocument(doc map[string]any, metrics []emfMetric, at time.Time) ([]byte, error) {
 	doc["_aws"] = emfMetadata{
 		Timestamp: at.UnixMilli(),
 		CloudWatchMetrics: []emfDirective{{
@@ -141,6 +157,19 @@ func (p *Metrics) Emit(m BatchMetrics) error {
 	if err != nil {
 		return err
 	}
+	return p.writeLine(b)
+}
+
+// EmitCount writes one line with the Count metric name = n for source.
+func (p *Metrics) EmitCount(source, name string, n int) error {
+	b, err := CountEMF(source, name, n, p.now())
+	if err != nil {
+		return err
+	}
+	return p.writeLine(b)
+}
+
+func (p *Metrics) writeLine(b []byte) error {
 	if _, err := p.w.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("write EMF line: %w", err)
 	}
