@@ -121,6 +121,11 @@ type Fifo struct {
 	MaxConcurrency  int
 	MaxReceiveCount int
 	RetentionHours  int
+	// RetryBackoffBaseSeconds and RetryBackoffMaxSeconds are the consumer's
+	// backoff before a message it reported for retry is visible again
+	// (lambda/visibility); Max 0 leaves the visibility timeout in place.
+	RetryBackoffBaseSeconds int
+	RetryBackoffMaxSeconds  int
 }
 
 // Grouping is either PerKey, or Count static message groups.

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // Key is one configuration key: its name in context, its documented default
@@ -162,6 +165,15 @@ func isHTTPSURL(s string) bool {
 
 const maxStaticGroups = 100
 
+// maxVisibilitySeconds is the longest visibility timeout SQS accepts.
+const maxVisibilitySeconds = int(visibility.MaxVisibilityTimeout / time.Second)
+
+// withDocDefault documents a default that depends on other keys.
+func withDocDefault(k Key, doc string) Key {
+	k.Default = doc
+	return k
+}
+
 // minTimeoutSeconds leaves room for work beyond the consumer's 5 s deadline
 // margin (lambda/ordering.DefaultDeadlineMargin).
 const minTimeoutSeconds = 10
@@ -254,6 +266,13 @@ var Keys = []Key{
 	intKey("fifo.maxReceiveCount", 5, 1, 1000, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
 		"Receives before a message moves to the FIFO dead-letter queue."),
 	intKey("fifo.retentionHours", 96, 1, 336, func(c *Config) *int { return &c.Fifo.RetentionHours }, "Queue message retention."),
+	intKey("fifo.retryBackoffBaseSeconds", int(visibility.DefaultBackoff.Base/time.Second), 0, maxVisibilitySeconds,
+		func(c *Config) *int { return &c.Fifo.RetryBackoffBaseSeconds },
+		"After the consumer reports a failure, the failed message and the rest of its group are visible again after this long, doubling with each further receive up to `fifo.retryBackoffMaxSeconds`, up to 20% shorter at random. 0 retries at once."),
+	withDocDefault(intKey("fifo.retryBackoffMaxSeconds", int(visibility.DefaultBackoff.Max/time.Second), 0, maxVisibilitySeconds,
+		func(c *Config) *int { return &c.Fifo.RetryBackoffMaxSeconds },
+		"Cap of that backoff; must stay below the queue's visibility timeout (6 × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout."),
+		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
 
 	stringKey("alarms.topicArn", "", "empty (no actions)", "empty, or an SNS topic ARN",
 		orEmpty(topicArnRE.MatchString), func(c *Config) *string { return &c.Alarms.TopicArn }, "SNS topic for alarm and OK actions."),

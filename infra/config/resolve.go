@@ -133,6 +133,11 @@ func (r *resolver) derive(cfg *Config) {
 	if cfg.Function.APIKeySecret == "" {
 		cfg.Function.APIKeySecret = cfg.NamePrefix + "/" + cfg.Env + "/schedule-api-key"
 	}
+	// The default cap stays below a short visibility timeout (60 s at the
+	// shortest function timeout) rather than refusing a key nobody set.
+	if !r.explicit["fifo.retryBackoffMaxSeconds"] {
+		cfg.Fifo.RetryBackoffMaxSeconds = min(cfg.Fifo.RetryBackoffMaxSeconds, cfg.VisibilityTimeoutSeconds()-1)
+	}
 }
 
 // crossCheck enforces the relations between keys that AWS either rejects at
@@ -153,6 +158,7 @@ func (r *resolver) crossCheck(cfg *Config) {
 		r.problem("kinesis.maxRecordAgeSeconds = %d: must not exceed kinesis.retentionHours × 3600 = %d, or records expire before their retries end",
 			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
 	}
+	r.checkRetryBackoff(cfg.Fifo, cfg.VisibilityTimeoutSeconds())
 	reserved := cfg.Function.ReservedConcurrency
 	if reserved == 0 {
 		return
@@ -166,6 +172,18 @@ func (r *resolver) crossCheck(cfg *Config) {
 	}
 	if m := cfg.Fifo.MaxConcurrency; m > 0 && reserved < m {
 		r.problem("function.reservedConcurrency = %d: must be at least fifo.maxConcurrency = %d, or the SQS poller is throttled", reserved, m)
+	}
+}
+
+// checkRetryBackoff keeps the FIFO retry backoff shorter than the wait it
+// replaces, and its base within its cap.
+func (r *resolver) checkRetryBackoff(f Fifo, visibilitySeconds int) {
+	if f.RetryBackoffMaxSeconds >= visibilitySeconds {
+		r.problem("fifo.retryBackoffMaxSeconds = %d: must be below the FIFO queue's visibility timeout, 6 × function.timeoutSeconds = %d, or a reported failure would wait as long as without the backoff (0 turns the backoff off)",
+			f.RetryBackoffMaxSeconds, visibilitySeconds)
+	}
+	if f.RetryBackoffMaxSeconds > 0 && f.RetryBackoffBaseSeconds > f.RetryBackoffMaxSeconds {
+		r.problem("fifo.retryBackoffBaseSeconds = %d: must not exceed fifo.retryBackoffMaxSeconds = %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds)
 	}
 }
 

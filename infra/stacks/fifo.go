@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -9,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/relay"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // FifoStackID is the construct id, so `cdk deploy FifoStack` selects it.
@@ -80,6 +83,11 @@ func NewFifoStack(scope constructs.Construct, props Props) awscdk.Stack {
 	}
 
 	consumer := newConsumer(stack, props)
+	// A group whose batch reported a failure resumes after this backoff,
+	// not after the visibility timeout (lambda/visibility). The role's
+	// sqs:ChangeMessageVisibility comes with the event source below.
+	consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffBaseSeconds), jsii.String(strconv.Itoa(f.RetryBackoffBaseSeconds)), nil)
+	consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffMaxSeconds), jsii.String(strconv.Itoa(f.RetryBackoffMaxSeconds)), nil)
 	esm := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize: jsii.Number(float64(f.BatchSize)),
 		// The consumer fails a message and every later message of its group;
