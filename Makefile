@@ -67,7 +67,7 @@ bench:
 
 clean:
 	rm -rf cdk.out .bin
-.PHONY: local local-ci load compare contrast
+.PHONY: local local-ci load compare compare-backoff contrast
 
 STACK ?= kinesis
 EVENTS ?= 5000
@@ -82,6 +82,11 @@ LOCAL_OUT ?= cdk.out
 # visibility timeout (6 x the function timeout): the shortest function
 # timeout allowed (10 s) keeps that to one minute locally.
 LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10
+# The consumer's third-party call limits are not in the template here; their
+# defaults (10 s a call, 20 s with retries) derive a 41 s deadline margin
+# that leaves a 10 s function no time to start a record, so the emulated
+# FIFO consumer gets shorter ones (a 9 s margin).
+LOCAL_FLAGS_fifo := -function-env ORDERLY_API_CALL_TIMEOUT_MS=2000,ORDERLY_API_RETRY_BUDGET_MS=4000
 # Built rather than `go run`, which turns every exit status into 1.
 LOAD := $(BIN)/orderly-load
 
@@ -96,7 +101,7 @@ local: deps tools $(LOAD)
 	rm -rf $(LOCAL_OUT)
 	$(CDK) synth --quiet $(CDK_CONTEXT) $(LOCAL_CONTEXT_$(STACK)) -o $(LOCAL_OUT)
 	go run ./infra/cmd/summary -dir $(LOCAL_OUT)
-	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(LOAD_FLAGS)
+	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(LOCAL_FLAGS_$(STACK)) $(LOAD_FLAGS)
 
 # The short version CI runs for both stacks.
 local-ci:
@@ -117,3 +122,13 @@ contrast: deps tools $(LOAD)
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)
+
+# FifoStack (per-key groups, the short local visibility timeout) without and
+# with the consumer's retry backoff, at the same workload and faults: 5%
+# third-party 5xx, 0.5% third-party timeouts, no kill. Prints one Markdown
+# table: events/s, p99 latency, and the seconds message groups waited after
+# a reported failure.
+BACKOFF_EVENTS ?= 1000
+compare-backoff: deps tools $(LOAD)
+	$(LOAD) -compare-backoff -env $(ENV) -context "$(LOCAL_CONTEXT_fifo) -c fifo.messageGroups=per-key $(CONTEXT)" \
+	  -events $(BACKOFF_EVENTS) -partitions 8 -error-rate 0.05 -timeout-rate 0.005 -timeout 15m $(LOCAL_FLAGS_fifo) $(LOAD_FLAGS)

@@ -13,6 +13,7 @@
 //	go run ./sim/cmd/load -stack fifo -context "-c fifo.messageGroups=2"
 //	go run ./sim/cmd/load -unordered -events 300 -latency 5ms   # the race, made visible
 //	go run ./sim/cmd/load -compare                           # the comparison table
+//	go run ./sim/cmd/load -compare-backoff -events 1000 -error-rate 0.05 -timeout-rate 0.005
 //
 // Deployed mode: -bus NAME sends the events with PutEvents (batches of 10)
 // using the default AWS credential chain, and reports what was accepted;
@@ -32,6 +33,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -62,6 +64,8 @@ type flags struct {
 	faults                        pipeline.Faults
 	poisonRate                    float64
 	unordered, compare, keepLogs  bool
+	compareBackoff                bool
+	functionEnv                   map[string]string
 	concurrency                   int
 	seed                          uint64
 	timeout                       time.Duration
@@ -89,6 +93,8 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.poisonRate, "poison-rate", 0, "share of events the consumer can never apply (they must reach the poison queue)")
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
 	fs.BoolVar(&f.compare, "compare", false, "run the classic configurations (Kinesis 1 and 2 shards, FIFO 1 and 2 groups) and print a table")
+	fs.BoolVar(&f.compareBackoff, "compare-backoff", false, "run FifoStack without and with the consumer's retry backoff and print a table")
+	functionEnv := fs.String("function-env", "", "extra environment of the emulated consumer, KEY=VALUE[,KEY=VALUE...], over the synthesized one")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
 	fs.DurationVar(&f.timeout, "timeout", pipeline.DefaultTimeout, "bound on one run")
@@ -102,6 +108,10 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q: load takes flags only", fs.Args())
 	}
+	var err error
+	if f.functionEnv, err = parseEnv(*functionEnv); err != nil {
+		return f, err
+	}
 	if f.stack != pipeline.StackKinesis && f.stack != pipeline.StackFifo {
 		return f, fmt.Errorf("-stack %q: want %q or %q", f.stack, pipeline.StackKinesis, pipeline.StackFifo)
 	}
@@ -110,6 +120,9 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
+	}
+	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
+		return f, errors.New("-compare-backoff synthesizes its own two configurations: it does not combine with -compare, -assembly, -unordered or -bus")
 	}
 	return f, nil
 }
@@ -128,7 +141,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sendToBus(ctx, f, stdout, stderr)
 		return exitFor(ctx, err, true, stderr)
 	case f.compare:
-		ok, err := compare(ctx, f, stdout, stderr)
+		ok, err := compare(ctx, f, classicComparison, stdout, stderr)
+		return exitFor(ctx, err, ok, stderr)
+	case f.compareBackoff:
+		ok, err := compare(ctx, f, backoffComparison, stdout, stderr)
 		return exitFor(ctx, err, ok, stderr)
 	default:
 		rep, err := runOnce(ctx, f, f.context, stderr)
@@ -192,6 +208,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		},
 		Rate:           f.rate,
 		Faults:         f.faults,
+		FunctionEnv:    f.functionEnv,
 		Unordered:      f.unordered,
 		MaxConcurrency: f.concurrency,
 		Timeout:        f.timeout,
@@ -204,4 +221,20 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		fmt.Fprintf(stderr, "logs of the consumer and kinesalite: %s\n", logDir)
 	}
 	return rep, err
+}
+
+// parseEnv reads KEY=VALUE pairs separated by commas.
+func parseEnv(raw string) (map[string]string, error) {
+	env := map[string]string{}
+	for _, pair := range strings.Split(raw, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-function-env %q: %q is not KEY=VALUE", raw, pair)
+		}
+		env[k] = v
+	}
+	return env, nil
 }
