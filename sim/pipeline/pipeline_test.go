@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 	"github.com/orderly-dev/orderly/sim/pipeline"
@@ -28,6 +29,12 @@ import (
 // allowed (10 s) makes the FIFO visibility timeout 60 s, which is how long
 // a killed FIFO batch stays invisible: the FIFO test mostly waits for it.
 const testContext = "-c kinesis.shardCount=2 -c kinesis.batchSize=20 -c fifo.messageGroups=2 -c function.timeoutSeconds=10"
+
+// shortCallLimits lets a 10 s function work: the template sets no
+// third-party call limits, and the consumer's defaults (10 s a call, 20 s
+// with retries) derive a 41 s deadline margin. The Makefile's
+// LOCAL_FLAGS_fifo gives `make local STACK=fifo` the same.
+var shortCallLimits = map[string]string{envvar.APICallTimeoutMs: "2000", envvar.APIRetryBudgetMs: "4000"}
 
 var (
 	synthOnce sync.Once
@@ -87,6 +94,9 @@ func settings(t *testing.T, stack string) (string, pipeline.Settings) {
 func run(t *testing.T, ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
 	t.Helper()
 	opts.LogDir = t.TempDir()
+	if opts.FunctionEnv == nil {
+		opts.FunctionEnv = shortCallLimits
+	}
 	var progress bytes.Buffer
 	if opts.Progress == nil {
 		opts.Progress = &progress
