@@ -96,7 +96,7 @@ redrive:
 	@go build -o $(BIN)/orderly-redrive ./infra/cmd/redrive
 	@$(BIN)/orderly-redrive -env $(ENV) -stack $(STACK) $(CONTEXT) $(REDRIVE_FLAGS)
 
-.PHONY: local local-ci load compare contrast
+.PHONY: local local-ci load compare compare-backoff contrast
 
 STACK ?= kinesis
 EVENTS ?= 5000
@@ -112,7 +112,9 @@ REPLAY ?= -replay
 LOCAL_OUT ?= cdk.out
 # A FIFO batch whose consumer dies stays invisible for the queue's
 # visibility timeout (6 x the function timeout): the shortest function
-# timeout allowed (10 s) keeps that to one minute locally.
+# timeout allowed (10 s) keeps that to one minute locally. A 10 s function
+# needs call limits whose deadline margin fits: 2 s per call, 4 s with
+# retries, a 9 s margin (the fake API answers in milliseconds).
 LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2
 # Built rather than `go run`, which turns every exit status into 1.
 LOAD := $(BIN)/orderly-load
@@ -151,6 +153,16 @@ contrast: deps tools $(LOAD)
 COMPARE_EVENTS ?= 1000
 compare: deps tools $(LOAD)
 	$(LOAD) -compare -env $(ENV) -events $(COMPARE_EVENTS) -partitions 8 -latency 5ms -error-rate 0.05 -poison-rate 0.01 $(LOAD_FLAGS)
+
+# FifoStack (per-key groups, the short local visibility timeout) without and
+# with the consumer's retry backoff, at the same workload and faults: 5%
+# third-party 5xx, 0.5% third-party timeouts, no kill. Prints one Markdown
+# table: events/s, p99 latency, and the seconds message groups waited after
+# a reported failure.
+BACKOFF_EVENTS ?= 1000
+compare-backoff: deps tools $(LOAD)
+	$(LOAD) -compare-backoff -env $(ENV) -context "$(LOCAL_CONTEXT_fifo) -c fifo.messageGroups=per-key $(CONTEXT)" \
+	  -events $(BACKOFF_EVENTS) -partitions 8 -error-rate 0.05 -timeout-rate 0.005 -timeout 15m $(LOAD_FLAGS)
 
 .PHONY: plan plan-chart diagram compare-chart graphviz
 

@@ -14,6 +14,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // maxPartitionsLimit keeps a typo from spawning an absurd number of
@@ -38,6 +39,7 @@ type config struct {
 	deadlineMargin          time.Duration
 	apiLimits               scheduleapi.Limits
 	periodPath              schedule.PeriodPath
+	retryBackoff            visibility.Backoff
 	logLevel                slog.Level
 }
 
@@ -113,6 +115,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		problems = append(problems, fmt.Errorf("%s=%d: below %d, the worst case of one record (fetch and push, each within %s=%d) plus %s to return the response",
 			envvar.DeadlineMarginMs, marginMs, minMargin.Milliseconds(), envvar.APIRetryBudgetMs, c.apiLimits.RetryBudget.Milliseconds(), scheduleapi.ResponseAllowance))
 	}
+	var backoffErrs []error
+	c.retryBackoff, backoffErrs = loadRetryBackoff(getenv)
+	problems = append(problems, backoffErrs...)
 	if c.logLevel, err = telemetry.ParseLevel(getenv(envvar.LogLevel)); err != nil {
 		problems = append(problems, fmt.Errorf("%s: %w", envvar.LogLevel, err))
 	}
@@ -120,6 +125,29 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(problems...))
 	}
 	return c, nil
+}
+
+// loadRetryBackoff reads the SQS retry backoff. It is off unless the
+// maximum is set: only the stack knows the queue's visibility timeout that
+// the maximum must stay below.
+func loadRetryBackoff(getenv func(string) string) (visibility.Backoff, []error) {
+	maxSeconds := int(visibility.MaxVisibilityTimeout / time.Second)
+	var problems []error
+	capS, err := optionalInt(getenv, envvar.RetryBackoffMaxSeconds, 0, maxSeconds)
+	problems = appendErr(problems, err)
+	b := visibility.Backoff{Base: visibility.DefaultBackoff.Base, Max: time.Duration(capS) * time.Second}
+	if strings.TrimSpace(getenv(envvar.RetryBackoffBaseSeconds)) != "" {
+		baseS, err := optionalInt(getenv, envvar.RetryBackoffBaseSeconds, 0, maxSeconds)
+		problems = appendErr(problems, err)
+		b.Base = time.Duration(baseS) * time.Second
+	}
+	if len(problems) > 0 || !b.Enabled() {
+		return visibility.Backoff{}, problems
+	}
+	if err := b.Validate(); err != nil {
+		problems = append(problems, fmt.Errorf("%s and %s: %w", envvar.RetryBackoffBaseSeconds, envvar.RetryBackoffMaxSeconds, err))
+	}
+	return b, problems
 }
 
 func appendErr(problems []error, err error) []error {

@@ -9,6 +9,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -47,11 +48,32 @@ func TestLoadConfig(t *testing.T) {
 			env: with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "6000", "AWS_LAMBDA_LOG_LEVEL", "DEBUG",
 				"ORDERLY_PERIOD_PATH", "$.detail.schedule.date",
 				"ORDERLY_API_CALL_TIMEOUT_MS", "1500", "ORDERLY_API_MAX_ATTEMPTS", "2", "ORDERLY_API_RETRY_BUDGET_MS", "2500",
-				"ORDERLY_COALESCE", "false", "ORDERLY_MAX_CHUNK_RECORDS", "25"),
+				"ORDERLY_COALESCE", "false", "ORDERLY_MAX_CHUNK_RECORDS", "25",
+				"ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "2", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "50"),
 			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
 				maxConcurrentPartitions: 7, maxChunk: 25, deadlineMargin: 6 * time.Second, periodPath: schedule.MustPeriodPath("$.detail.schedule.date"),
-				apiLimits: scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond},
-				logLevel:  slog.LevelDebug},
+				apiLimits:    scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond},
+				retryBackoff: visibility.Backoff{Base: 2 * time.Second, Max: 50 * time.Second},
+				logLevel:     slog.LevelDebug},
+		},
+		{
+			name: "retry backoff: base 0 retries at once, base unset is 1 s",
+			env:  with("ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "0", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "30"),
+			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
+				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions, coalesce: true, maxChunk: ordering.DefaultMaxChunk, deadlineMargin: 41 * time.Second,
+				apiLimits:    scheduleapi.Limits{CallTimeout: 10 * time.Second, MaxAttempts: 3, RetryBudget: 20 * time.Second},
+				retryBackoff: visibility.Backoff{Base: 0, Max: 30 * time.Second},
+				logLevel:     slog.LevelInfo},
+		},
+		{
+			name:    "retry backoff out of range",
+			env:     with("ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "-1", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "43201"),
+			wantErr: []string{`ORDERLY_RETRY_BACKOFF_BASE_SECONDS="-1": want an integer from 0 to 43200`, `ORDERLY_RETRY_BACKOFF_MAX_SECONDS="43201": want an integer from 0 to 43200`},
+		},
+		{
+			name:    "retry backoff base above its maximum",
+			env:     with("ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "90", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "60"),
+			wantErr: []string{"ORDERLY_RETRY_BACKOFF_BASE_SECONDS and ORDERLY_RETRY_BACKOFF_MAX_SECONDS: base 1m30s exceeds max 1m0s"},
 		},
 		{
 			name: "margin derived from the call limits",

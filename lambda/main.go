@@ -2,8 +2,9 @@
 // and the SQS FIFO stack. It only wires packages together: the environment
 // (config.go) configures the schedule handler (lambda/schedule on
 // lambda/scheduleapi), the poison sink (lambda/poison), the ordering engine
-// (lambda/ordering), the Lambda entry point (lambda/source) and the logs and
-// metrics hooks (lambda/telemetry). Its only code of its own is Lambda glue:
+// (lambda/ordering), the Lambda entry point (lambda/source), the SQS retry
+// backoff (lambda/visibility) and the logs and metrics hooks
+// (lambda/telemetry). Its only code of its own is Lambda glue:
 // loading the AWS configuration and tagging log lines with the request id.
 // See lambda/ordering for the processing semantics.
 package main
@@ -30,6 +31,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/secret"
 	"github.com/orderly-dev/orderly/lambda/source"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 func main() {
@@ -85,7 +87,8 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	sink, err := poison.New(sqs.NewFromConfig(awsCfg), cfg.poisonQueueURL, nil)
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	sink, err := poison.New(sqsClient, cfg.poisonQueueURL, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -104,15 +107,28 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
+	metrics := telemetry.NewMetrics(out, nil).WithFunctionName(getenv(envvar.FunctionName))
+	// A group whose batch reported a failure resumes after this backoff
+	// instead of the queue's visibility timeout.
+	delayer, err := visibility.New(sqsClient, visibility.Options{
+		Backoff:    cfg.retryBackoff,
+		Logger:     log,
+		NotDelayed: telemetry.RetryBackoffFailed(metrics, log),
+	})
+	if err != nil {
+		return nil, err
+	}
 	src := source.NewHandler(engine, source.HandlerOptions{
-		Logger:  log,
-		OnBatch: telemetry.PublishBatch(telemetry.NewMetrics(out, nil).WithFunctionName(getenv(envvar.FunctionName)), log),
+		Logger:     log,
+		OnBatch:    telemetry.PublishBatch(metrics, log),
+		OnSQSRetry: delayer.Delay,
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
 		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions,
 		"coalesce", cfg.coalesce, "maxChunkRecords", cfg.maxChunk, "deadlineMargin", cfg.deadlineMargin.String(),
-		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String())
+		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String(),
+		"retryBackoffBase", cfg.retryBackoff.Base.String(), "retryBackoffMax", cfg.retryBackoff.Max.String())
 	return telemetry.TrackLag(src.Invoke), nil
 }
 

@@ -64,6 +64,9 @@ func wire(t *testing.T) wiring {
 		"SCHEDULE_API_BASE_URL": apiSrv.URL,
 		"SCHEDULE_API_KEY":      apiKey,
 		"POISON_QUEUE_URL":      "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison",
+		// As FifoStack sets them by default.
+		"ORDERLY_RETRY_BACKOFF_BASE_SECONDS": "1",
+		"ORDERLY_RETRY_BACKOFF_MAX_SECONDS":  "60",
 	}
 	var out bytes.Buffer
 	invoke, err := setup(context.Background(), func(k string) string { return env[k] }, &out, loadAWSConfig)
@@ -170,6 +173,23 @@ func TestWiredConsumerProcessesBothSources(t *testing.T) {
 			}
 			if body.RecordID != ids["m3"] || body.Source != tc.wantSource || !strings.Contains(body.Reason, "unknown detail-type") {
 				t.Errorf("poison message %+v, want record %s from %s with the reason", body, ids["m3"], tc.wantSource)
+			}
+
+			// SQS retry backoff: the reported messages, first received, are
+			// visible again after the 1 s base; Kinesis has no such call.
+			var changed []string
+			for _, c := range w.sqs.VisibilityChanges() {
+				changed = append(changed, c.ReceiptHandle)
+				if c.QueueURL != "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-events.fifo" || c.VisibilityTimeout != 1 {
+					t.Errorf("visibility change %+v, want 1 s on the event source queue", c)
+				}
+			}
+			var wantChanged []string
+			if tc.wantSource == "sqs" {
+				wantChanged = []string{"AQEB" + ids["m2"], "AQEB" + ids["m4"]}
+			}
+			if !slices.Equal(changed, wantChanged) {
+				t.Errorf("visibility changed for %v, want %v", changed, wantChanged)
 			}
 
 			emf := findEMF(t, w.out.Bytes())

@@ -3,10 +3,12 @@ package test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/stacks"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 const fifoID = stacks.FifoStackID
@@ -41,6 +43,20 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 			if r := s.cfg.Function.ReservedConcurrency; r > 0 {
 				expect(t, "ReservedConcurrentExecutions", fn["ReservedConcurrentExecutions"], float64(r))
 			}
+			// The retry backoff: set on the FIFO consumer only, and its
+			// ChangeMessageVisibilityBatch is allowed on the queue it reads.
+			vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+			expect(t, "backoff base", vars[envvar.RetryBackoffBaseSeconds], strconv.Itoa(f.RetryBackoffBaseSeconds))
+			expect(t, "backoff max", vars[envvar.RetryBackoffMaxSeconds], strconv.Itoa(f.RetryBackoffMaxSeconds))
+			if f.RetryBackoffMaxSeconds <= 0 || f.RetryBackoffMaxSeconds >= 6*s.cfg.Function.TimeoutSeconds {
+				t.Errorf("backoff max %d: want on, and below the visibility timeout", f.RetryBackoffMaxSeconds)
+			}
+			if !s.grants(fifoID, "sqs:ChangeMessageVisibility", esm["EventSourceArn"]) {
+				t.Errorf("the consumer role may not change the visibility of %v", esm["EventSourceArn"])
+			}
+			_, kfn := s.only(t, stacks.KinesisStackID, "AWS::Lambda::Function")
+			kvars := kfn["Environment"].(map[string]any)["Variables"].(map[string]any)
+			expect(t, "Kinesis consumer backoff", kvars[envvar.RetryBackoffMaxSeconds], nil)
 			for _, metric := range []string{"ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "Errors"} {
 				s.alarmOn(t, fifoID, metric)
 			}

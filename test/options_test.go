@@ -1,6 +1,7 @@
 package test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/stacks"
@@ -56,14 +57,15 @@ func TestDefaultBusAlarmUsesRuleNameOnly(t *testing.T) {
 	expect(t, "dimension", dims[0].(map[string]any)["Name"], "RuleName")
 }
 
-// grants reports whether a policy of the stack allows action on exactly resource.
-func (s *synthesis) grants(stackID, action, resource string) bool {
+// grants reports whether a policy of the stack allows action on exactly
+// resource (an ARN, or the template expression of one).
+func (s *synthesis) grants(stackID, action string, resource any) bool {
 	for _, policy := range s.resources(stackID, "AWS::IAM::Policy") {
 		for _, st := range policy["PolicyDocument"].(map[string]any)["Statement"].([]any) {
 			stmt := st.(map[string]any)
 			actions, _ := stmt["Action"].([]any)
 			for _, a := range actions {
-				if a == action && stmt["Resource"] == resource {
+				if a == action && reflect.DeepEqual(stmt["Resource"], resource) {
 					return true
 				}
 			}

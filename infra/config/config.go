@@ -9,6 +9,7 @@ package config
 import (
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
@@ -152,6 +153,11 @@ type Fifo struct {
 	MaxConcurrency  int
 	MaxReceiveCount int
 	RetentionHours  int
+	// RetryBackoffBaseSeconds and RetryBackoffMaxSeconds are the consumer's
+	// backoff before a message it reported for retry is visible again
+	// (lambda/visibility); Max 0 leaves the visibility timeout in place.
+	RetryBackoffBaseSeconds int
+	RetryBackoffMaxSeconds  int
 }
 
 // Grouping is either PerKey, or Count static message groups.
@@ -190,3 +196,9 @@ func (c Config) StackName(kind string) string {
 // EnvMetadataKey is the template metadata key under which each stack records
 // the environment it was synthesized from; the assembly reader reads it back.
 const EnvMetadataKey = "orderly:env"
+
+// VisibilityTimeoutSeconds is the FIFO queue visibility timeout the relay
+// sets: defaults.VisibilityTimeoutFactor function timeouts.
+func (c Config) VisibilityTimeoutSeconds() int {
+	return defaults.VisibilityTimeoutFactor * c.Function.TimeoutSeconds
+}

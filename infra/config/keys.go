@@ -10,6 +10,9 @@ import (
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // Key is one configuration key: its name in context, its documented default
@@ -164,6 +167,15 @@ func isHTTPSURL(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }
 
+// maxVisibilitySeconds is the longest visibility timeout SQS accepts.
+const maxVisibilitySeconds = int(visibility.MaxVisibilityTimeout / time.Second)
+
+// withDocDefault documents a default that depends on other keys.
+func withDocDefault(k Key, doc string) Key {
+	k.Default = doc
+	return k
+}
+
 // minTimeoutSeconds is the shortest consumer timeout accepted at all; the
 // api.* limits decide the real minimum (checkAPILimits).
 const minTimeoutSeconds = 10
@@ -287,6 +299,13 @@ var Keys = []Key{
 	intKey("fifo.maxReceiveCount", defaults.MaxReceiveCount, 1, 1000, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
 		"Receives before a message moves to the FIFO dead-letter queue."),
 	intKey("fifo.retentionHours", defaults.FifoRetentionHours, 1, 336, func(c *Config) *int { return &c.Fifo.RetentionHours }, "Queue message retention."),
+	intKey("fifo.retryBackoffBaseSeconds", int(visibility.DefaultBackoff.Base/time.Second), 0, maxVisibilitySeconds,
+		func(c *Config) *int { return &c.Fifo.RetryBackoffBaseSeconds },
+		"After the consumer reports a failure, the failed message and the rest of its group are visible again after this long, doubling with each further receive up to `fifo.retryBackoffMaxSeconds`, up to 20% shorter at random. 0 retries at once."),
+	withDocDefault(intKey("fifo.retryBackoffMaxSeconds", int(visibility.DefaultBackoff.Max/time.Second), 0, maxVisibilitySeconds,
+		func(c *Config) *int { return &c.Fifo.RetryBackoffMaxSeconds },
+		"Cap of that backoff; must stay below the queue's visibility timeout (6 × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout."),
+		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
 
 	stringKey("alarms.topicArn", "", "empty (no actions)", "empty, or an SNS topic ARN",
 		orEmpty(topicArnRE.MatchString), func(c *Config) *string { return &c.Alarms.TopicArn }, "SNS topic for alarm and OK actions."),

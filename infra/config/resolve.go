@@ -143,6 +143,11 @@ func (r *resolver) derive(cfg *Config) {
 	if cfg.API.RetryBudgetSeconds == 0 {
 		cfg.API.RetryBudgetSeconds = int(cfg.API.Limits().WithDefaults().RetryBudget / time.Second)
 	}
+	// The default cap stays below a short visibility timeout (60 s at the
+	// shortest function timeout) rather than refusing a key nobody set.
+	if !r.explicit["fifo.retryBackoffMaxSeconds"] {
+		cfg.Fifo.RetryBackoffMaxSeconds = min(cfg.Fifo.RetryBackoffMaxSeconds, cfg.VisibilityTimeoutSeconds()-1)
+	}
 }
 
 // crossCheck enforces the relations between keys that AWS either rejects at
@@ -172,6 +177,7 @@ func (r *resolver) crossCheck(cfg *Config) {
 		r.problem("kinesis.maxRecordAgeSeconds = %d: must not exceed kinesis.retentionHours × 3600 = %d, or records expire before their retries end",
 			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
 	}
+	r.checkRetryBackoff(cfg.Fifo, cfg.VisibilityTimeoutSeconds())
 	reserved := cfg.Function.ReservedConcurrency
 	if reserved == 0 {
 		return
@@ -208,6 +214,18 @@ func (r *resolver) checkAPILimits(cfg *Config) {
 		r.problem("api.callTimeoutSeconds = %d does not fit function.timeoutSeconds = %d: the consumer stops starting records %d s before its deadline "+
 			"(a fetch and a push, each within %s = %d, plus %s to respond), so a record could never start; raise function.timeoutSeconds above %d or lower the api.* limits",
 			a.CallTimeoutSeconds, cfg.Function.TimeoutSeconds, int(margin/time.Second), budget, a.RetryBudgetSeconds, scheduleapi.ResponseAllowance, int(margin/time.Second))
+	}
+}
+
+// checkRetryBackoff keeps the FIFO retry backoff shorter than the wait it
+// replaces, and its base within its cap.
+func (r *resolver) checkRetryBackoff(f Fifo, visibilitySeconds int) {
+	if f.RetryBackoffMaxSeconds >= visibilitySeconds {
+		r.problem("fifo.retryBackoffMaxSeconds = %d: must be below the FIFO queue's visibility timeout, 6 × function.timeoutSeconds = %d, or a reported failure would wait as long as without the backoff (0 turns the backoff off)",
+			f.RetryBackoffMaxSeconds, visibilitySeconds)
+	}
+	if f.RetryBackoffMaxSeconds > 0 && f.RetryBackoffBaseSeconds > f.RetryBackoffMaxSeconds {
+		r.problem("fifo.retryBackoffBaseSeconds = %d: must not exceed fifo.retryBackoffMaxSeconds = %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds)
 	}
 }
 

@@ -175,6 +175,14 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`kinesis.onFailureExpirationDays = "0" (from context override): must be an integer from 1 to 3650`},
 		{"topic arn", map[string]any{"alarms.topicArn": "arn:aws:sqs:eu-west-1:123456789012:q"},
 			`alarms.topicArn = "arn:aws:sqs:eu-west-1:123456789012:q" (from context override): must be empty, or an SNS topic ARN`},
+		{"backoff cap at the visibility timeout", map[string]any{"function.timeoutSeconds": "10", "api.callTimeoutSeconds": "2", "fifo.retryBackoffMaxSeconds": "60"},
+			`fifo.retryBackoffMaxSeconds = 60: must be below the FIFO queue's visibility timeout, 6 × function.timeoutSeconds = 60, or a reported failure would wait as long as without the backoff (0 turns the backoff off)`},
+		{"backoff cap above the visibility timeout", map[string]any{"fifo.retryBackoffMaxSeconds": 400.0},
+			`fifo.retryBackoffMaxSeconds = 400: must be below the FIFO queue's visibility timeout, 6 × function.timeoutSeconds = 360, or a reported failure would wait as long as without the backoff (0 turns the backoff off)`},
+		{"backoff base above its cap", map[string]any{"fifo.retryBackoffBaseSeconds": "30", "fifo.retryBackoffMaxSeconds": "20"},
+			`fifo.retryBackoffBaseSeconds = 30: must not exceed fifo.retryBackoffMaxSeconds = 20`},
+		{"negative backoff base", map[string]any{"fifo.retryBackoffBaseSeconds": "-1"},
+			`fifo.retryBackoffBaseSeconds = "-1" (from context override): must be an integer from 0 to 43200`},
 		{"account", map[string]any{"account": "1234"},
 			`account = "1234" (from context override): must be empty, or a 12-digit AWS account id`},
 	}
@@ -210,6 +218,30 @@ func TestExistingBusHasNoArchive(t *testing.T) {
 		if cfg.Bus.ArchiveRetentionDays != 0 {
 			t.Errorf("%v: archive retention %d, want 0 (none)", overrides, cfg.Bus.ArchiveRetentionDays)
 		}
+	}
+}
+
+func TestRetryBackoffSettings(t *testing.T) {
+	tests := []struct {
+		name      string
+		overrides map[string]any
+		base, max int
+	}{
+		{"defaults", nil, 1, 60},
+		{"default cap under the shortest visibility timeout", map[string]any{"function.timeoutSeconds": "10", "api.callTimeoutSeconds": "2"}, 1, 59},
+		{"explicit", map[string]any{"fifo.retryBackoffBaseSeconds": "0", "fifo.retryBackoffMaxSeconds": "300"}, 0, 300},
+		{"off, with a base above the cap", map[string]any{"fifo.retryBackoffBaseSeconds": "90", "fifo.retryBackoffMaxSeconds": "0"}, 90, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Resolve(withOverrides(t, tc.overrides))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := cfg.Fifo; f.RetryBackoffBaseSeconds != tc.base || f.RetryBackoffMaxSeconds != tc.max {
+				t.Errorf("backoff base %d max %d, want %d and %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds, tc.base, tc.max)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,8 @@ package relay
 
 import (
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -14,6 +16,8 @@ import (
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
+	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // FifoRelayProps configures NewFifoRelay. Zero fields mean the documented
@@ -50,6 +54,14 @@ type FifoRelayProps struct {
 	// OldestMessageAlarm is the age of a queue's oldest message that raises
 	// its alarm. Default defaults.OldestMessageAgeSeconds (5 minutes).
 	OldestMessageAlarm awscdk.Duration
+	// RetryBackoff is how soon a message the consumer reported for retry
+	// (and the rest of its group) is visible again: Base after its first
+	// receive, doubling per receive up to Max (lambda/visibility). nil means
+	// visibility.DefaultBackoff (1 s, capped at 60 s or at the visibility
+	// timeout minus 1 s if that is shorter); a zero Max turns it off, so the
+	// group waits for the queue's visibility timeout. Max must stay below
+	// the visibility timeout (6 × Timeout).
+	RetryBackoff *visibility.Backoff
 }
 
 func (p FifoRelayProps) problems() []string {
@@ -61,6 +73,15 @@ func (p FifoRelayProps) problems() []string {
 	}
 	if p.PerKey && p.MessageGroups != 0 {
 		out = append(out, fmt.Sprintf("MessageGroups %d and PerKey: per-key grouping takes no static group count; set one of them", p.MessageGroups))
+	}
+	if b := p.RetryBackoff; b != nil {
+		if err := b.Validate(); err != nil {
+			out = append(out, "RetryBackoff: "+err.Error())
+		}
+		if visibility := time.Duration(defaults.VisibilityTimeoutFactor) * p.timeout(); b.Max >= visibility {
+			out = append(out, fmt.Sprintf("RetryBackoff.Max %s: must be below the queue's visibility timeout %s (%d × Timeout), or a reported failure waits as long as without it",
+				b.Max, visibility, defaults.VisibilityTimeoutFactor))
+		}
 	}
 	return out
 }
@@ -89,7 +110,7 @@ func (p FifoRelayProps) withDefaults() FifoRelayProps {
 // message is not redelivered while the invocation that received it may
 // still be running.
 func (p FifoRelayProps) visibilityTimeout() awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(6 * *p.Timeout.ToSeconds(nil)))
+	return awscdk.Duration_Seconds(jsii.Number(defaults.VisibilityTimeoutFactor * *p.Timeout.ToSeconds(nil)))
 }
 
 // FifoRelay delivers events to an SQS FIFO queue whose message groups play
@@ -164,6 +185,12 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	}
 
 	f.newConsumer(p.RelayProps)
+	// A group whose batch reported a failure resumes after this backoff,
+	// not after the visibility timeout (lambda/visibility). The role's
+	// sqs:ChangeMessageVisibility comes with the event source below.
+	backoff := p.retryBackoff()
+	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffBaseSeconds), jsii.String(strconv.Itoa(int(backoff.Base/time.Second))), nil)
+	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffMaxSeconds), jsii.String(strconv.Itoa(int(backoff.Max/time.Second))), nil)
 	esm := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize: jsii.Number(float64(p.BatchSize)),
 		// The consumer fails a message and every later message of its group;
@@ -208,4 +235,15 @@ func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.D
 		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id)
 	f.Alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 	return queue, dlq
+}
+
+// retryBackoff is the backoff asked for, or the default capped below the
+// visibility timeout.
+func (p FifoRelayProps) retryBackoff() visibility.Backoff {
+	if p.RetryBackoff != nil {
+		return *p.RetryBackoff
+	}
+	b := visibility.DefaultBackoff
+	b.Max = min(b.Max, time.Duration(defaults.VisibilityTimeoutFactor)*p.timeout()-time.Second)
+	return b
 }

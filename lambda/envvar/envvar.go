@@ -41,6 +41,14 @@ const (
 	APIMaxAttempts = "ORDERLY_API_MAX_ATTEMPTS"
 	// APIRetryBudgetMs bounds one API call including its retries.
 	APIRetryBudgetMs = "ORDERLY_API_RETRY_BUDGET_MS"
+	// RetryBackoffBaseSeconds and RetryBackoffMaxSeconds are the backoff
+	// (lambda/visibility) after which an SQS message reported for retry is
+	// visible again: base × 2^(receives−1), capped at max, in whole
+	// seconds. Max unset or 0 leaves the queue's visibility timeout in
+	// place; base unset is 1. Only FifoStack sets them, with max below the
+	// queue's visibility timeout.
+	RetryBackoffBaseSeconds = "ORDERLY_RETRY_BACKOFF_BASE_SECONDS"
+	RetryBackoffMaxSeconds  = "ORDERLY_RETRY_BACKOFF_MAX_SECONDS"
 	// LogLevel is Lambda's own log-level variable, honoured by the consumer.
 	LogLevel = "AWS_LAMBDA_LOG_LEVEL"
 	// FunctionName is set by Lambda; the consumer publishes its metrics

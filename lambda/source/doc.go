@@ -31,7 +31,10 @@
 //     later message of its group (the engine skipped them), like
 //     Powertools' SqsFifoPartialProcessor with skipGroupOnError. Messages of
 //     other groups are deleted. Acknowledging a later message of the failed
-//     group would let it overtake the failed one.
+//     group would let it overtake the failed one. Lambda leaves the listed
+//     messages in flight, and their groups locked, until the queue's
+//     visibility timeout ends; HandlerOptions.OnSQSRetry sees them first,
+//     which is where lambda/visibility shortens that wait.
 //
 // Invoke returns an error only when the payload is not a Kinesis or SQS
 // event; Lambda then retries the whole batch. Per-record problems never fail

@@ -31,6 +31,13 @@ type HandlerOptions struct {
 	// OnBatch is called after each non-empty batch, before the response is
 	// returned. It must not block for long: the invocation is still open.
 	OnBatch func(ctx context.Context, report BatchReport)
+	// OnSQSRetry is called before an SQS response that lists messages for
+	// retry is returned, with those messages (SQSRetries) in batch order:
+	// the place to act on them while the invocation still holds them, such
+	// as shortening their visibility timeout (lambda/visibility). It
+	// cannot change the response, and its time counts against the
+	// invocation's: keep it bounded. Not called when nothing is retried.
+	OnSQSRetry func(ctx context.Context, retry []events.SQSMessage)
 	// Logger receives one summary line per batch. Defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -40,15 +47,16 @@ type HandlerOptions struct {
 // Handler is a Lambda entry point for Kinesis and SQS event source
 // mappings; create one per container and pass Invoke to lambda.Start.
 type Handler struct {
-	proc    Processor
-	onBatch func(context.Context, BatchReport)
-	log     *slog.Logger
-	now     func() time.Time
+	proc       Processor
+	onBatch    func(context.Context, BatchReport)
+	onSQSRetry func(context.Context, []events.SQSMessage)
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // NewHandler wraps proc (normally an *ordering.Engine).
 func NewHandler(proc Processor, opts HandlerOptions) *Handler {
-	h := &Handler{proc: proc, onBatch: opts.OnBatch, log: opts.Logger, now: opts.Now}
+	h := &Handler{proc: proc, onBatch: opts.OnBatch, onSQSRetry: opts.OnSQSRetry, log: opts.Logger, now: opts.Now}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -85,6 +93,9 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, err
 			return nil, fmt.Errorf("decode SQS event: %w", err)
 		}
 		res := h.process(ctx, SQS, SQSRecords(ev))
+		if retry := SQSRetries(ev, res); len(retry) > 0 && h.onSQSRetry != nil {
+			h.onSQSRetry(ctx, retry)
+		}
 		return SQSResponse(ev, res), nil
 	default:
 		return emptyResponse{BatchItemFailures: []struct{}{}}, nil

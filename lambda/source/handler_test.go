@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/source"
@@ -231,9 +233,11 @@ func TestInvokeBothSources(t *testing.T) {
 					t.Fatal(err)
 				}
 				var reports []source.BatchReport
+				var retryHooks [][]events.SQSMessage
 				handler := source.NewHandler(eng, source.HandlerOptions{
-					Logger:  slog.New(slog.DiscardHandler),
-					OnBatch: func(_ context.Context, r source.BatchReport) { reports = append(reports, r) },
+					Logger:     slog.New(slog.DiscardHandler),
+					OnBatch:    func(_ context.Context, r source.BatchReport) { reports = append(reports, r) },
+					OnSQSRetry: func(_ context.Context, retry []events.SQSMessage) { retryHooks = append(retryHooks, retry) },
 				})
 
 				out, err := handler.Invoke(ctx, src.payload(messages(f.steps, src.idOf)...))
@@ -270,8 +274,35 @@ func TestInvokeBothSources(t *testing.T) {
 				if len(reports) != 1 || reports[0].Source != src.kind || len(reports[0].Records) != len(f.steps) {
 					t.Errorf("OnBatch reports %+v, want one report for %d %s records", reports, len(f.steps), src.kind)
 				}
+				checkRetryHook(t, retryHooks, src.kind == source.SQS && len(f.wantSQS) > 0, failureIDs(t, out))
 			})
 		}
+	}
+}
+
+// checkRetryHook wants the OnSQSRetry hook called once, with exactly the
+// messages of the response in its order and their receipt handles, when
+// wanted is true, and never otherwise.
+func checkRetryHook(t *testing.T, calls [][]events.SQSMessage, wanted bool, response []string) {
+	t.Helper()
+	if !wanted {
+		if len(calls) > 0 {
+			t.Errorf("OnSQSRetry called %d times, want none", len(calls))
+		}
+		return
+	}
+	if len(calls) != 1 {
+		t.Fatalf("OnSQSRetry called %d times, want once", len(calls))
+	}
+	var ids []string
+	for _, m := range calls[0] {
+		ids = append(ids, m.MessageId)
+		if m.ReceiptHandle != "AQEB"+m.MessageId || m.Attributes["ApproximateReceiveCount"] == "" || m.EventSourceARN == "" {
+			t.Errorf("OnSQSRetry message %+v lacks its receipt handle, receive count or queue ARN", m)
+		}
+	}
+	if !slices.Equal(ids, response) {
+		t.Errorf("OnSQSRetry got %v, want the response's %v", ids, response)
 	}
 }
 

@@ -25,19 +25,27 @@ func SQSRecords(ev events.SQSEvent) []ordering.Record {
 	return recs
 }
 
-// SQSResponse lists every message that must be retried: the failed ones and
-// every later message of their groups (the engine marks those Skipped).
-// Returning a failed message while acknowledging a later one of the same
-// group would let the later one overtake it.
+// SQSRetries returns, in batch order, every message that must be retried:
+// the failed ones and every later message of their groups (the engine marks
+// those Skipped). Returning a failed message while acknowledging a later
+// one of the same group would let the later one overtake it.
 //
 // res must come from processing SQSRecords(ev).
-func SQSResponse(ev events.SQSEvent, res ordering.Result) events.SQSEventResponse {
-	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+func SQSRetries(ev events.SQSEvent, res ordering.Result) []events.SQSMessage {
+	var retry []events.SQSMessage
 	for i, o := range res.Outcomes {
 		if o.Retry() {
-			resp.BatchItemFailures = append(resp.BatchItemFailures,
-				events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+			retry = append(retry, ev.Records[i])
 		}
+	}
+	return retry
+}
+
+// SQSResponse lists the messages of SQSRetries(ev, res) by message id.
+func SQSResponse(ev events.SQSEvent, res ordering.Result) events.SQSEventResponse {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, m := range SQSRetries(ev, res) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 	}
 	return resp
 }

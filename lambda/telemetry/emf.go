@@ -35,6 +35,11 @@ const (
 	// that does not key delivery on the period. The batch serializes them,
 	// but concurrent invocations can still lose their updates.
 	MetricPeriodsSplit = "PeriodsSplitAcrossPartitions"
+	// MetricRetryBackoffFailed counts SQS messages reported for retry whose
+	// visibility timeout the consumer could not shorten (lambda/visibility):
+	// they keep the queue's visibility timeout, so their group resumes
+	// later. Nothing is lost. Written on its own line, only when non-zero.
+	MetricRetryBackoffFailed = "RetryBackoffFailed"
 )
 
 // PublishedMetrics is how many metrics a deployed consumer publishes per
@@ -95,7 +100,6 @@ type emfMetadata struct {
 // EMF returns the metrics as one Embedded Metric Format document (without
 // trailing newline), timestamped at.
 func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
-	dimensions := [][]string{{SourceDimension}}
 	doc := map[string]any{
 		SourceDimension:        m.Source,
 		MetricRecordsProcessed: m.Processed,
@@ -117,8 +121,22 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		doc[MetricLagMs] = milliseconds(max(m.Lag, 0))
 		metrics = append(metrics, emfMetric{MetricLagMs, "Milliseconds"})
 	}
-	if m.FunctionName != "" {
-		doc[FunctionNameDimension] = m.FunctionName
+	return emfDocument(doc, metrics, m.FunctionName, at)
+}
+
+// CountEMF returns one EMF document holding a single Count metric, under
+// the Source dimension and, when functionName is set, FunctionName too.
+func CountEMF(source, functionName, name string, n int, at time.Time) ([]byte, error) {
+	return emfDocument(map[string]any{SourceDimension: source, name: n}, []emfMetric{{name, "Count"}}, functionName, at)
+}
+
+// emfDocument adds the EMF metadata declaring metrics to doc (which holds
+// their values) and marshals it. The metrics are published under the Source
+// dimension, and under FunctionName alone when functionName is set.
+func emfDocument(doc map[string]any, metrics []emfMetric, functionName string, at time.Time) ([]byte, error) {
+	dimensions := [][]string{{SourceDimension}}
+	if functionName != "" {
+		doc[FunctionNameDimension] = functionName
 		dimensions = append(dimensions, []string{FunctionNameDimension})
 	}
 	doc["_aws"] = emfMetadata{
@@ -168,6 +186,19 @@ func (p *Metrics) Emit(m BatchMetrics) error {
 	if err != nil {
 		return err
 	}
+	return p.writeLine(b)
+}
+
+// EmitCount writes one line with the Count metric name = n for source.
+func (p *Metrics) EmitCount(source, name string, n int) error {
+	b, err := CountEMF(source, p.functionName, name, n, p.now())
+	if err != nil {
+		return err
+	}
+	return p.writeLine(b)
+}
+
+func (p *Metrics) writeLine(b []byte) error {
 	if _, err := p.w.Write(append(b, '\n')); err != nil {
 		return fmt.Errorf("write EMF line: %w", err)
 	}

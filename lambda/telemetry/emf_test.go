@@ -2,7 +2,9 @@ package telemetry_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -167,5 +169,32 @@ func TestPublishedMetricsCountsWhatEMFWrites(t *testing.T) {
 	}
 	if got := len(doc.AWS.CloudWatchMetrics[0].Metrics); got != telemetry.PublishedMetrics {
 		t.Errorf("EMF writes %d metrics, telemetry.PublishedMetrics says %d", got, telemetry.PublishedMetrics)
+	}
+}
+
+func TestRetryBackoffFailedWritesOneCountLine(t *testing.T) {
+	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	hook := telemetry.RetryBackoffFailed(telemetry.NewMetrics(&out, func() time.Time { return at }), slog.New(slog.DiscardHandler))
+	hook(context.Background(), 3)
+	if bytes.Count(out.Bytes(), []byte("\n")) != 1 {
+		t.Fatalf("want one line, got %q", out.String())
+	}
+	var doc emfDoc
+	var flat map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out.Bytes(), &flat); err != nil {
+		t.Fatal(err)
+	}
+	dirs := doc.AWS.CloudWatchMetrics
+	if len(dirs) != 1 || dirs[0].Namespace != telemetry.Namespace || len(dirs[0].Metrics) != 1 ||
+		dirs[0].Metrics[0].Name != telemetry.MetricRetryBackoffFailed || dirs[0].Metrics[0].Unit != "Count" ||
+		len(dirs[0].Dimensions) != 1 || !slices.Equal(dirs[0].Dimensions[0], []string{telemetry.SourceDimension}) {
+		t.Fatalf("directive %+v, want one Count metric %s under [[Source]]", dirs, telemetry.MetricRetryBackoffFailed)
+	}
+	if flat[telemetry.MetricRetryBackoffFailed] != 3.0 || flat[telemetry.SourceDimension] != "sqs" || doc.AWS.Timestamp != at.UnixMilli() {
+		t.Errorf("line %s: want %s = 3 for Source sqs at %d", out.String(), telemetry.MetricRetryBackoffFailed, at.UnixMilli())
 	}
 }

@@ -63,3 +63,14 @@ func PublishBatch(metrics *Metrics, log *slog.Logger) func(ctx context.Context, 
 		}
 	}
 }
+
+// RetryBackoffFailed returns the visibility.Options.NotDelayed hook: it
+// writes the MetricRetryBackoffFailed line for the SQS source. A failed
+// write is logged on log; the messages are unaffected either way.
+func RetryBackoffFailed(metrics *Metrics, log *slog.Logger) func(ctx context.Context, messages int) {
+	return func(ctx context.Context, messages int) {
+		if err := metrics.EmitCount(string(source.SQS), MetricRetryBackoffFailed, messages); err != nil {
+			log.ErrorContext(ctx, "emit metrics", "error", err.Error())
+		}
+	}
+}

@@ -18,6 +18,8 @@ type Message struct {
 	Partition string // Kinesis partition key or SQS MessageGroupId ("" omits the group)
 	ID        string // Kinesis sequence number or SQS message id
 	Data      []byte // Kinesis data or SQS body
+	// ReceiveCount is the SQS ApproximateReceiveCount; 0 means 1.
+	ReceiveCount int
 }
 
 // Region and account used in every generated ARN.
@@ -62,7 +64,7 @@ func SQSPayload(msgs ...Message) []byte {
 		sum := md5.Sum(m.Data)
 		sent := strconv.FormatInt(arrival.Add(time.Duration(i)*time.Millisecond).UnixMilli(), 10)
 		attrs := map[string]string{
-			"ApproximateReceiveCount":          "1",
+			"ApproximateReceiveCount":          strconv.Itoa(max(m.ReceiveCount, 1)),
 			"SentTimestamp":                    sent,
 			"SequenceNumber":                   fmt.Sprintf("1888%016d", i),
 			"SenderId":                         "AIDAEXAMPLE",

@@ -114,6 +114,9 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	return err
 }
 
+// fifoQueueName is the name of the local FIFO queue the consumer reads.
+const fifoQueueName = "orderly-local.fifo"
+
 // deliverFifo runs the SQS FIFO model (and, in per-key mode, the Pipe from
 // the ingest queue) from the synthesized settings, and sends the events.
 func (r *runState) deliverFifo(ctx context.Context) error {
@@ -130,7 +133,10 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	queueARN := fmt.Sprintf("arn:aws:sqs:%s:%s:orderly-local.fifo", localRegion, localAccount)
+	queueARN := fmt.Sprintf("arn:aws:sqs:%s:%s:%s", localRegion, localAccount, fifoQueueName)
+	// The consumer's retry backoff changes visibility through the SQS
+	// endpoint, by the queue URL it derives from this ARN.
+	r.sqs.Attach(fifoQueueName, main)
 	mctx, stop := context.WithCancel(ctx)
 	var running sync.WaitGroup
 	defer running.Wait()
@@ -180,6 +186,13 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 	stop()
 	running.Wait()
 	rep.DuplicateDeliveries = main.Stats().Redelivered
+	ms := m.Stats()
+	rep.FailedGroups, rep.GroupWaitSeconds = ms.FailedGroups, ms.GroupWait.Seconds()
+	for _, c := range r.sqs.VisibilityChanges() {
+		if c.Err != "" {
+			rep.VisibilityChangesRefused++
+		}
+	}
 	ev.rank = ranks(evs, func(a, b Event) bool { return a.Index < b.Index })
 	dead := main.DeadLetters()
 	if ingest != nil {

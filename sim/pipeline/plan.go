@@ -1,6 +1,10 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/orderly-dev/orderly/lambda/envvar"
+)
 
 // plan is how many consumer instances a run needs and how to describe the
 // configuration.
@@ -43,8 +47,8 @@ func planFor(opts Options, s Settings) plan {
 		}
 		mode := "groups=" + f.Groups()
 		p.concurrency = limit(limit(groups, f.MaxConcurrency), f.ReservedConcurrency)
-		p.describe = fmt.Sprintf("%s batchSize=%d maxConcurrency=%d reservedConcurrency=%d visibilityTimeout=%ds maxReceiveCount=%d",
-			mode, f.BatchSize, f.MaxConcurrency, f.ReservedConcurrency, f.VisibilityTimeout, f.MaxReceiveCount)
+		p.describe = fmt.Sprintf("%s batchSize=%d maxConcurrency=%d reservedConcurrency=%d visibilityTimeout=%ds maxReceiveCount=%d retryBackoff=%s",
+			mode, f.BatchSize, f.MaxConcurrency, f.ReservedConcurrency, f.VisibilityTimeout, f.MaxReceiveCount, retryBackoff(s.Function.Environment))
 	}
 	p.concurrency = max(1, min(p.concurrency, opts.MaxConcurrency))
 	return p
@@ -52,3 +56,13 @@ func planFor(opts Options, s Settings) plan {
 
 // onDemandShards models an on-demand stream by its initial 4 shards.
 const onDemandShards = 4
+
+// retryBackoff describes the consumer's SQS retry backoff as the
+// synthesized function's environment sets it.
+func retryBackoff(env map[string]string) string {
+	base, capS := env[envvar.RetryBackoffBaseSeconds], env[envvar.RetryBackoffMaxSeconds]
+	if capS == "" || capS == "0" {
+		return "off"
+	}
+	return base + "s..." + capS + "s"
+}

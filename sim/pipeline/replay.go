@@ -210,7 +210,7 @@ func judgeReplay(base replayBaseline, round evidence, rep *ReplayReport) {
 // delivery (a second stream in kinesalite, or the FIFO model) to the same
 // consumer instances and fake API, then judges the outcome. The run's
 // context (and its timeout) bounds it.
-func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *poisonQueue) (*ReplayReport, error) {
+func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoint) (*ReplayReport, error) {
 	events, err := replayEvents(r.events, ReplayName, r.opts.Workload.Seed)
 	if err != nil {
 		return nil, err

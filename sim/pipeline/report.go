@@ -55,6 +55,14 @@ type Report struct {
 	// vendor's rate limit); APICallsPerEvent divides them by EventsSent.
 	APICalls         int64   `json:"apiCalls"`
 	APICallsPerEvent float64 `json:"apiCallsPerEvent"`
+	// FifoStack only: FailedGroups counts the message groups of batches
+	// that reported failures, and GroupWaitSeconds sums how long each
+	// stayed locked afterwards (the queue's visibility timeout, or the
+	// consumer's retry backoff). VisibilityChangesRefused counts backoff
+	// changes the queue refused (the message had left flight).
+	FailedGroups             int     `json:"failedGroups,omitempty"`
+	GroupWaitSeconds         float64 `json:"groupWaitSeconds,omitempty"`
+	VisibilityChangesRefused int     `json:"visibilityChangesRefused,omitempty"`
 
 	Invocations       int         `json:"invocations"`
 	FailedInvocations int         `json:"failedInvocations"`
@@ -122,6 +130,10 @@ func (r *Report) WriteText(w io.Writer) {
 		r.LostUpdates, r.StateMismatches, r.OrderViolations, r.DuplicateEffects, r.DuplicateDeliveries)
 	fmt.Fprintf(w, "  invocations %d (failed %d), consumer kills %d, restarts %d, injected 5xx %d, 429 %d, timeouts %d\n",
 		r.Invocations, r.FailedInvocations, r.Kills, r.Restarts, r.InjectedFaults.ServerErrors, r.InjectedFaults.Throttles, r.InjectedFaults.Timeouts)
+	if r.FailedGroups > 0 {
+		fmt.Fprintf(w, "  message groups waited %.1f s in all after %d reported group failures (%d visibility changes refused)\n",
+			r.GroupWaitSeconds, r.FailedGroups, r.VisibilityChangesRefused)
+	}
 	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event)\n",
 		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent)
 	if r.Replay != nil {

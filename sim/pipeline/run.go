@@ -119,18 +119,18 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		return nil, err
 	}
 	cleanups = append(cleanups, func() { _ = api.Close() })
-	poisonQ, err := startPoisonQueue()
+	sqsAPI, err := startSQSEndpoint()
 	if err != nil {
 		return nil, err
 	}
-	cleanups = append(cleanups, func() { _ = poisonQ.Close() })
+	cleanups = append(cleanups, func() { _ = sqsAPI.Close() })
 
 	plan := planFor(opts, s)
 	fmt.Fprintf(opts.Progress, "starting %d consumer instance(s) of %s under aws-lambda-rie\n", plan.concurrency, s.Bootstrap)
 	pool, err := lambdaemu.NewPool(ctx, lambdaemu.Config{
 		Tools:     tools,
 		Bootstrap: s.Bootstrap,
-		Env:       functionEnv(s, api.URL(), poisonQ),
+		Env:       functionEnv(s, api.URL(), sqsAPI),
 		Timeout:   time.Duration(s.Function.TimeoutSeconds) * time.Second,
 		MemoryMiB: s.Function.MemoryMiB,
 		LogDir:    opts.LogDir,
@@ -161,7 +161,7 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	go killer(runCtx, cons, api, events, opts.Faults.Kills, opts.Progress)
 	defer api.setOnWrite(nil)
 
-	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, events: events, ev: &ev, rep: rep, stream: streamName}
+	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, sqs: sqsAPI, events: events, ev: &ev, rep: rep, stream: streamName}
 	var deliverErr error
 	var k *kinesalite
 	switch {
@@ -203,11 +203,11 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	if rep.TimedOut, err = stopped(deliverErr); err != nil {
 		return rep, err
 	}
-	ev.poisoned = poisonedEvents(poisonBodies(poisonQ))
+	ev.poisoned = poisonedEvents(poisonBodies(sqsAPI))
 	verify(ev, rep)
 	if opts.Replay && !opts.Unordered && !rep.TimedOut {
 		var replayErr error
-		rep.Replay, replayErr = r.replay(runCtx, k, poisonQ)
+		rep.Replay, replayErr = r.replay(runCtx, k, sqsAPI)
 		if _, err := stopped(replayErr); err != nil {
 			return rep, err
 		}
@@ -224,6 +224,7 @@ type runState struct {
 	settings Settings
 	plan     plan
 	cons     *consumer
+	sqs      *sqsEndpoint
 	events   []Event
 	ev       *evidence
 	rep      *Report
@@ -274,15 +275,15 @@ func asList(v any) []any {
 // functionEnv is the function's environment: the literal variables of the
 // synthesized function, then the local endpoints in place of what only a
 // deployment knows (the API's URL, the secret, the poison queue).
-func functionEnv(s Settings, apiURL string, poisonQ *poisonQueue) map[string]string {
+func functionEnv(s Settings, apiURL string, sqsAPI *sqsEndpoint) map[string]string {
 	env := map[string]string{}
 	for k, v := range s.Function.Environment {
 		env[k] = v
 	}
 	env[envvar.APIBaseURL] = apiURL
 	env[envvar.APIKey] = localAPIKey
-	env[envvar.PoisonQueueURL] = poisonQ.QueueURL()
-	env[envvar.SQSEndpoint] = poisonQ.Endpoint()
+	env[envvar.PoisonQueueURL] = sqsAPI.PoisonQueueURL()
+	env[envvar.SQSEndpoint] = sqsAPI.Endpoint()
 	env["AWS_REGION"] = localRegion
 	env["AWS_DEFAULT_REGION"] = localRegion
 	env["AWS_ACCESS_KEY_ID"] = "local"
@@ -294,7 +295,7 @@ func functionEnv(s Settings, apiURL string, poisonQ *poisonQueue) map[string]str
 	return env
 }
 
-func poisonBodies(q *poisonQueue) []string {
+func poisonBodies(q *sqsEndpoint) []string {
 	var out []string
 	for _, m := range q.Messages() {
 		out = append(out, m.MessageBody)

@@ -164,14 +164,17 @@ func (c *capture) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// poisonQueue is the loopback SQS endpoint behind POISON_QUEUE_URL.
-type poisonQueue struct {
+// sqsEndpoint is the loopback SQS endpoint (AWS_ENDPOINT_URL_SQS) behind
+// every SQS call of the function: SendMessage to the poison queue, and the
+// retry backoff's ChangeMessageVisibilityBatch, which reaches the SQS FIFO
+// model once it is attached.
+type sqsEndpoint struct {
 	*fakesqs.Server
 	http *loopbackServer
 }
 
-func startPoisonQueue() (*poisonQueue, error) {
-	q := &poisonQueue{Server: fakesqs.New()}
+func startSQSEndpoint() (*sqsEndpoint, error) {
+	q := &sqsEndpoint{Server: fakesqs.New()}
 	var err error
 	if q.http, err = serveLoopback(q.Server); err != nil {
 		return nil, err
@@ -180,9 +183,11 @@ func startPoisonQueue() (*poisonQueue, error) {
 }
 
 // Endpoint is the value for AWS_ENDPOINT_URL_SQS.
-func (q *poisonQueue) Endpoint() string { return q.http.URL }
+func (q *sqsEndpoint) Endpoint() string { return q.http.URL }
 
-// QueueURL is the value for POISON_QUEUE_URL.
-func (q *poisonQueue) QueueURL() string { return q.http.URL + "/000000000000/orderly-local-poison" }
+// PoisonQueueURL is the value for POISON_QUEUE_URL.
+func (q *sqsEndpoint) PoisonQueueURL() string {
+	return q.http.URL + "/000000000000/orderly-local-poison"
+}
 
-func (q *poisonQueue) Close() error { return q.http.Close() }
+func (q *sqsEndpoint) Close() error { return q.http.Close() }

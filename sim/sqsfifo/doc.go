@@ -13,8 +13,9 @@
 //     are served meanwhile.
 //   - Visibility timeout: a received message that is not deleted becomes
 //     visible again, at its place at the head of its group, when the
-//     timeout expires. Deleting with a receipt handle from an earlier
-//     receive fails.
+//     timeout expires. ChangeVisibility (ChangeMessageVisibility) sets a
+//     new timeout, from now, for a message still in flight. Deleting or
+//     changing with a receipt handle from an earlier receive fails.
 //   - Deduplication: a message whose deduplication id (given, or the
 //     SHA-256 of the body with content-based deduplication) was sent within
 //     the deduplication window (5 minutes) is accepted and dropped. The
@@ -29,7 +30,9 @@
 // pollers, each receiving a batch of at most BatchSize (<= 10) messages and
 // invoking the function synchronously; on success it deletes every message
 // not listed in batchItemFailures; on a function error it deletes nothing,
-// so the whole batch reappears after the visibility timeout.
+// so the whole batch reappears after the visibility timeout. It sums how
+// long the groups of reported failures stay locked (GroupWait), which is
+// what a function's ChangeMessageVisibility calls can shorten.
 //
 // What it does not model: message retention, delay queues, long polling
 // and Lambda's poller scaling (a fixed number of pollers, each waiting
@@ -37,5 +40,5 @@
 // never exceed the function's concurrency, so a message is never returned
 // to the queue for lack of concurrency), the per-group and per-queue
 // throughput limits, message attributes beyond the system ones the
-// consumer reads, and ChangeMessageVisibility.
+// consumer reads, and the 12-hour limit on a message's total invisibility.
 package sqsfifo

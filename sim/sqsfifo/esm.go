@@ -64,6 +64,13 @@ type MappingStats struct {
 	PartialFailures int
 	Deleted         int
 	StaleDeletes    int // deletes refused because the visibility timeout had expired
+	// FailedGroups counts, per invocation that reported failures, the
+	// message groups of its reported messages; GroupWait sums how long
+	// each stayed locked from the moment the response was processed:
+	// until the last of its reported messages was visible again, after
+	// the queue's visibility timeout or a shorter one the function set.
+	FailedGroups int
+	GroupWait    time.Duration
 }
 
 // Mapping is the Lambda SQS event source mapping model.
@@ -167,10 +174,22 @@ func (m *Mapping) deliver(ctx context.Context, poller int, msgs []Received) {
 		}
 		deleted++
 	}
+	var wait time.Duration
+	groups := map[string]bool{}
+	if err == nil {
+		for _, msg := range msgs {
+			if failed[msg.ID] && !groups[msg.GroupID] {
+				groups[msg.GroupID] = true
+				wait += m.queue.LockedFor(msg.GroupID)
+			}
+		}
+	}
 	m.mu.Lock()
 	m.stats.Invocations++
 	m.stats.Deleted += deleted
 	m.stats.StaleDeletes += stale
+	m.stats.FailedGroups += len(groups)
+	m.stats.GroupWait += wait
 	if err != nil {
 		m.stats.FailedInvokes++
 	} else if len(failed) > 0 {

@@ -315,3 +315,40 @@ func TestPipeRegroupsByKey(t *testing.T) {
 		t.Errorf("target groups %v, want %v", got, want)
 	}
 }
+
+func TestGroupWaitAfterAReportedFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change time.Duration // 0: leave the visibility timeout
+		want   time.Duration
+	}{
+		{"queue's visibility timeout", 0, 30 * time.Second},
+		{"shortened by the function", 2 * time.Second, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			q := newQueue(t, c, nil)
+			send(t, q, "A1", "A2", "B1")
+			f := &fn{answer: func(msgs []events.SQSMessage) ([]byte, error) {
+				var ids []string
+				for _, m := range msgs {
+					if m.Attributes["MessageGroupId"] != "A" {
+						continue
+					}
+					ids = append(ids, m.MessageId)
+					if tc.change > 0 {
+						if err := q.ChangeVisibility(m.ReceiptHandle, tc.change); err != nil {
+							return nil, err
+						}
+					}
+				}
+				return failIDs(ids...), nil
+			}}
+			m := mapping(t, q, f, 1, 10)
+			runUntil(t, m, func() bool { return m.Stats().Invocations == 1 }, nil)
+			if s := m.Stats(); s.FailedGroups != 1 || s.GroupWait != tc.want || s.PartialFailures != 1 {
+				t.Errorf("stats %+v: want 1 failed group waiting %s", s, tc.want)
+			}
+		})
+	}
+}

@@ -244,49 +244,29 @@ func (q *Queue) Receive(max int) ([]Received, error) {
 }
 
 // expireLocked makes in-flight messages whose visibility timeout has passed
-// visible again. They stay at the head of their group: in-flight messages
-// always form a prefix of the group.
+// visible again. Entries stay in send order, so an expired message is back
+// at the head of its group; a group with a message still in flight stays
+// locked.
 func (q *Queue) expireLocked(now time.Time) {
 	for _, g := range q.groups {
 		if g.inFlight == 0 {
 			continue
 		}
-		expired := false
-		for _, e := range g.entries[:g.inFlight] {
-			if !now.Before(e.visibleAt) {
-				expired = true
+		for _, e := range g.head() {
+			if e.inFlight && !now.Before(e.visibleAt) {
+				e.inFlight = false
+				delete(q.byHandle, e.receipt)
+				e.receipt = ""
+				g.inFlight--
 			}
 		}
-		if !expired {
-			continue
-		}
-		// Any expiry in the prefix returns the whole in-flight prefix that
-		// has expired; a message still invisible keeps the group locked.
-		kept := 0
-		for _, e := range g.entries[:g.inFlight] {
-			if now.Before(e.visibleAt) {
-				kept++
-				continue
-			}
-			e.inFlight = false
-			delete(q.byHandle, e.receipt)
-			e.receipt = ""
-		}
-		// Reorder the prefix so that in-flight entries stay first while
-		// keeping send order among the visible ones.
-		prefix := g.entries[:g.inFlight]
-		slices.SortStableFunc(prefix, func(a, b *entry) int {
-			switch {
-			case a.inFlight && !b.inFlight:
-				return -1
-			case !a.inFlight && b.inFlight:
-				return 1
-			}
-			return int(a.msg.SequenceNumber - b.msg.SequenceNumber)
-		})
-		g.inFlight = kept
 	}
 }
+
+// head holds every in-flight message of the group: a receive serves only a
+// group with nothing in flight, from its head, at most MaxReceiveBatch
+// messages.
+func (g *group) head() []*entry { return g.entries[:min(len(g.entries), MaxReceiveBatch)] }
 
 func (q *Queue) removeLocked(g *group, e *entry) {
 	i := slices.Index(g.entries, e)
@@ -329,6 +309,51 @@ func (q *Queue) Delete(receipt string) error {
 	q.removeLocked(q.groups[e.msg.GroupID], e)
 	q.stats.Deleted++
 	return nil
+}
+
+// MaxVisibilityTimeout is the longest visibility timeout SQS accepts.
+const MaxVisibilityTimeout = 12 * time.Hour
+
+// ChangeVisibility makes an in-flight message visible again timeout from
+// now (0: at once), as ChangeMessageVisibility does. The receipt handle
+// must be the current one of a message still in flight; its group stays
+// locked until every in-flight message of the group is visible again or
+// deleted.
+func (q *Queue) ChangeVisibility(receipt string, timeout time.Duration) error {
+	if timeout < 0 || timeout > MaxVisibilityTimeout {
+		return fmt.Errorf("queue %s: visibility timeout %s: want 0 to %s", q.cfg.Name, timeout, MaxVisibilityTimeout)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.cfg.Now()
+	q.expireLocked(now)
+	e, ok := q.byHandle[receipt]
+	if !ok {
+		return fmt.Errorf("queue %s: change visibility of %s: %w", q.cfg.Name, receipt, ErrStaleReceipt)
+	}
+	e.visibleAt = now.Add(timeout)
+	return nil
+}
+
+// LockedFor returns how long groupID stays locked from now if nothing
+// changes: until the last of its in-flight messages is visible again. It is
+// 0 for a group with nothing in flight.
+func (q *Queue) LockedFor(groupID string) time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.cfg.Now()
+	q.expireLocked(now)
+	g := q.groups[groupID]
+	if g == nil {
+		return 0
+	}
+	var locked time.Duration
+	for _, e := range g.head() {
+		if e.inFlight {
+			locked = max(locked, e.visibleAt.Sub(now))
+		}
+	}
+	return locked
 }
 
 // DeadLetters returns the messages moved to the dead-letter queue.

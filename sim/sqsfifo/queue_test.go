@@ -249,3 +249,64 @@ func TestQueueConfigErrors(t *testing.T) {
 		t.Error("a message without group was accepted")
 	}
 }
+
+func TestChangeVisibilityShortensTheWaitAndTheGroupStaysLocked(t *testing.T) {
+	c := newClock()
+	q := newQueue(t, c, nil)
+	send(t, q, "A1", "A2", "A3")
+	got := receive(t, q, 10)
+	if q.LockedFor("A") != 30*time.Second {
+		t.Fatalf("LockedFor = %s, want the 30 s visibility timeout", q.LockedFor("A"))
+	}
+	// Like the consumer after A1 failed: A1 waits 5 s, the skipped rest 1 s.
+	for i, timeout := range []time.Duration{5 * time.Second, time.Second, time.Second} {
+		if err := q.ChangeVisibility(got[i].ReceiptHandle, timeout); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.LockedFor("A") != 5*time.Second {
+		t.Fatalf("LockedFor = %s, want 5 s: the longest in-flight message", q.LockedFor("A"))
+	}
+	c.advance(time.Second)
+	if again := receive(t, q, 10); len(again) != 0 {
+		t.Fatalf("A2 and A3 visible while A1 is in flight: received %v, want nothing", bodies(again))
+	}
+	if q.LockedFor("A") != 4*time.Second {
+		t.Errorf("LockedFor = %s, want the 4 s A1 has left", q.LockedFor("A"))
+	}
+	c.advance(4 * time.Second)
+	if q.LockedFor("A") != 0 {
+		t.Errorf("LockedFor = %s after every message is visible, want 0", q.LockedFor("A"))
+	}
+	again := receive(t, q, 10)
+	if b := bodies(again); !reflect.DeepEqual(b, []string{"A1", "A2", "A3"}) {
+		t.Fatalf("after 5 s: %v, want [A1 A2 A3] in order", b)
+	}
+	if err := q.ChangeVisibility(got[0].ReceiptHandle, 0); !errors.Is(err, ErrStaleReceipt) {
+		t.Errorf("change with the receipt of the earlier receive: %v, want ErrStaleReceipt", err)
+	}
+	if err := q.ChangeVisibility(again[0].ReceiptHandle, 13*time.Hour); err == nil {
+		t.Error("a 13-hour visibility timeout was accepted")
+	}
+	// 0 makes the message visible at once; its group is free again once
+	// every in-flight message of the group is visible.
+	for _, r := range again {
+		if err := q.ChangeVisibility(r.ReceiptHandle, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := receive(t, q, 10)
+	if b := bodies(third); !reflect.DeepEqual(b, []string{"A1", "A2", "A3"}) {
+		t.Fatalf("after a 0 s change: %v, want [A1 A2 A3]", b)
+	}
+	if err := q.Delete(third[0].ReceiptHandle); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.ChangeVisibility(third[0].ReceiptHandle, time.Second); !errors.Is(err, ErrStaleReceipt) {
+		t.Errorf("change after delete: %v, want ErrStaleReceipt", err)
+	}
+	c.advance(30 * time.Second)
+	if err := q.ChangeVisibility(third[1].ReceiptHandle, time.Second); !errors.Is(err, ErrStaleReceipt) {
+		t.Errorf("change after the visibility timeout expired: %v, want ErrStaleReceipt (no longer in flight)", err)
+	}
+}

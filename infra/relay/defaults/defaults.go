@@ -81,6 +81,12 @@ const (
 	OnFailureExpirationDays = DeadLetterRetentionDays
 )
 
+// VisibilityTimeoutFactor sets a FIFO queue's visibility timeout to this
+// many function timeouts, as AWS advises for queues a function consumes, so
+// that a message is not redelivered while the invocation that received it
+// may still be running.
+const VisibilityTimeoutFactor = 6
+
 // The SQS FIFO queue and its event source mapping.
 const (
 	// MessageGroups of 1 is one static group: a strict total order.

@@ -10,31 +10,52 @@ import (
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
-// compareConfig is one row of the comparison: a stack and the CDK context
+// compareConfig is one row of a comparison: a stack and the CDK context
 // that selects its settings.
 type compareConfig struct {
 	name, stack, context string
 }
 
-// compareConfigs are the classic Kinesis-versus-FIFO configurations (batch
-// size 1, or a small reserved concurrency, one fetch and one push per
-// record), then orderly's recommended ones (large batches, coalescing), as
-// CDK context on top of the chosen environment.
-var compareConfigs = []compareConfig{
-	{"Kinesis, 1 shard, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
-	{"Kinesis, 2 shards, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=2 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
-	{"FIFO, 1 group, reserved concurrency 1", pipeline.StackFifo, "-c fifo.messageGroups=1 -c function.reservedConcurrency=1 -c function.coalesce=false"},
-	{"FIFO, 2 groups, reserved concurrency 3", pipeline.StackFifo, "-c fifo.messageGroups=2 -c function.reservedConcurrency=3 -c function.coalesce=false"},
-	{"orderly: Kinesis, 1 shard, batch 100, coalescing", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=100 -c kinesis.parallelizationFactor=1 -c function.coalesce=true"},
-	{"orderly: FIFO per-key, batch 10, coalescing", pipeline.StackFifo, "-c fifo.messageGroups=per-key -c fifo.batchSize=10 -c function.coalesce=true"},
+// comparison is a set of configurations run with the same workload and
+// faults, and the table that shows them side by side.
+type comparison struct {
+	configs []compareConfig
+	table   func(w io.Writer, configs []compareConfig, reports []*pipeline.Report)
 }
 
-// compare runs the configurations with the same workload and faults
-// and prints a table, then one JSON line with every report.
-func compare(ctx context.Context, f flags, stdout, stderr io.Writer) (bool, error) {
+// classicComparison holds the classic Kinesis-versus-FIFO configurations
+// (batch size 1, or a small reserved concurrency, one fetch and one push per
+// record), then orderly's recommended ones (large batches, coalescing), as
+// CDK context on top of the chosen environment.
+var classicComparison = comparison{
+	configs: []compareConfig{
+		{"Kinesis, 1 shard, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
+		{"Kinesis, 2 shards, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=2 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
+		{"FIFO, 1 group, reserved concurrency 1", pipeline.StackFifo, "-c fifo.messageGroups=1 -c function.reservedConcurrency=1 -c function.coalesce=false"},
+		{"FIFO, 2 groups, reserved concurrency 3", pipeline.StackFifo, "-c fifo.messageGroups=2 -c function.reservedConcurrency=3 -c function.coalesce=false"},
+		{"orderly: Kinesis, 1 shard, batch 100, coalescing", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=100 -c kinesis.parallelizationFactor=1 -c function.coalesce=true"},
+		{"orderly: FIFO per-key, batch 10, coalescing", pipeline.StackFifo, "-c fifo.messageGroups=per-key -c fifo.batchSize=10 -c function.coalesce=true"},
+	},
+	table: writeTable,
+}
+
+// backoffComparison runs FifoStack without the consumer's retry backoff
+// (a reported failure waits for the queue's visibility timeout) and with
+// its defaults, on top of the chosen environment and -context.
+var backoffComparison = comparison{
+	configs: []compareConfig{
+		{"FIFO, retry backoff off", pipeline.StackFifo, "-c fifo.retryBackoffMaxSeconds=0"},
+		{"FIFO, retry backoff on (defaults)", pipeline.StackFifo, ""},
+	},
+	table: writeBackoffTable,
+}
+
+// compare runs the configurations with the same workload and faults and
+// prints a table, then one JSON line with every report.
+func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Writer) (bool, error) {
 	var reports []*pipeline.Report
 	ok := true
-	for _, c := range compareConfigs {
+	for _, c := range cmp.configs {
 		fc := f
 		fc.stack = c.stack
 		contextString := strings.TrimSpace(c.context + " " + f.context)
@@ -47,7 +68,7 @@ func compare(ctx context.Context, f flags, stdout, stderr io.Writer) (bool, erro
 		ok = ok && rep.OK
 		reports = append(reports, rep)
 	}
-	writeTable(stdout, reports)
+	cmp.table(stdout, cmp.configs, reports)
 	summary := make([]json.RawMessage, len(reports))
 	for i, r := range reports {
 		summary[i] = json.RawMessage(r.JSON())
@@ -62,12 +83,36 @@ func compare(ctx context.Context, f flags, stdout, stderr io.Writer) (bool, erro
 
 // writeTable prints a Markdown table, so that it can go into the README
 // as it is.
-func writeTable(w io.Writer, reports []*pipeline.Report) {
+func writeTable(w io.Writer, configs []compareConfig, reports []*pipeline.Report) {
 	fmt.Fprintln(w, "| configuration | consumers (peak busy) | sent | applied | dead-lettered | lost updates | order violations | duplicate effects | invocations | API calls/event | events/s | p50 ms | p99 ms |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for i, r := range reports {
 		fmt.Fprintf(w, "| %s | %d (%d) | %d | %d | %d | %d | %d | %d | %d | %.2f | %.1f | %.0f | %.0f |\n",
-			compareConfigs[i].name, r.Concurrency, r.PeakConcurrency, r.EventsSent, r.EventsApplied, r.DeadLettered,
+			configs[i].name, r.Concurrency, r.PeakConcurrency, r.EventsSent, r.EventsApplied, r.DeadLettered,
 			r.LostUpdates, r.OrderViolations, r.DuplicateEffects, r.Invocations, r.APICallsPerEvent, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
 	}
+}
+
+// writeBackoffTable prints the backoff comparison as a Markdown table, and
+// how the second row compares with the first.
+func writeBackoffTable(w io.Writer, configs []compareConfig, reports []*pipeline.Report) {
+	fmt.Fprintln(w, "| configuration | sent | applied | dead-lettered | lost updates | order violations | duplicate effects | reported group failures | group wait s | events/s | p50 ms | p99 ms |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for i, r := range reports {
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %d | %d | %.1f | %.1f | %.0f | %.0f |\n",
+			configs[i].name, r.EventsSent, r.EventsApplied, r.DeadLettered, r.LostUpdates, r.OrderViolations, r.DuplicateEffects,
+			r.FailedGroups, r.GroupWaitSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms)
+	}
+	if len(reports) == 2 {
+		off, on := reports[0], reports[1]
+		fmt.Fprintf(w, "\ngroup wait per reported group failure: %.1f s off, %.1f s on; events/s %.1f -> %.1f; p99 %.0f -> %.0f ms\n",
+			perFailure(off), perFailure(on), off.ThroughputPerSec, on.ThroughputPerSec, off.LatencyP99Ms, on.LatencyP99Ms)
+	}
+}
+
+func perFailure(r *pipeline.Report) float64 {
+	if r.FailedGroups == 0 {
+		return 0
+	}
+	return r.GroupWaitSeconds / float64(r.FailedGroups)
 }

@@ -14,6 +14,7 @@
 //	go run ./sim/cmd/load -stack kinesis -events 300 -replay     # then re-send all, shuffled: nothing may change
 //	go run ./sim/cmd/load -unordered -events 300 -latency 5ms   # the race, made visible
 //	go run ./sim/cmd/load -compare                           # the comparison table
+//	go run ./sim/cmd/load -compare-backoff -events 1000 -error-rate 0.05 -timeout-rate 0.005
 //
 // Deployed mode: -bus NAME sends the events with PutEvents (batches of 10)
 // using the default AWS credential chain, and reports what was accepted;
@@ -65,6 +66,7 @@ type flags struct {
 	poisonRate                    float64
 	unordered, compare, keepLogs  bool
 	replay                        bool
+	compareBackoff                bool
 	concurrency                   int
 	seed                          uint64
 	timeout                       time.Duration
@@ -92,6 +94,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
 	fs.BoolVar(&f.replay, "replay", false, "after the run, re-send every event in shuffled order as an EventBridge archive replay would, and fail unless the final state is unchanged (`make local` turns it on)")
 	fs.BoolVar(&f.compare, "compare", false, "run the classic configurations (Kinesis 1 and 2 shards, FIFO 1 and 2 groups) and print a table")
+	fs.BoolVar(&f.compareBackoff, "compare-backoff", false, "run FifoStack without and with the consumer's retry backoff and print a table")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
 	fs.DurationVar(&f.timeout, "timeout", pipeline.DefaultTimeout, "bound on one run")
@@ -116,6 +119,9 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
 	}
+	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
+		return f, errors.New("-compare-backoff synthesizes its own two configurations: it does not combine with -compare, -assembly, -unordered or -bus")
+	}
 	return f, nil
 }
 
@@ -133,7 +139,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sendToBus(ctx, f, stdout, stderr)
 		return exitFor(ctx, err, true, stderr)
 	case f.compare:
-		ok, err := compare(ctx, f, stdout, stderr)
+		ok, err := compare(ctx, f, classicComparison, stdout, stderr)
+		return exitFor(ctx, err, ok, stderr)
+	case f.compareBackoff:
+		ok, err := compare(ctx, f, backoffComparison, stdout, stderr)
 		return exitFor(ctx, err, ok, stderr)
 	default:
 		rep, err := runOnce(ctx, f, f.context, stderr)

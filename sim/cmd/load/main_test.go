@@ -25,6 +25,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-compare", "-unordered"}, "-compare synthesizes"},
 		{[]string{"-replay", "-unordered"}, "-replay re-sends"},
 		{[]string{"-replay", "-bus", "b"}, "-replay re-sends"},
+		{[]string{"-compare-backoff", "-compare"}, "-compare-backoff synthesizes"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-events", "x"}, "invalid value"},
 		{[]string{"-context", "-c novalue"}, `"novalue" is not key=value`},
@@ -129,24 +130,44 @@ func TestPutEventsSendsBatchesOfTen(t *testing.T) {
 	}
 }
 
-func TestCompareTable(t *testing.T) {
-	var reports []*pipeline.Report
-	for i := range compareConfigs {
-		reports = append(reports, &pipeline.Report{Concurrency: i + 1, EventsSent: 100, EventsApplied: 99, DeadLettered: 1, APICallsPerEvent: 0.254, ThroughputPerSec: 12.34, LatencyP50Ms: 5, LatencyP99Ms: 9})
+func TestCompareTables(t *testing.T) {
+	for _, cmp := range []comparison{classicComparison, backoffComparison} {
+		var reports []*pipeline.Report
+		for i := range cmp.configs {
+			reports = append(reports, &pipeline.Report{Concurrency: i + 1, EventsSent: 100, EventsApplied: 99, DeadLettered: 1,
+				APICallsPerEvent: 0.254, FailedGroups: 4, GroupWaitSeconds: 240, ThroughputPerSec: 12.34, LatencyP50Ms: 5, LatencyP99Ms: 9})
+		}
+		var b bytes.Buffer
+		cmp.table(&b, cmp.configs, reports)
+		lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+		if len(lines) < 2+len(cmp.configs) {
+			t.Fatalf("table has %d lines, want header, rule and %d rows:\n%s", len(lines), len(cmp.configs), b.String())
+		}
+		for i, c := range cmp.configs {
+			row := lines[2+i]
+			if !strings.HasPrefix(row, "| "+c.name+" |") || !strings.Contains(row, "| 12.3 |") {
+				t.Errorf("row %q does not describe %s", row, c.name)
+			}
+			if cmp.configs[0].name == classicComparison.configs[0].name && !strings.Contains(row, "| 0.25 |") {
+				t.Errorf("row %q lacks the API calls per event", row)
+			}
+			if strings.Count(row, "|") != strings.Count(lines[0], "|") {
+				t.Errorf("row %q has a different number of columns than the header", row)
+			}
+		}
 	}
+}
+
+func TestBackoffTableShowsWaitPerFailure(t *testing.T) {
 	var b bytes.Buffer
-	writeTable(&b, reports)
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2+len(compareConfigs) {
-		t.Fatalf("table has %d lines, want header, rule and %d rows:\n%s", len(lines), len(compareConfigs), b.String())
+	writeBackoffTable(&b, backoffComparison.configs, []*pipeline.Report{
+		{FailedGroups: 4, GroupWaitSeconds: 240, ThroughputPerSec: 10, LatencyP99Ms: 60000},
+		{FailedGroups: 5, GroupWaitSeconds: 7.5, ThroughputPerSec: 40, LatencyP99Ms: 3000},
+	})
+	if want := "group wait per reported group failure: 60.0 s off, 1.5 s on; events/s 10.0 -> 40.0; p99 60000 -> 3000 ms"; !strings.Contains(b.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, b.String())
 	}
-	for i, c := range compareConfigs {
-		row := lines[2+i]
-		if !strings.HasPrefix(row, "| "+c.name+" |") || !strings.Contains(row, "| 12.3 |") || !strings.Contains(row, "| 0.25 |") {
-			t.Errorf("row %q does not describe %s", row, c.name)
-		}
-		if strings.Count(row, "|") != strings.Count(lines[0], "|") {
-			t.Errorf("row %q has a different number of columns than the header", row)
-		}
+	if !strings.Contains(b.String(), "| 4 | 240.0 | 10.0 |") {
+		t.Errorf("off row lacks its failures, wait and events/s:\n%s", b.String())
 	}
 }

@@ -1,0 +1,77 @@
+package visibility
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Jitter is the largest share by which a delay is shortened at random, so
+// that groups which failed together (one outage) do not all retry in the
+// same second.
+const Jitter = 0.2
+
+// MaxVisibilityTimeout is the longest visibility timeout SQS accepts.
+const MaxVisibilityTimeout = 12 * time.Hour
+
+// DefaultBackoff is the policy FifoStack deploys unless configured
+// otherwise: a transient failure costs its group about a second, a failure
+// that persists through the queue's maxReceiveCount (5) at most 16 s.
+var DefaultBackoff = Backoff{Base: time.Second, Max: time.Minute}
+
+// Backoff is how long a message reported for retry stays invisible: Base
+// after its first receive, doubling with each further receive, capped at
+// Max, and shortened by up to Jitter at random. The zero value is off.
+type Backoff struct {
+	// Base is the delay after the first receive. 0 retries at once.
+	Base time.Duration
+	// Max caps the delay and must stay below the queue's visibility
+	// timeout, or the backoff would lengthen the wait it exists to
+	// shorten. 0 turns the backoff off: reported messages keep the
+	// queue's visibility timeout.
+	Max time.Duration
+}
+
+// Enabled reports whether the backoff changes any visibility.
+func (b Backoff) Enabled() bool { return b.Max > 0 }
+
+// Validate checks the bounds the consumer itself can know; that Max stays
+// below the queue's visibility timeout is checked where both are known
+// (infra/config).
+func (b Backoff) Validate() error {
+	var problems []error
+	if b.Base < 0 {
+		problems = append(problems, fmt.Errorf("base %s: want 0 or more", b.Base))
+	}
+	if b.Max < 0 || b.Max > MaxVisibilityTimeout {
+		problems = append(problems, fmt.Errorf("max %s: want 0 (off) to %s", b.Max, MaxVisibilityTimeout))
+	}
+	if b.Enabled() && b.Base > b.Max {
+		problems = append(problems, fmt.Errorf("base %s exceeds max %s", b.Base, b.Max))
+	}
+	return errors.Join(problems...)
+}
+
+// Delay is the visibility timeout for a message received receiveCount
+// times (its ApproximateReceiveCount; below 1 counts as 1): min(Base ×
+// 2^(receiveCount−1), Max), shortened by Jitter × u, where u is uniform in
+// [0, 1). It is 0 when the backoff is off.
+func (b Backoff) Delay(receiveCount int, u float64) time.Duration {
+	if !b.Enabled() {
+		return 0
+	}
+	d := b.Max
+	if shift := max(receiveCount, 1) - 1; shift < 63 {
+		// A shift that overflows leaves the cap in place.
+		if exp := b.Base << shift; exp>>shift == b.Base && exp < d {
+			d = exp
+		}
+	}
+	u = min(max(u, 0), 1)
+	return d - time.Duration(float64(d)*Jitter*u)
+}
+
+// seconds rounds d to whole seconds, the unit of SQS visibility timeouts.
+func seconds(d time.Duration) int32 {
+	return int32(d.Round(time.Second) / time.Second)
+}
