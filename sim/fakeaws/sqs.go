@@ -29,6 +29,23 @@ func (s *Server) AddQueue(url string, bodies ...string) {
 	}
 }
 
+// DefaultVisibilityTimeout is what a receive hides a message for when it
+// names no VisibilityTimeout: SQS's default for a new queue.
+const DefaultVisibilityTimeout = 30 * time.Second
+
+// VisibleMessages counts the messages of a queue a receive would return now.
+func (s *Server) VisibleMessages(url string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.queues[url] {
+		if !time.Now().Before(m.invisibleUntil) {
+			n++
+		}
+	}
+	return n
+}
+
 // QueueMessages returns the messages a queue holds.
 func (s *Server) QueueMessages(url string) []Message {
 	s.mu.Lock()
@@ -51,15 +68,15 @@ func (s *Server) ExpireVisibility() {
 
 // sqs models a standard queue: ReceiveMessage returns the first
 // MaxNumberOfMessages visible messages and hides them for VisibilityTimeout
-// seconds (a VisibilityTimeout of 0 or none leaves them visible: the queue
-// default is not modelled); DeleteMessage removes a message by the receipt
-// handle a receive returned, and ChangeMessageVisibility hides or releases
-// it. FIFO message groups are not modelled.
+// seconds, or DefaultVisibilityTimeout when the request names none (the SDK
+// leaves out a VisibilityTimeout of 0); DeleteMessage removes a message by
+// the receipt handle a receive returned, and ChangeMessageVisibility hides
+// or releases it. FIFO message groups are not modelled.
 func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	var in struct {
 		QueueUrl            string
 		MaxNumberOfMessages int
-		VisibilityTimeout   int
+		VisibilityTimeout   *int
 		MessageBody         string
 		ReceiptHandle       string
 	}
@@ -88,9 +105,11 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 			if now.Before(m.invisibleUntil) {
 				continue
 			}
-			if in.VisibilityTimeout > 0 {
-				msgs[i].invisibleUntil = now.Add(time.Duration(in.VisibilityTimeout) * time.Second)
+			hide := DefaultVisibilityTimeout
+			if in.VisibilityTimeout != nil {
+				hide = time.Duration(*in.VisibilityTimeout) * time.Second
 			}
+			msgs[i].invisibleUntil = now.Add(hide)
 			out = append(out, map[string]any{"MessageId": m.ID, "ReceiptHandle": "rh-" + m.ID, "Body": m.Body})
 		}
 		return map[string]any{"Messages": out}, nil
@@ -98,7 +117,11 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 		id := strings.TrimPrefix(in.ReceiptHandle, "rh-")
 		for i, m := range msgs {
 			if m.ID == id {
-				msgs[i].invisibleUntil = time.Now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
+				var seconds int
+				if in.VisibilityTimeout != nil {
+					seconds = *in.VisibilityTimeout
+				}
+				msgs[i].invisibleUntil = time.Now().Add(time.Duration(seconds) * time.Second)
 				return map[string]any{}, nil
 			}
 		}

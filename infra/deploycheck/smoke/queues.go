@@ -36,10 +36,13 @@ func RequiredOutputs(c config.Config, kind string) []string {
 // more than maxPeeks*10 older messages is reported as not fully inspected.
 const maxPeeks = 10
 
-// peekQueue looks at a queue's visible messages without consuming them
-// (VisibilityTimeout 0: each stays visible; its receive count goes up, which
-// matters to nothing here since these queues have no redrive of their own)
-// and returns how many it holds and how many of those are the canary's.
+// peekQueue looks at a queue's visible messages without consuming them and
+// returns how many it holds and how many of those are the canary's. A
+// receive hides what it returns for the queue's visibility timeout (the SDK
+// leaves a VisibilityTimeout of 0 out of ReceiveMessage), so every message
+// seen is made visible again at once afterwards; its receive count goes up,
+// which matters to nothing here since these queues have no redrive of
+// their own.
 func peekQueue(ctx context.Context, client *sqs.Client, url string, waitSeconds int32, isCanary func(string) bool) (held, canary int, complete bool, err error) {
 	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl:       aws.String(url),
@@ -53,15 +56,26 @@ func peekQueue(ctx context.Context, client *sqs.Client, url string, waitSeconds 
 		return 0, 0, true, nil
 	}
 	seen := map[string]bool{}
+	var handles []string
+	defer func() {
+		for _, h := range handles {
+			// Best effort: a message not released reappears after the
+			// queue's visibility timeout anyway; nothing is lost.
+			_, _ = client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+				QueueUrl: aws.String(url), ReceiptHandle: aws.String(h), VisibilityTimeout: 0,
+			})
+		}
+	}()
 	for range maxPeeks {
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: waitSeconds,
+			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds,
 		})
 		if err != nil {
 			return held, canary, false, err
 		}
 		fresh := 0
 		for _, m := range out.Messages {
+			handles = append(handles, aws.ToString(m.ReceiptHandle))
 			id := aws.ToString(m.MessageId)
 			if seen[id] {
 				continue

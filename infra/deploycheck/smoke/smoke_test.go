@@ -201,6 +201,11 @@ func TestCanaryInADeadLetterQueueFails(t *testing.T) {
 	if !strings.Contains(progress.String(), outputs.OnFailureBucketName+" holds 1 older object(s) and 1 new one(s) without canary records") {
 		t.Errorf("progress %q: want a note on the on-failure objects", progress.String())
 	}
+	// Looking must not take: every message the check saw is visible again.
+	dlq := "https://sqs.eu-west-1.amazonaws.com/111122223333/" + outputs.TargetDeadLetterQueueURL
+	if visible, held := fake.VisibleMessages(dlq), len(fake.QueueMessages(dlq)); visible != held {
+		t.Errorf("%d of the dead-letter queue's %d messages are hidden after the smoke check looked at them", held-visible, held)
+	}
 }
 
 // onFailureObject is an invocation record as Lambda writes it to the S3
