@@ -90,7 +90,7 @@ func TestEdgesFollowTheEvents(t *testing.T) {
 		`[label="undeliverable"]`,
 		`[label="after maxReceiveCount"]`,
 		`[label="poison events"]`,
-		`[label="GET + PUT per event"]`,
+		`[label="GET, modify, PUT per period (one per run of its events with coalescing)"]`,
 	} {
 		if !strings.Contains(dot, edge) {
 			t.Errorf("no %s in\n%s", edge, dot)

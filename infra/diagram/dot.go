@@ -129,7 +129,7 @@ func DOT(title string, t assembly.Template) (string, error) {
 				external = append(external, url)
 				fmt.Fprintf(&b, "  %q [label=%q, shape=oval, fillcolor=white];\n", url, "Third-party API\n"+url)
 			}
-			fmt.Fprintf(&b, "  %q -> %q [label=\"GET + PUT per event\"];\n", id, url)
+			fmt.Fprintf(&b, "  %q -> %q [label=\"GET, modify, PUT per period (one per run of its events with coalescing)\"];\n", id, url)
 		}
 	}
 	b.WriteString("}\n")

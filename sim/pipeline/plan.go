@@ -50,6 +50,9 @@ func planFor(opts Options, s Settings) plan {
 		p.describe = fmt.Sprintf("%s batchSize=%d maxConcurrency=%d reservedConcurrency=%d visibilityTimeout=%ds maxReceiveCount=%d retryBackoff=%s",
 			mode, f.BatchSize, f.MaxConcurrency, f.ReservedConcurrency, f.VisibilityTimeout, f.MaxReceiveCount, retryBackoff(s.Function.Environment))
 	}
+	if c := s.Function.Environment[envvar.Coalesce]; c != "" {
+		p.describe += " coalesce=" + c
+	}
 	p.concurrency = max(1, min(p.concurrency, opts.MaxConcurrency))
 	return p
 }

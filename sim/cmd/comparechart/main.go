@@ -118,6 +118,7 @@ func render(reports []pipeline.Report) []byte {
 			}),
 		panel("Latency p50, send to applied", "ms", func(r pipeline.Report) float64 { return r.LatencyP50Ms }, nil),
 		panel("Latency p99, send to applied", "ms", func(r pipeline.Report) float64 { return r.LatencyP99Ms }, nil),
+		panel("Third-party API calls per event (retries included)", "", func(r pipeline.Report) float64 { return r.APICallsPerEvent }, nil),
 		panel("Invocations", "", func(r pipeline.Report) float64 { return float64(r.Invocations) }, nil),
 		panel("Lost updates + order violations + duplicate effects (must be 0)", "", func(r pipeline.Report) float64 {
 			return float64(r.LostUpdates + r.OrderViolations + r.DuplicateEffects)
