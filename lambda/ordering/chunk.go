@@ -127,6 +127,15 @@ func (e *Engine) runChunk(ctx context.Context, recs []Record, keys []recordKey, 
 	for n, i := range idx[:cr.Handled] {
 		outcome, err := Succeeded, cr.Errors[n]
 		if err != nil {
+			// Each send to the poison sink is work like a record's, so the
+			// deadline is checked before it, as it would be per record. A
+			// record skipped here is redelivered and poisoned next time;
+			// the chunk's later records, whatever they did, are skipped
+			// and redelivered as harmless duplicates.
+			if reason := e.cannotStart(ctx); reason != nil {
+				e.skipRest(ctx, recs, rest[n:], res, reason)
+				return cr.Handled, true, true
+			}
 			outcome, err = e.poisonRecord(chunk.contexts[n], recs[i], err)
 		}
 		res.Outcomes[i], res.Errors[i] = outcome, err

@@ -391,3 +391,43 @@ func TestCoalescingLogs(t *testing.T) {
 		t.Fatalf("chunk attribute per record %v, want %v; %d fallback lines, want 1", chunked, want, fallbacks)
 	}
 }
+
+// slowSink is a poison sink whose every send takes perCall on the clock.
+type slowSink struct {
+	memorySink
+	clock *fakeClock
+}
+
+func (s *slowSink) Poison(ctx context.Context, rec ordering.Record, reason error) error {
+	s.clock.Advance(perCall)
+	return s.memorySink.Poison(ctx, rec, reason)
+}
+
+// A chunk full of records the handler rejects sends each to the poison
+// sink; those sends are work like records, so the deadline is checked
+// before each, as it would be one record at a time.
+func TestCoalescingChecksTheDeadlineBeforeEachPoisonSend(t *testing.T) {
+	clock := &fakeClock{}
+	h := newChunky()
+	h.clock = clock
+	sink := &slowSink{clock: clock}
+	eng := newCoalescing(t, h, sink, ordering.Options{DeadlineMargin: 2 * time.Second, Now: clock.Now})
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Hour))
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	// 3.5 s left: the chunk (1 s) and the first send (1 s) start; the
+	// second send would start with 1.5 s left, inside the 2 s margin.
+	clock.now = deadline.Add(-3500 * time.Millisecond)
+	res := eng.Process(ctx, recs("a1.permanent", "a2.permanent", "a3.permanent", "a4.ok"))
+	if want := []ordering.Outcome{P, K, K, K}; !slices.Equal(res.Outcomes, want) {
+		t.Fatalf("outcomes = %v, want %v (errors %v)", res.Outcomes, want, res.Errors)
+	}
+	for i, o := range res.Outcomes {
+		if o == ordering.Skipped && !errors.Is(res.Errors[i], ordering.ErrDeadlineNear) {
+			t.Errorf("record %d skipped for %v, want the deadline", i, res.Errors[i])
+		}
+	}
+	if len(sink.got) != 1 {
+		t.Errorf("poison sink got %v, want only the first record", sink.got)
+	}
+}
