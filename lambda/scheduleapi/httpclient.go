@@ -92,6 +92,14 @@ func New(opts Options) (*Client, error) {
 		transport.MaxIdleConnsPerHost = 64
 		opts.HTTP = &http.Client{Transport: transport}
 	}
+	// Never follow a redirect. Go turns a redirected PUT into a GET without
+	// a body, which answers 200: the push would report success while nothing
+	// was written. It would also carry the API key to whatever host the
+	// redirect names. The contract has no redirects, so a 3xx fails the
+	// call (a wrong base URL, not the event's fault: transient).
+	client := *opts.HTTP
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.HTTP = &client
 	opts.Limits = opts.Limits.WithDefaults()
 	if err := opts.Limits.Validate(); err != nil {
 		return nil, fmt.Errorf("schedule API: %w", err)
@@ -224,7 +232,11 @@ func (c *Client) do(ctx context.Context, method, period string, body []byte, ok 
 					return resp, err
 				}
 				refreshed = true
-				changed, rerr := c.opts.RefreshAPIKey(ctx, resp.key)
+				// Within what is left of the budget: the refresh is
+				// part of the call the deadline margin is sized on.
+				refreshCtx, cancel := context.WithTimeout(ctx, min(limits.CallTimeout, limits.RetryBudget-c.opts.Now().Sub(start)))
+				changed, rerr := c.opts.RefreshAPIKey(refreshCtx, resp.key)
+				cancel()
 				if rerr != nil {
 					return resp, fmt.Errorf("%w (re-reading the API key failed: %v)", err, rerr)
 				}
@@ -272,12 +284,14 @@ func (c *Client) retryDelay(attempt int, resp response) time.Duration {
 
 // once performs a single attempt bounded by timeout.
 func (c *Client) once(ctx context.Context, timeout time.Duration, method, target string, body []byte) (response, error) {
+	// The key is read within the attempt's timeout too: a slow or
+	// throttled secret store must not stretch a call past its budget.
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	key, err := c.opts.APIKey(ctx)
 	if err != nil {
 		return response{}, fmt.Errorf("get API key: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/lambda/failure"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
@@ -120,5 +121,50 @@ func TestLimits(t *testing.T) {
 	if _, err := scheduleapi.New(scheduleapi.Options{BaseURL: "https://x.example.com", APIKey: func(context.Context) (string, error) { return "k", nil },
 		Limits: scheduleapi.Limits{CallTimeout: 3e9, RetryBudget: 2e9}}); err == nil {
 		t.Error("New accepted contradictory limits")
+	}
+}
+
+// A redirect is never followed: Go would turn a redirected PUT into a GET
+// that answers 200, and the push would report success with nothing
+// written (and carry the key to the redirect's host).
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var gets, puts, moved int
+	mux := http.NewServeMux()
+	mux.HandleFunc("/old/", func(w http.ResponseWriter, r *http.Request) {
+		moved++
+		http.Redirect(w, r, "/new"+strings.TrimPrefix(r.URL.Path, "/old"), http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/new/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			puts++
+		} else {
+			gets++
+		}
+		w.WriteHeader(http.StatusNotFound)
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	for _, custom := range []bool{false, true} {
+		opts := scheduleapi.Options{BaseURL: ts.URL + "/old", APIKey: func(context.Context) (string, error) { return "k", nil },
+			Limits: scheduleapi.Limits{MaxAttempts: 1}}
+		if custom {
+			opts.HTTP = &http.Client{} // a caller's client follows redirects by default
+		}
+		c, err := scheduleapi.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := schedule.Empty(period)
+		schedule.Apply(&s, upsert(driver, 1, t0, "e1", `{"n":1}`))
+		err = c.Push(context.Background(), s)
+		if err == nil || !strings.Contains(err.Error(), "HTTP 301") || failure.IsPermanent(err) {
+			t.Errorf("custom client %v: Push through a redirect = %v, want a transient error naming the 301", custom, err)
+		}
+		if gets+puts != 0 {
+			t.Errorf("custom client %v: the redirect was followed (%d GETs, %d PUTs at its target)", custom, gets, puts)
+		}
+	}
+	if moved != 2 {
+		t.Errorf("the server saw %d requests, want one push per client", moved)
 	}
 }

@@ -115,11 +115,14 @@ func (p *Provider) Refresh(ctx context.Context, refused string) (changed bool, e
 	if !p.lastRefresh.IsZero() && now.Sub(p.lastRefresh) < interval {
 		return p.key != "" && p.key != refused, nil
 	}
+	// A failed read counts against the interval too: while Secrets Manager
+	// fails, every partition's 401 must not become another call holding
+	// the lock every API attempt waits on.
+	p.lastRefresh = now
 	key, err := p.fetch(ctx)
 	if err != nil {
 		return false, err
 	}
-	p.lastRefresh = now
 	p.key = key
 	return key != refused, nil
 }

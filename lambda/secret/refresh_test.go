@@ -2,6 +2,7 @@ package secret_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -79,5 +80,36 @@ func TestRefreshPicksUpARotatedKeyAtMostOncePerInterval(t *testing.T) {
 func TestStaticKeyNeverRefreshes(t *testing.T) {
 	if changed, err := secret.Static("local").Refresh(context.Background(), "local"); changed || err != nil {
 		t.Fatalf("static Refresh = %v, %v; want unchanged, nil", changed, err)
+	}
+}
+
+// failingSecret fails every read, counting them.
+type failingSecret struct{ reads int }
+
+func (f *failingSecret) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	f.reads++
+	return nil, errors.New("ThrottlingException")
+}
+
+// While Secrets Manager fails, every partition's 401 must not become
+// another call: a failed read counts against the interval too.
+func TestFailedRefreshesAreRateLimitedToo(t *testing.T) {
+	src := &failingSecret{}
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	p := secret.FromSecretsManager(src, "orderly/dev/schedule-api-key")
+	p.MinRefreshInterval = time.Minute
+	p.Now = func() time.Time { return now }
+	for range 5 {
+		if changed, _ := p.Refresh(context.Background(), "k1"); changed {
+			t.Fatal("a failing secret store reported a new key")
+		}
+	}
+	if src.reads != 1 {
+		t.Errorf("Secrets Manager was called %d times within the interval, want 1", src.reads)
+	}
+	now = now.Add(time.Minute)
+	_, _ = p.Refresh(context.Background(), "k1")
+	if src.reads != 2 {
+		t.Errorf("after the interval: %d reads, want 2", src.reads)
 	}
 }
