@@ -39,6 +39,7 @@ func TestStaticGroupRulesRouteEveryPeriodToExactlyOneGroup(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			n := s.cfg.Fifo.Groups.Count
+			checkQueuePolicies(t, s)
 			rules := s.rulePatterns(t)
 			for group, pattern := range rules {
 				checkPatternFields(t, group, pattern, s.cfg.PeriodPath)
@@ -185,4 +186,60 @@ func (s *synthesis) rulePatterns(t testing.TB) map[string]map[string]any {
 		t.Fatal("FifoStack has no rules")
 	}
 	return out
+}
+
+// sqsPolicyLimits are SQS's quotas on a queue policy.
+const (
+	sqsPolicyMaxStatements = 20
+	sqsPolicyMaxBytes      = 8192
+)
+
+// checkQueuePolicies fails when a FifoStack queue policy could exceed SQS's
+// limits once deployed: every rule ARN at its longest (the bus name in it,
+// a 64-character rule name), every other reference 100 characters. A
+// policy over the limits synthesizes but fails the deploy.
+func checkQueuePolicies(t *testing.T, s *synthesis) {
+	t.Helper()
+	busName := s.cfg.Bus.Name
+	if s.cfg.Bus.Existing != "" {
+		busName = s.cfg.Bus.Existing
+	}
+	ruleArn := strings.Repeat("r", len("arn:aws:events:ap-southeast-2:123456789012:rule/")+len(busName)+1+64)
+	var resolve func(v any) any
+	resolve = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["Fn::GetAtt"].([]any); ok {
+				if strings.HasPrefix(ref[0].(string), "IngressRule") {
+					return ruleArn
+				}
+				return strings.Repeat("x", 100)
+			}
+			out := map[string]any{}
+			for k, e := range x {
+				out[k] = resolve(e)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = resolve(e)
+			}
+			return out
+		}
+		return v
+	}
+	for id, policy := range s.resources(fifoID, "AWS::SQS::QueuePolicy") {
+		doc := policy["PolicyDocument"].(map[string]any)
+		if n := len(doc["Statement"].([]any)); n > sqsPolicyMaxStatements {
+			t.Errorf("%s has %d statements, SQS allows %d", id, n, sqsPolicyMaxStatements)
+		}
+		b, err := json.Marshal(resolve(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > sqsPolicyMaxBytes {
+			t.Errorf("%s would be %d bytes deployed, SQS allows %d", id, len(b), sqsPolicyMaxBytes)
+		}
+	}
 }

@@ -169,6 +169,7 @@ func (r *resolver) crossCheck(cfg *Config) {
 		cfg.Bus.ArchiveRetentionDays = 0
 	}
 	r.checkAPILimits(cfg)
+	r.checkQueuePolicySize(cfg)
 	k := cfg.Kinesis
 	if k.StreamMode == OnDemand && r.explicit["kinesis.shardCount"] {
 		r.problem("kinesis.shardCount = %d: applies only when kinesis.streamMode is %q, not %q", k.ShardCount, Provisioned, OnDemand)
@@ -191,6 +192,37 @@ func (r *resolver) crossCheck(cfg *Config) {
 	}
 	if m := cfg.Fifo.MaxConcurrency; m > 0 && reserved < m {
 		r.problem("function.reservedConcurrency = %d: must be at least fifo.maxConcurrency = %d, or the SQS poller is throttled", reserved, m)
+	}
+}
+
+// SQS caps a queue policy at 8192 bytes. With static groups the FIFO queue's
+// and the target dead-letter queue's policies name every rule's ARN
+// (infra/relay), and a rule ARN holds the bus name. The estimate takes each
+// ARN at its longest (a long region, a 64-character rule name) plus the
+// JSON around it, and the rest of the policy (the TLS-only statement, the
+// EventBridge statement) at 700 bytes.
+const (
+	sqsPolicyMaxBytes = 8192
+	policyFixedBytes  = 700
+	ruleArnFixedChars = len(`"arn:aws:events:ap-southeast-2:123456789012:rule/`+`/`+`",`) + 64
+)
+
+// checkQueuePolicySize refuses a static grouping whose queue policy would
+// pass SQS's size limit once deployed: it would synthesize, then fail the
+// deploy halfway.
+func (r *resolver) checkQueuePolicySize(cfg *Config) {
+	g := cfg.Fifo.Groups
+	if g.PerKey || g.Count < 2 {
+		return
+	}
+	bus := cfg.Bus.Name
+	if cfg.Bus.Existing != "" {
+		bus = cfg.Bus.Existing[strings.LastIndex(cfg.Bus.Existing, "/")+1:]
+	}
+	rules := g.Count + 1 // and the catch-all
+	if size := policyFixedBytes + rules*(ruleArnFixedChars+len(bus)); size > sqsPolicyMaxBytes {
+		r.problem("fifo.messageGroups = %d with the %d-character bus name %q: the queue policies naming its %d rules would reach about %d bytes, above SQS's %d-byte limit; use fewer groups, a shorter bus name, or per-key",
+			g.Count, len(bus), bus, rules, size, sqsPolicyMaxBytes)
 	}
 }
 

@@ -143,6 +143,8 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			"api.callTimeoutSeconds = 30 does not fit function.timeoutSeconds = 30: the consumer stops starting records 121 s before its deadline (a fetch and a push, each within api.retryBudgetSeconds (2 × api.callTimeoutSeconds) = 60, plus 1s to respond), so a record could never start; raise function.timeoutSeconds above 121 or lower the api.* limits"},
 		{"retry budget below the call timeout", map[string]any{"api.callTimeoutSeconds": "5", "api.retryBudgetSeconds": "4"},
 			"api.retryBudgetSeconds = 4: must be at least api.callTimeoutSeconds = 5, or no attempt could use its whole timeout"},
+		{"static groups whose queue policy would pass SQS's size limit", map[string]any{"fifo.messageGroups": "31", "bus.name": strings.Repeat("b", 150)},
+			`fifo.messageGroups = 31 with the 150-character bus name "` + strings.Repeat("b", 150) + `": the queue policies naming its 32 rules would reach about 9212 bytes, above SQS's 8192-byte limit; use fewer groups, a shorter bus name, or per-key`},
 		{"retired partition key path", map[string]any{"partitionKeyPath": "$.detail.entityId"},
 			`partitionKeyPath (from context override): replaced by periodPath: the delivery key is always the schedule period (the unit of read-modify-write on the schedule API); set periodPath to where your events carry the period, or remove the key for the default $.detail.scheduleDate`},
 		{"period path on the entity id", map[string]any{"periodPath": "$.detail.entityId"},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -155,19 +154,12 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 
 	f.Queue, f.QueueDeadLetterQueue = f.fifoWithDLQ(p, "Queue", p.visibilityTimeout(), p.PerKey)
 	f.newTargetDeadLetterQueue(p.RelayProps)
-	targetProps := func(group string) *awseventstargets.SqsQueueProps {
-		return &awseventstargets.SqsQueueProps{
-			MessageGroupId:  jsii.String(group),
-			DeadLetterQueue: f.TargetDeadLetterQueue,
-			RetryAttempts:   jsii.Number(float64(*p.TargetRetryAttempts)),
-			MaxEventAge:     p.TargetMaxEventAge,
-		}
-	}
+	delivery := sqsTargetPolicy{dlq: f.TargetDeadLetterQueue, retryAttempts: *p.TargetRetryAttempts, maxEventAge: p.TargetMaxEventAge}
 
 	if p.PerKey {
 		f.IngestQueue, f.IngestDeadLetterQueue = f.fifoWithDLQ(p, "IngestQueue", nil, false)
 		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath, nil)
-		rule.AddTarget(awseventstargets.NewSqsQueue(f.IngestQueue, targetProps(IngestGroup)))
+		addSQSTargets(f.IngestQueue, []sqsTarget{{rule, IngestGroup}}, delivery)
 		f.Rules = []awsevents.Rule{rule}
 		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{
 			Source:        f.IngestQueue,
@@ -177,11 +169,13 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 			RemovalPolicy: p.RemovalPolicy,
 		})
 	} else {
+		var targets []sqsTarget
 		for _, route := range StaticRoutes(p.MessageGroups, p.PeriodPath) {
 			rule := f.Ingress.NewRule(route.ID, "orderly: deliver events to message group "+route.GroupID, route.Detail)
-			rule.AddTarget(awseventstargets.NewSqsQueue(f.Queue, targetProps(route.GroupID)))
+			targets = append(targets, sqsTarget{rule, route.GroupID})
 			f.Rules = append(f.Rules, rule)
 		}
+		addSQSTargets(f.Queue, targets, delivery)
 	}
 
 	f.newConsumer(p.RelayProps)
