@@ -142,6 +142,16 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	}
 	con.Function = awslambda.NewFunction(c, jsii.String("Function"), fp)
 	secret.GrantRead(con.Role, nil)
+	if completeSecretArnRE.MatchString(props.APIKeySecret) {
+		// An ARN that looks complete may still be a partial one whose name
+		// ends in "-" and six letters or digits ("…:secret:team/api-secret");
+		// Secrets Manager then appends its own suffix. Grant that reading
+		// too, or every record would fail with AccessDenied at run time.
+		con.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+			Resources: jsii.Strings(props.APIKeySecret + "-??????"),
+		}))
+	}
 	con.PoisonQueue.GrantSendMessages(con.Role)
 
 	MarkAsDeadLetterQueue(con.PoisonQueue, "events the consumer can never apply")
