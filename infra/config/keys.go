@@ -37,6 +37,7 @@ var (
 	accountRE    = regexp.MustCompile(`^\d{12}$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$`)
 	prefixRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	envNameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,29}$`)
 	busNameRE    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,256}$`)
 	busArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256}$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
@@ -219,8 +220,18 @@ var Keys = []Key{
 		"Days the archive of a created bus keeps orderly's events (its rule pattern) for replay; 0: no archive. The default matches the 14-day retention of the dead-letter and poison queues, so anything you could redrive you could also replay. An existing bus is archived where it is managed."),
 	listKey("rule.sources", defaults.Sources(), 1, "a non-empty list of event sources",
 		func(c *Config) *[]string { return &c.Rule.Sources }, "Event pattern `source` values (list, or comma-separated on the command line)."),
-	listKey("rule.detailTypes", defaults.DetailTypes(), 0, "a list of detail-types (empty matches any)",
-		func(c *Config) *[]string { return &c.Rule.DetailTypes }, "Event pattern `detail-type` values."),
+	{Name: "rule.detailTypes", Default: "`" + strings.Join(defaults.DetailTypes(), ", ") + "`", def: defaults.DetailTypes(),
+		Allowed: "one or both of `" + schedule.DetailTypeUpserted + "`, `" + schedule.DetailTypeDeleted + "`",
+		Doc:     "Event pattern `detail-type` values: the detail-types the consumer applies (any other would only reach the poison queue).",
+		apply: func(c *Config, raw any) error {
+			items, ok := parseList(raw)
+			known := []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted}
+			if !ok || len(items) == 0 || slices.ContainsFunc(items, func(d string) bool { return !slices.Contains(known, d) }) {
+				return errInvalid{fmt.Sprintf("one or both of %q and %q: the consumer poisons every other detail-type", schedule.DetailTypeUpserted, schedule.DetailTypeDeleted)}
+			}
+			c.Rule.DetailTypes = items
+			return nil
+		}},
 	intKey("target.retryAttempts", defaults.TargetRetryAttempts, 0, 185, func(c *Config) *int { return &c.Target.RetryAttempts },
 		"EventBridge delivery retries to the stream or queue before the target dead-letter queue."),
 	intKey("target.maxEventAgeSeconds", defaults.TargetMaxEventAgeSeconds, 60, 86400, func(c *Config) *int { return &c.Target.MaxEventAgeSeconds },

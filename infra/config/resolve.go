@@ -67,6 +67,12 @@ func Resolve(context map[string]any) (Config, error) {
 		r.problem("%s.%s must be an object of configuration keys", EnvironmentsKey, env)
 		return Config{}, r.err()
 	}
+	if !envNameRE.MatchString(env) {
+		// The name goes into the stack names, which CloudFormation limits to
+		// letters, digits and hyphens.
+		r.problem("environment name %q: must be lowercase letters, digits and -, starting with a letter, at most 30 characters (it becomes part of the stack names)", env)
+		return Config{}, r.err()
+	}
 
 	cfg := Config{Env: env}
 	for _, k := range Keys {
@@ -179,6 +185,14 @@ func (r *resolver) crossCheck(cfg *Config) {
 			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
 	}
 	r.checkRetryBackoff(cfg.Fifo, cfg.VisibilityTimeoutSeconds())
+	// A message can be received maxReceiveCount times, each followed by up
+	// to a visibility timeout, before it is dead-lettered; expiring first
+	// would drop it without a trace.
+	f := cfg.Fifo
+	if window := cfg.VisibilityTimeoutSeconds() * f.MaxReceiveCount; f.RetentionHours*3600 <= window {
+		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
+			f.RetentionHours, window)
+	}
 	reserved := cfg.Function.ReservedConcurrency
 	if reserved == 0 {
 		return
@@ -187,13 +201,25 @@ func (r *resolver) crossCheck(cfg *Config) {
 		r.problem("function.reservedConcurrency = %d: must be at least kinesis.shardCount × kinesis.parallelizationFactor = %d, or the stream pollers are throttled",
 			reserved, k.ShardCount*k.ParallelizationFactor)
 	}
-	if g := cfg.Fifo.Groups; !g.PerKey && reserved < g.Count {
-		r.problem("function.reservedConcurrency = %d: must be at least fifo.messageGroups = %d, so every group can be processed at once", reserved, g.Count)
+	if k.StreamMode == OnDemand && reserved < onDemandInitialShards*k.ParallelizationFactor {
+		r.problem("function.reservedConcurrency = %d: must be at least %d × kinesis.parallelizationFactor = %d, the pollers of a new on-demand stream's %d shards, or they are throttled",
+			reserved, onDemandInitialShards, onDemandInitialShards*k.ParallelizationFactor, onDemandInitialShards)
 	}
-	if m := cfg.Fifo.MaxConcurrency; m > 0 && reserved < m {
+	if g := f.Groups; !g.PerKey && g.Count > 1 && reserved < g.Count+1 {
+		r.problem("function.reservedConcurrency = %d: must be at least fifo.messageGroups + 1 = %d (the static groups and the catch-all), so every group can be processed at once", reserved, g.Count+1)
+	}
+	if m := f.MaxConcurrency; m > 0 && reserved < m {
 		r.problem("function.reservedConcurrency = %d: must be at least fifo.maxConcurrency = %d, or the SQS poller is throttled", reserved, m)
 	}
+	if f.Groups.PerKey && f.MaxConcurrency == 0 {
+		r.problem("function.reservedConcurrency = %d with per-key groups: set fifo.maxConcurrency (2 to %d), or the SQS poller scales past the reserved concurrency and its throttled batches go back to the queue, using up receives towards the dead-letter queue",
+			reserved, reserved)
+	}
 }
+
+// onDemandInitialShards is the shard count a new on-demand stream starts
+// with.
+const onDemandInitialShards = 4
 
 // SQS caps a queue policy at 8192 bytes. With static groups the FIFO queue's
 // and the target dead-letter queue's policies name every rule's ARN

@@ -131,11 +131,19 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`fifo.messageGroups = 0 (from context override): must be an integer from 1 to 31 (static groups route on the period's day of the month, so there are at most 31), or "per-key"`},
 		{"max concurrency", map[string]any{"fifo.maxConcurrency": "1"},
 			`fifo.maxConcurrency = "1" (from context override): must be 0 (not set) or an integer from 2 to 1000`},
-		{"reserved below groups", map[string]any{"fifo.messageGroups": "4", "function.reservedConcurrency": "3"},
-			`function.reservedConcurrency = 3: must be at least fifo.messageGroups = 4, so every group can be processed at once`},
+		{"reserved below groups", map[string]any{"fifo.messageGroups": "4", "function.reservedConcurrency": "4"},
+			`function.reservedConcurrency = 4: must be at least fifo.messageGroups + 1 = 5 (the static groups and the catch-all), so every group can be processed at once`},
+		{"reserved below an on-demand stream's pollers", map[string]any{"kinesis.streamMode": "on-demand", "function.reservedConcurrency": "3"},
+			`function.reservedConcurrency = 3: must be at least 4 × kinesis.parallelizationFactor = 4, the pollers of a new on-demand stream's 4 shards, or they are throttled`},
+		{"reserved per-key without a maximum concurrency", map[string]any{"fifo.messageGroups": "per-key", "function.reservedConcurrency": "10"},
+			`function.reservedConcurrency = 10 with per-key groups: set fifo.maxConcurrency (2 to 10), or the SQS poller scales past the reserved concurrency and its throttled batches go back to the queue, using up receives towards the dead-letter queue`},
+		{"FIFO retention shorter than the retries", map[string]any{"fifo.retentionHours": "1", "function.timeoutSeconds": "900"},
+			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = 27000 s, or a message can expire before it is dead-lettered`},
+		{"detail-type the consumer does not apply", map[string]any{"rule.detailTypes": "Foo"},
+			`rule.detailTypes = "Foo" (from context override): must be one or both of "Schedule Entity Upserted" and "Schedule Entity Deleted": the consumer poisons every other detail-type`},
 		{"reserved below max concurrency", map[string]any{"fifo.maxConcurrency": "5", "function.reservedConcurrency": "4"},
 			`function.reservedConcurrency = 4: must be at least fifo.maxConcurrency = 5, or the SQS poller is throttled`},
-		{"reserved below shards x factor", map[string]any{EnvKey: "prod", "function.reservedConcurrency": "7", "fifo.maxConcurrency": "0"},
+		{"reserved below shards x factor", map[string]any{EnvKey: "prod", "function.reservedConcurrency": "7", "fifo.maxConcurrency": "5"},
 			`function.reservedConcurrency = 7: must be at least kinesis.shardCount × kinesis.parallelizationFactor = 8, or the stream pollers are throttled`},
 		{"message groups beyond the days of a month", map[string]any{"fifo.messageGroups": "32"},
 			`fifo.messageGroups = "32" (from context override): must be an integer from 1 to 31 (static groups route on the period's day of the month, so there are at most 31), or "per-key"`},
@@ -294,5 +302,18 @@ func TestEveryKeyDefaultIsValid(t *testing.T) {
 		if k.Doc == "" || k.Allowed == "" || k.Default == "" || k.Default == "``" {
 			t.Errorf("%s: undocumented", k.Name)
 		}
+	}
+}
+
+// An environment name goes into the stack names: one CloudFormation would
+// refuse is reported like any other bad value, not as a crash at synth.
+func TestEnvironmentNameMustFitStackNames(t *testing.T) {
+	_, err := Resolve(map[string]any{
+		EnvKey:          "prod_eu",
+		EnvironmentsKey: map[string]any{"prod_eu": map[string]any{"function.apiBaseUrl": "https://api.example.com"}},
+	})
+	want := `environment name "prod_eu": must be lowercase letters, digits and -, starting with a letter, at most 30 characters (it becomes part of the stack names)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
 	}
 }

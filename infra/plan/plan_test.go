@@ -158,7 +158,7 @@ func TestRecommendationRefusesAPeriodHotterThanItsSerialCeiling(t *testing.T) {
 }
 
 func TestPlanFifoUsesTheRouterAndTheConcurrencyLimit(t *testing.T) {
-	cfg := resolve(t, "staging", map[string]any{"function.reservedConcurrency": "4", "fifo.maxConcurrency": "0"})
+	cfg := resolve(t, "staging", map[string]any{"fifo.messageGroups": "3", "function.reservedConcurrency": "4", "fifo.maxConcurrency": "0"})
 	groups := []string{"g0", "g1", "g2", "g3", "catch-all"}
 	d := FifoDelivery{Groups: groups, SendLimited: true, Route: func(key string) (string, error) {
 		return groups[int(key[len(key)-1]-'0')%2], nil
