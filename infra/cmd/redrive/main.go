@@ -21,24 +21,35 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/deploycheck"
 	"github.com/orderly-dev/orderly/infra/redrive"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 func main() { deploycheck.Main(run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var dryRun, asJSON bool
-	var visibility time.Duration
+	hidden := redrive.DefaultVisibility
 	target, ok := deploycheck.ParseAndResolve(ctx, "redrive", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&dryRun, "dry-run", false, "list what would be put and deleted; send and delete nothing")
 		fs.BoolVar(&asJSON, "json", false, "print the report as JSON instead of text")
-		fs.DurationVar(&visibility, "visibility", redrive.DefaultVisibility, "how long received messages stay hidden while the run works on them")
+		fs.Func("visibility", fmt.Sprintf("how long received messages stay hidden while the run works on them: whole seconds from 1s to %s (default %s)",
+			visibility.MaxVisibilityTimeout, redrive.DefaultVisibility), func(s string) error {
+			d, err := time.ParseDuration(s)
+			// SQS takes whole seconds, at most 12 h; a 0 would be left out
+			// of the request and the queue's default used instead.
+			if err != nil || d < time.Second || d > visibility.MaxVisibilityTimeout || d%time.Second != 0 {
+				return fmt.Errorf("want whole seconds from 1s to %s", visibility.MaxVisibilityTimeout)
+			}
+			hidden = d
+			return nil
+		})
 	})
 	if !ok {
 		return 2
 	}
 	report, err := redrive.Run(ctx, redrive.Options{
 		Config: target.Config, Kind: target.Kind, AWS: target.AWS,
-		DryRun: dryRun, Visibility: visibility, WaitSeconds: 1, Progress: stderr,
+		DryRun: dryRun, Visibility: hidden, WaitSeconds: 1, Progress: stderr,
 	})
 	if err != nil {
 		if errors.Is(err, redrive.ErrBadInput) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -124,5 +126,17 @@ func expectNothingLost(t *testing.T, d *redrivetest.Deployed, originals []event.
 	}
 	if deleted == 0 || deleted == len(originals) {
 		t.Errorf("%d of %d events deleted before the kill: want some, not all", deleted, len(originals))
+	}
+}
+
+func TestVisibilityOutsideWhatSQSTakesIsBadInput(t *testing.T) {
+	for _, v := range []string{"500ms", "0s", "13h", "1.5s", "soon"} {
+		var stderr strings.Builder
+		if code := run(context.Background(), []string{"-env", "dev", "-stack", "kinesis", "-visibility", v}, io.Discard, &stderr); code != 2 {
+			t.Errorf("-visibility %s: exit %d, want 2", v, code)
+		}
+		if !strings.Contains(stderr.String(), "want whole seconds from 1s to 12h0m0s") {
+			t.Errorf("-visibility %s: stderr %q, want the allowed range", v, stderr.String())
+		}
 	}
 }
