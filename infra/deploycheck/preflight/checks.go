@@ -102,7 +102,7 @@ func checkRules(ctx context.Context, r *Report, cfg aws.Config, c config.Config,
 		_, err := eb.DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(c.Bus.Name)})
 		switch {
 		case err == nil && deployed == nil:
-			r.add(CheckRules, Fail, "event bus %s already exists and the stack would create it: set bus.existing = %q to use it, or choose another bus.name", c.Bus.Name, c.Bus.Name)
+			r.add(CheckRules, Fail, "event bus %s already exists and the stack would create it. If the other orderly stack of this environment created it, deploy only one of KinesisStack and FifoStack per environment: two consumers of one bus race on every period. Otherwise choose another bus.name, or set bus.existing = %q if no orderly stack consumes that bus", c.Bus.Name, c.Bus.Name)
 			return
 		case err != nil && awsenv.ErrorCode(err) != "ResourceNotFoundException":
 			r.add(CheckRules, Fail, "cannot describe event bus %s: %s", c.Bus.Name, awsenv.Describe(err))
