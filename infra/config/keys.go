@@ -33,7 +33,6 @@ type errInvalid struct{ allowed string }
 func (e errInvalid) Error() string { return "must be " + e.allowed }
 
 var (
-	jsonPathRE   = regexp.MustCompile(`^\$(\.[A-Za-z0-9_-]+)+$`)
 	accountRE    = regexp.MustCompile(`^\d{12}$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$`)
 	prefixRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)

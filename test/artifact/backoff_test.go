@@ -3,13 +3,11 @@ package artifact_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
-	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
@@ -20,29 +18,10 @@ const eventQueueURL = "https://sqs." + payloads.Region + ".amazonaws.com/" + pay
 // on their receive counts, and a failing ChangeMessageVisibilityBatch must
 // leave the response as it is.
 func TestBootstrapRetryBackoff(t *testing.T) {
-	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
-	t.Cleanup(func() { api.Close(); apiSrv.Close() })
-	queue := fakesqs.New()
-	sqsSrv := httptest.NewServer(queue)
-	t.Cleanup(sqsSrv.Close)
-	emu := startConsumer(t, map[string]string{
-		"SCHEDULE_API_BASE_URL":              apiSrv.URL,
-		"SCHEDULE_API_KEY":                   apiKey,
-		"POISON_QUEUE_URL":                   poisonQueueURL,
-		"AWS_ENDPOINT_URL_SQS":               sqsSrv.URL,
-		"AWS_REGION":                         payloads.Region,
-		"AWS_ACCESS_KEY_ID":                  "AKIDARTIFACTTEST",
-		"AWS_SECRET_ACCESS_KEY":              "artifact-test-secret",
-		"AWS_CONFIG_FILE":                    "/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE":        "/dev/null",
-		"AWS_EC2_METADATA_DISABLED":          "true",
-		"ORDERLY_RETRY_BACKOFF_BASE_SECONDS": "2",
-		"ORDERLY_RETRY_BACKOFF_MAX_SECONDS":  "20",
-	})
+	_, queue, env := startFakes(t)
+	env[envvar.RetryBackoffBaseSeconds] = "2"
+	env[envvar.RetryBackoffMaxSeconds] = "20"
+	emu := startConsumer(t, env)
 
 	// Three groups fail (the outage period) on their 1st, 2nd and 5th
 	// receive; a fourth succeeds and is not reported.

@@ -3,7 +3,6 @@ package artifact_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
@@ -126,17 +124,8 @@ func assertFailures(t *testing.T, body []byte, want []string) {
 }
 
 func TestBootstrapUnderEmulator(t *testing.T) {
-	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
-	t.Cleanup(func() { api.Close(); apiSrv.Close() })
-	queue := fakesqs.New()
-	sqsSrv := httptest.NewServer(queue)
-	t.Cleanup(sqsSrv.Close)
-
-	emu := startConsumer(t, localEnv(apiSrv.URL, sqsSrv.URL))
+	api, queue, env := startFakes(t)
+	emu := startConsumer(t, env)
 
 	// Every non-empty batch writes one EMF line; counting them lets each
 	// check wait for the earlier batches' lines before taking its baseline.

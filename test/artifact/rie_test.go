@@ -3,11 +3,14 @@ package artifact_test
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
+	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
@@ -100,6 +103,23 @@ func startFunction(t *testing.T, tools lambdaemu.Tools, bootstrap string, env ma
 // localEnv points the function at loopback fakes of the third-party API
 // and of SQS (the poison queue), with the API key in the environment and
 // static credentials: everything only a deployment would know.
+// startFakes serves a fake schedule API (with the outage period) and a fake
+// SQS on loopback for the test, and returns them with the function's
+// environment pointing at them.
+func startFakes(t *testing.T) (*fakeapi.Server, *fakesqs.Server, map[string]string) {
+	t.Helper()
+	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
+	t.Cleanup(func() { api.Close(); apiSrv.Close() })
+	queue := fakesqs.New()
+	sqsSrv := httptest.NewServer(queue)
+	t.Cleanup(sqsSrv.Close)
+	return api, queue, localEnv(apiSrv.URL, sqsSrv.URL)
+}
+
 func localEnv(apiURL, sqsURL string) map[string]string {
 	return map[string]string{
 		envvar.APIBaseURL:             apiURL,
