@@ -28,6 +28,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/lambda/secret"
 	"github.com/orderly-dev/orderly/lambda/source"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
@@ -52,6 +53,9 @@ func loadAWSConfig(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// Wrapped after loading, so that a custom CA bundle still reaches the
+	// client the SDK builds.
+	cfg.HTTPClient = sdkhttp.Guard(cfg.HTTPClient)
 	return cfg, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/failure"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/fakesqs"
 )
 
@@ -30,6 +31,7 @@ func newSink(t *testing.T) (*poison.Sink, *fakesqs.Server) {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	client := sqs.NewFromConfig(aws.Config{
+		HTTPClient:       sdkhttp.Client(),
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,

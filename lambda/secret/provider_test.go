@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/lambda/secret"
 )
 
@@ -51,6 +52,7 @@ func newClient(t *testing.T, fake *fakeSecretsManager) *secretsmanager.Client {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	return secretsmanager.NewFromConfig(aws.Config{
+		HTTPClient:       sdkhttp.Client(),
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/sqsfifo"
 )
@@ -25,6 +26,7 @@ func client(t *testing.T, fake *fakesqs.Server) *sqs.Client {
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	return sqs.NewFromConfig(aws.Config{
+		HTTPClient:       sdkhttp.Client(),
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/kinesisesm"
 	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
@@ -100,6 +101,7 @@ func startKinesalite(ctx context.Context, root, logDir string) (*kinesalite, err
 		Region:       localRegion,
 		BaseEndpoint: aws.String(k.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:   sdkhttp.Client(),
 	})
 	return k, nil
 }

@@ -46,6 +46,14 @@ func TestKilledMidwayLosesNothingAndAppliesOnce(t *testing.T) {
 	cmd := checktest.Command(t, awsEnv(d.Fake), args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	rerunStderr := ""
+	// Every failure below, whichever check finds it, comes with what both
+	// runs said: the command's own error is usually the diagnosis.
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr of the killed run:\n%s\nstderr of the rerun:\n%s", stderr.String(), rerunStderr)
+		}
+	}()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +74,7 @@ func TestKilledMidwayLosesNothingAndAppliesOnce(t *testing.T) {
 	})
 	<-exited
 	if waitErr == nil || cmd.ProcessState.Success() {
-		t.Fatalf("the command finished before it was killed: %v\n%s", waitErr, stderr.String())
+		t.Fatalf("the command finished before it was killed: %v", waitErr)
 	}
 	mu.Lock()
 	d.Fake.AfterPutEvents(nil)
@@ -80,8 +88,9 @@ func TestKilledMidwayLosesNothingAndAppliesOnce(t *testing.T) {
 	// The killed run left its messages hidden for the visibility timeout.
 	d.Fake.ExpireVisibility()
 	stdout, errOut, code := checktest.RunCommand(t, awsEnv(d.Fake), append(args, "-json")...)
+	rerunStderr = errOut
 	if code != 0 {
-		t.Fatalf("rerun exit %d\nstdout %s\nstderr %s", code, stdout, errOut)
+		t.Fatalf("rerun exit %d\nstdout %s", code, stdout)
 	}
 	var report struct {
 		Events int  `json:"events"`

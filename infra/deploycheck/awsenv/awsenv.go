@@ -11,6 +11,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 )
 
 // ErrNoCredentials is returned when the default credential chain yields no
@@ -31,6 +33,9 @@ func Load(ctx context.Context, region string) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	// After loading, so that the SDK still builds its own client (custom
+	// CA bundles need that) and the guard wraps whatever it built.
+	cfg.HTTPClient = sdkhttp.Guard(cfg.HTTPClient)
 	if err := CheckCredentials(ctx, cfg); err != nil {
 		return aws.Config{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
 )
 
@@ -51,6 +52,7 @@ func AWS(fake *fakeaws.Server) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDFAKE", "secret", ""),
 		BaseEndpoint: aws.String(fake.URL()),
 		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
+		HTTPClient:   sdkhttp.Client(),
 	}
 }
 

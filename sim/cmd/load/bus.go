@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
@@ -31,6 +32,7 @@ func sendToBus(ctx context.Context, f flags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("AWS configuration: %w", err)
 	}
+	cfg.HTTPClient = sdkhttp.Guard(cfg.HTTPClient)
 	events, err := pipeline.Generate(pipeline.Workload{
 		Events: f.events, Partitions: f.partitions, EntitiesPerPartition: f.entities, PoisonRate: f.poisonRate, Seed: f.seed,
 		Source: f.source, DetailTypes: []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted},
