@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/eventpattern"
 	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/routing"
-	"github.com/orderly-dev/orderly/sim/eventpattern"
 )
 
 // routingGroupCounts are the static group counts whose synthesized rules

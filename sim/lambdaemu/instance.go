@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
+	"github.com/orderly-dev/orderly/infra/session"
 )
 
 // Config describes the function every instance runs.

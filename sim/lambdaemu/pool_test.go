@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/buildspec"
-	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
 
 // consumerConfig builds the real consumer and returns a Config that starts

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/sdkhttp"
 	"github.com/orderly-dev/orderly/sim/kinesisesm"
-	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
 
 // kinesaliteScript starts kinesalite on 127.0.0.1 only (its CLI listens on

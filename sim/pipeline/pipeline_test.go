@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/session"
+	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
-	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
@@ -65,14 +66,14 @@ func settings(t *testing.T, stack string) (string, pipeline.Settings) {
 		if synthDir, synthErr = os.MkdirTemp("", "orderly-test-synth-"); synthErr != nil {
 			return
 		}
-		args, err := pipeline.ContextArgs(testContext)
+		args, err := synth.ContextArgs(testContext)
 		if err != nil {
 			synthErr = err
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		synthErr = pipeline.Synthesize(ctx, root, "dev", args, synthDir)
+		synthErr = synth.Run(ctx, root, "dev", args, synthDir)
 	})
 	if synthErr != nil {
 		t.Fatal(synthErr)

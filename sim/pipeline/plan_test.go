@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/assembly"
+	"github.com/orderly-dev/orderly/infra/delivery"
 )
 
 func TestPlanSizesThePoolLikeLambdaScales(t *testing.T) {
@@ -133,7 +134,7 @@ func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 			}
 			groupOf := map[int]string{}
 			for _, e := range events {
-				matched, err := matchingRules(rules, e.JSON)
+				matched, err := delivery.MatchingRules(rules, e.JSON)
 				if err != nil {
 					t.Fatal(err)
 				}

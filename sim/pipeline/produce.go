@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/orderly-dev/orderly/infra/assembly"
-	"github.com/orderly-dev/orderly/sim/eventpattern"
-	"github.com/orderly-dev/orderly/sim/jsonpath"
+	"github.com/orderly-dev/orderly/infra/delivery"
+	"github.com/orderly-dev/orderly/infra/jsonpath"
 	"github.com/orderly-dev/orderly/sim/sqsfifo"
 )
 
@@ -52,26 +52,6 @@ func pace(ctx context.Context, events []Event, rate float64, sentAt map[string]t
 	return nil
 }
 
-// matchingRules returns the rules whose patterns match the event: where
-// EventBridge would deliver it.
-func matchingRules(rules []assembly.Rule, data []byte) ([]assembly.Rule, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, err
-	}
-	var out []assembly.Rule
-	for _, r := range rules {
-		ok, err := eventpattern.Match(r.Pattern, doc)
-		if err != nil {
-			return nil, fmt.Errorf("rule %s: %w", r.LogicalID, err)
-		}
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
 // kinesisTarget writes events to the stream as the rule's Kinesis target
 // does: the event JSON as data, keyed by the synthesized PartitionKeyPath.
 type kinesisTarget struct {
@@ -88,7 +68,7 @@ func (k *kinesisTarget) put(ctx context.Context, batch []Event) error {
 	entries := make([]types.PutRecordsRequestEntry, 0, len(batch))
 	var ids []string
 	for _, e := range batch {
-		matched, err := matchingRules(k.rules, e.JSON)
+		matched, err := delivery.MatchingRules(k.rules, e.JSON)
 		if err != nil {
 			return err
 		}
@@ -138,7 +118,7 @@ type fifoTarget struct {
 
 func (f *fifoTarget) put(_ context.Context, batch []Event) error {
 	for _, e := range batch {
-		matched, err := matchingRules(f.rules, e.JSON)
+		matched, err := delivery.MatchingRules(f.rules, e.JSON)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
@@ -350,28 +349,6 @@ func TestGenerate(t *testing.T) {
 	for _, b := range bad {
 		if _, err := Generate(b); err == nil {
 			t.Errorf("Generate(%+v) accepted", b)
-		}
-	}
-}
-
-func TestContextArgs(t *testing.T) {
-	cases := []struct {
-		in   string
-		want string
-		err  bool
-	}{
-		{"", "[]", false},
-		{"-c kinesis.shardCount=2 -c kinesis.batchSize=1", "[-c kinesis.shardCount=2 -c kinesis.batchSize=1]", false},
-		{"--context fifo.messageGroups=2 function.reservedConcurrency=3", "[-c fifo.messageGroups=2 -c function.reservedConcurrency=3]", false},
-		{"--context=a=b", "[-c a=b]", false},
-		{"-c", "", true},
-		{"-c novalue", "", true},
-		{"=x", "", true},
-	}
-	for _, tc := range cases {
-		got, err := ContextArgs(tc.in)
-		if (err != nil) != tc.err || (!tc.err && fmt.Sprint(got) != tc.want) {
-			t.Errorf("ContextArgs(%q) = %v, %v; want %s (error %v)", tc.in, got, err, tc.want, tc.err)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orderly-dev/orderly/sim/jsonpath"
+	"github.com/orderly-dev/orderly/infra/delivery"
 )
 
 // PipeConfig configures the model of an EventBridge Pipe from one SQS FIFO
@@ -109,15 +109,11 @@ func (c PipeConfig) Target(msg Received) (body, group, dedup string, err error) 
 	if err != nil {
 		return "", "", "", err
 	}
-	var doc any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return "", "", "", err
-	}
-	if group, err = jsonpath.String(doc, c.GroupIDPath); err != nil {
+	if group, err = delivery.PipeField(c.GroupIDPath, record); err != nil {
 		return "", "", "", fmt.Errorf("pipe message group: %w", err)
 	}
 	if c.DeduplicationIDPath != "" {
-		if dedup, err = jsonpath.String(doc, c.DeduplicationIDPath); err != nil {
+		if dedup, err = delivery.PipeField(c.DeduplicationIDPath, record); err != nil {
 			return "", "", "", fmt.Errorf("pipe deduplication id: %w", err)
 		}
 	}

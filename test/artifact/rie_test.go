@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
-	"github.com/orderly-dev/orderly/sim/lambdaemu/session"
 )
 
 // lockedBuffer collects the emulator's and the function's output while they

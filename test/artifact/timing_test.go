@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
@@ -53,12 +54,12 @@ func deployed(t *testing.T, context string, local map[string]string) (*consumer,
 	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "cdk")); err != nil {
 		lambdaemu.Precondition(t, fmt.Errorf("the pinned CDK CLI is missing: run `make deps`"))
 	}
-	args, err := pipeline.ContextArgs(context)
+	args, err := synth.ContextArgs(context)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := pipeline.Synthesize(t.Context(), root, "dev", args, dir); err != nil {
+	if err := synth.Run(t.Context(), root, "dev", args, dir); err != nil {
 		t.Fatal(err)
 	}
 	s, err := pipeline.LoadSettings(dir, pipeline.StackKinesis)

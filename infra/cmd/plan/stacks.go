@@ -11,10 +11,11 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/delivery"
 	"github.com/orderly-dev/orderly/infra/gobundle"
 	"github.com/orderly-dev/orderly/infra/plan"
+	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
 // makePlan resolves the environment as the app does, reads the FIFO
@@ -32,7 +33,7 @@ func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, erro
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	contextArgs, err := pipeline.ContextArgs(o.context)
+	contextArgs, err := synth.ContextArgs(o.context)
 	if err != nil {
 		return plan.Plan{}, badInput("%v", err)
 	}
@@ -53,15 +54,15 @@ func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, erro
 		}
 		defer os.RemoveAll(dir)
 		fmt.Fprintf(stderr, "plan: synthesizing env=%s to read FifoStack's routing (cdk synth, up to half a minute)...\n", strings.TrimSpace(o.env+" "+strings.Join(contextArgs, " ")))
-		if err := pipeline.Synthesize(ctx, root, o.env, contextArgs, dir); err != nil {
+		if err := synth.Run(ctx, root, o.env, contextArgs, dir); err != nil {
 			return plan.Plan{}, err
 		}
 	}
-	delivery, inputs, err := readStacks(dir, cfg)
+	routing, inputs, err := readStacks(dir, cfg)
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	return plan.Make(cfg, o.workload, delivery, inputs)
+	return plan.Make(cfg, o.workload, routing, inputs)
 }
 
 // readStacks takes from the synthesized stacks what the planner must not
@@ -89,12 +90,12 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 	if fifo == nil {
 		return d, in, fmt.Errorf("no FifoStack in %s", dir)
 	}
-	delivery, err := fifo.Template.FifoDelivery()
+	routes, err := fifo.Template.FifoDelivery()
 	if err != nil {
 		return d, in, fmt.Errorf("%s: %w", fifo.ID, err)
 	}
-	d.Pipe = delivery.PipeGroupIDPath != ""
-	for _, r := range delivery.Rules {
+	d.Pipe = routes.PipeGroupIDPath != ""
+	for _, r := range routes.Rules {
 		if !d.Pipe && !slices.Contains(d.Groups, r.MessageGroupID) {
 			d.Groups = append(d.Groups, r.MessageGroupID)
 		}
@@ -107,12 +108,16 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 	if len(cfg.Rule.DetailTypes) > 0 {
 		detailType = cfg.Rule.DetailTypes[0]
 	}
+	periodPath, err := schedule.ParsePeriodPath(cfg.PeriodPath)
+	if err != nil {
+		return d, in, err
+	}
 	d.Route = func(key string) (string, error) {
-		event, err := pipeline.PeriodEvent(source, detailType, cfg.PeriodPath, key)
+		event, err := delivery.PeriodEvent(source, detailType, periodPath, key)
 		if err != nil {
 			return "", err
 		}
-		return pipeline.FifoGroup(delivery, event)
+		return delivery.FifoGroup(routes, event)
 	}
 	return d, in, nil
 }

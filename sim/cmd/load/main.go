@@ -38,6 +38,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
@@ -176,7 +177,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 	}
 	dir := f.assembly
 	if dir == "" {
-		contextArgs, err := pipeline.ContextArgs(contextString)
+		contextArgs, err := synth.ContextArgs(contextString)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +186,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		}
 		defer os.RemoveAll(dir)
 		fmt.Fprintf(stderr, "synthesizing env %s %s\n", f.env, contextString)
-		if err := pipeline.Synthesize(ctx, root, f.env, contextArgs, dir); err != nil {
+		if err := synth.Run(ctx, root, f.env, contextArgs, dir); err != nil {
 			return nil, err
 		}
 	}

@@ -1,5 +1,6 @@
 // Package eventpattern evaluates EventBridge event patterns against events,
-// so tests can prove what synthesized rules match without an AWS account.
+// so that the planner, local runs and tests know what synthesized rules
+// match without an AWS account.
 //
 // It implements the subset orderly's rules use, with EventBridge's documented
 // semantics: a pattern field lists alternatives (OR), fields combine with AND,

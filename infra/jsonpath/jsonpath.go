@@ -1,7 +1,7 @@
 // Package jsonpath evaluates the simple JSON paths that EventBridge targets
 // and Pipes take ($.detail.scheduleDate, $.body.detail.partition), so that
-// local runs derive partition keys and message groups from the synthesized
-// paths rather than from a copy of the configuration.
+// the planner and local runs derive partition keys and message groups from
+// the synthesized paths rather than from a copy of the configuration.
 package jsonpath
 
 import (

@@ -1,5 +1,6 @@
-// Package session starts helper processes (the Lambda emulator, qemu, a
-// local Kinesis) so that they can always be stopped completely.
+// Package session starts helper processes (the CDK CLI and the app it runs,
+// the Lambda emulator, qemu, a local Kinesis) so that they can always be
+// stopped completely.
 //
 // Each process becomes the leader of a new session. Its children stay in
 // that session even when they make their own process groups, as the Lambda
