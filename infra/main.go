@@ -12,6 +12,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/gobundle"
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/stacks"
 )
 
@@ -50,7 +51,7 @@ func consumerBundle() (*gobundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := gobundle.ModuleRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return nil, err
 	}

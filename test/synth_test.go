@@ -24,6 +24,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/gobundle"
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/stacks"
 )
 
@@ -42,7 +43,7 @@ func runTests(m *testing.M) int {
 	defer jsii.Close()
 	var err error
 	wd, _ := os.Getwd()
-	if moduleRoot, err = gobundle.ModuleRoot(wd); err != nil {
+	if moduleRoot, err = repo.Root(wd); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -147,16 +147,3 @@ func copyFile(from, to string) error {
 	}
 	return dst.Close()
 }
-
-// ModuleRoot finds the directory holding go.mod, starting at dir, so the app
-// and the tests (which run in ./test) locate the sources the same way.
-func ModuleRoot(dir string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod found in %s or any parent", dir)
-		}
-	}
-}

@@ -106,14 +106,3 @@ func TestWithoutGoSaysWhatToInstall(t *testing.T) {
 		t.Fatalf("Build: err = %v, want %q", err, want)
 	}
 }
-
-func TestModuleRootWalksUp(t *testing.T) {
-	root := module(t, nil)
-	got, err := ModuleRoot(filepath.Join(root, "lambda", "x"))
-	if err != nil || got != root {
-		t.Fatalf("ModuleRoot = %q, %v; want %q", got, err, root)
-	}
-	if _, err := ModuleRoot(t.TempDir()); err == nil {
-		t.Error("want an error outside any module")
-	}
-}

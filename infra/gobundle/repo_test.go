@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/orderly-dev/orderly/infra/repo"
 )
 
 // copyRepo copies go.mod, go.sum, the consumer tree and a simulator fake
@@ -15,7 +17,7 @@ func copyRepo(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := ModuleRoot(wd)
+	src, err := repo.Root(wd)
 	if err != nil {
 		t.Fatal(err)
 	}

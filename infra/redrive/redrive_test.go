@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/infra/config"
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/redrive"
-	"github.com/orderly-dev/orderly/infra/redrive/redrivetest"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
+	"github.com/orderly-dev/orderly/sim/fakeaws/redrivetest"
 )
 
 func runRedrive(t *testing.T, fake *fakeaws.Server, cfg config.Config, kind string, dryRun bool) (redrive.Report, string) {

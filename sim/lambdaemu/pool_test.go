@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/buildspec"
 )
@@ -18,7 +19,7 @@ import (
 // empty invocations.
 func consumerConfig(t *testing.T) Config {
 	t.Helper()
-	root, err := ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

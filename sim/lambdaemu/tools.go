@@ -22,26 +22,6 @@ type Tools struct {
 // failed one (CI sets it, so nothing is silently not tested).
 const RequireAllEnv = "ORDERLY_REQUIRE_ALL"
 
-// ModuleRoot returns the directory of the go.mod enclosing the working
-// directory: tests run in their package directory, commands anywhere below
-// the root.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run from inside the orderly repository")
-		}
-		dir = parent
-	}
-}
-
 // FindTools looks for aws-lambda-rie in <moduleRoot>/.bin (where `make
 // tools` installs the pinned version), then on PATH; and, on hosts that are
 // not arm64, for qemu-aarch64 on PATH. The error names what is missing and

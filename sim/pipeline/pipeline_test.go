@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 // the shared synthesized assembly.
 func settings(t *testing.T, stack string) (string, pipeline.Settings) {
 	t.Helper()
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/config"
 	capacity "github.com/orderly-dev/orderly/infra/plan"
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 )
 
@@ -22,7 +23,7 @@ import (
 // hash-key ranges are the stream's. The shard counts are prod's (from
 // cdk.json, through the app's resolver) and a few that collide.
 func TestPlannerPlacementMatchesKinesalite(t *testing.T) {
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

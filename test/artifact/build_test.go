@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/lambda/buildspec"
-	"github.com/orderly-dev/orderly/sim/lambdaemu"
 )
 
 var built struct {
@@ -24,7 +24,7 @@ var built struct {
 func bootstrap(tb testing.TB) string {
 	tb.Helper()
 	built.once.Do(func() {
-		root, err := lambdaemu.ModuleRoot()
+		root, err := repo.WorkingRoot()
 		if err != nil {
 			built.err = err
 			return
@@ -91,7 +91,7 @@ func TestBootstrapIsStaticLinuxArm64WithinBudget(t *testing.T) {
 // BenchmarkBootstrapSize builds the bootstrap as bundled and reports its
 // size; run it with -benchtime 1x (each iteration is a full go build).
 func BenchmarkBootstrapSize(b *testing.B) {
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		b.Fatal(err)
 	}

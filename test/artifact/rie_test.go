@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
@@ -60,7 +61,7 @@ func startConsumer(t *testing.T, env map[string]string) *consumer {
 // emulatorTools finds aws-lambda-rie (and qemu), or skips.
 func emulatorTools(t *testing.T) lambdaemu.Tools {
 	t.Helper()
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -47,7 +48,7 @@ func slowAPI(t *testing.T, latency time.Duration) (*fakeapi.Server, map[string]s
 func deployed(t *testing.T, context string, local map[string]string) (*consumer, pipeline.Settings) {
 	t.Helper()
 	tools := emulatorTools(t)
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/delivery"
-	"github.com/orderly-dev/orderly/infra/gobundle"
 	"github.com/orderly-dev/orderly/infra/plan"
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/synth"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 )
@@ -25,7 +25,7 @@ func makePlan(ctx context.Context, o options, stderr io.Writer) (plan.Plan, erro
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	root, err := gobundle.ModuleRoot(wd)
+	root, err := repo.Root(wd)
 	if err != nil {
 		return plan.Plan{}, err
 	}

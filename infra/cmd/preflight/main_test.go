@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/deploycheck/preflight"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 )
 
 func TestMain(m *testing.M) {

@@ -11,11 +11,11 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/config"
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/outputs"
-	"github.com/orderly-dev/orderly/infra/redrive/redrivetest"
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
+	"github.com/orderly-dev/orderly/sim/fakeaws/redrivetest"
 )
 
 func TestMain(m *testing.M) {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 )
 
 func TestMain(m *testing.M) {

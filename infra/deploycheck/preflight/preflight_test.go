@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/config"
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/deploycheck/preflight"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 )
 
 const (

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/infra/config"
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/deploycheck/smoke"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/lambda/event"
@@ -20,6 +19,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 

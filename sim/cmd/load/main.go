@@ -38,8 +38,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/synth"
-	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
@@ -171,7 +171,7 @@ func exitFor(ctx context.Context, err error, ok bool, stderr io.Writer) int {
 
 // runOnce synthesizes (unless -assembly) and runs the pipeline once.
 func runOnce(ctx context.Context, f flags, contextString string, stderr io.Writer) (*pipeline.Report, error) {
-	root, err := lambdaemu.ModuleRoot()
+	root, err := repo.WorkingRoot()
 	if err != nil {
 		return nil, err
 	}

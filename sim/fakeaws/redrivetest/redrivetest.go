@@ -15,13 +15,13 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/deploycheck"
-	"github.com/orderly-dev/orderly/infra/deploycheck/checktest"
 	"github.com/orderly-dev/orderly/infra/onfailure"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
+	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
