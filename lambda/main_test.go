@@ -18,7 +18,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
@@ -27,9 +27,11 @@ const (
 	outagePeriod = "2026-12-24" // the fake API answers 503 for this period
 )
 
+const poisonQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
+
 type wiring struct {
 	api    *fakeapi.Server
-	sqs    *fakesqs.Server
+	sqs    *fakeaws.Server
 	invoke telemetry.LambdaHandler
 	out    *bytes.Buffer
 }
@@ -42,9 +44,12 @@ func wire(t *testing.T) wiring {
 	}
 	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
 	t.Cleanup(func() { api.Close(); apiSrv.Close() })
-	sqsFake := fakesqs.New()
-	sqsSrv := httptest.NewServer(sqsFake)
-	t.Cleanup(sqsSrv.Close)
+	sqsFake := fakeaws.New()
+	t.Cleanup(sqsFake.Close)
+	sqsFake.AddQueue(poisonQueueURL)
+	// The SQS records below are hand-made: the event queue only takes the
+	// retry backoff's visibility changes.
+	sqsFake.Attach("orderly-events.fifo", fakeaws.AcceptVisibility)
 
 	// The SDK reads these from the process environment, as in Lambda.
 	for k, v := range map[string]string{
@@ -55,7 +60,7 @@ func wire(t *testing.T) wiring {
 		"AWS_PROFILE":                 "",
 		"AWS_CONFIG_FILE":             "/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-		"AWS_ENDPOINT_URL_SQS":        sqsSrv.URL,
+		"AWS_ENDPOINT_URL_SQS":        sqsFake.URL(),
 		"AWS_ENDPOINT_URL":            "",
 	} {
 		t.Setenv(k, v)
@@ -63,7 +68,7 @@ func wire(t *testing.T) wiring {
 	env := map[string]string{
 		"SCHEDULE_API_BASE_URL": apiSrv.URL,
 		"SCHEDULE_API_KEY":      apiKey,
-		"POISON_QUEUE_URL":      "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison",
+		"POISON_QUEUE_URL":      poisonQueueURL,
 		// As FifoStack sets them by default.
 		"ORDERLY_RETRY_BACKOFF_BASE_SECONDS": "1",
 		"ORDERLY_RETRY_BACKOFF_MAX_SECONDS":  "60",
@@ -163,7 +168,7 @@ func TestWiredConsumerProcessesBothSources(t *testing.T) {
 			}
 
 			// Poison queue: exactly the unknown detail-type.
-			sent := w.sqs.Messages()
+			sent := w.sqs.Sent()
 			if len(sent) != 1 {
 				t.Fatalf("poison queue got %d messages, want 1", len(sent))
 			}

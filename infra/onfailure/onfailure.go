@@ -31,27 +31,56 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 )
 
-// Object is one invocation record.
+// Object is one invocation record: what the redrive and the smoke check
+// read, and what the local Kinesis mapping (sim/kinesisesm) writes.
 type Object struct {
-	RequestContext struct {
-		RequestID              string `json:"requestId"`
-		FunctionARN            string `json:"functionArn"`
-		Condition              string `json:"condition"`
-		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
-	} `json:"requestContext"`
-	Version          string          `json:"version"`
-	Timestamp        string          `json:"timestamp"`
-	KinesisBatchInfo *BatchInfo      `json:"KinesisBatchInfo"`
-	Payload          json.RawMessage `json:"payload"`
+	RequestContext  RequestContext  `json:"requestContext"`
+	ResponseContext ResponseContext `json:"responseContext"`
+	Version         string          `json:"version"`
+	// Timestamp is kept as written (TimeLayout on AWS's page), so that an
+	// unexpected format never makes an object unreadable.
+	Timestamp        string     `json:"timestamp"`
+	KinesisBatchInfo *BatchInfo `json:"KinesisBatchInfo"`
+	// Payload is the invocation event; only an S3 destination receives it.
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// TimeLayout is how the record's times are written.
+const TimeLayout = "2006-01-02T15:04:05.000Z"
+
+// Condition says why Lambda discarded a batch.
+type Condition string
+
+// The conditions of discarded Kinesis batches.
+const (
+	RetryAttemptsExhausted Condition = "RetryAttemptsExhausted"
+	RecordAgeExceeded      Condition = "RecordAgeExceeded"
+)
+
+// RequestContext of an invocation record.
+type RequestContext struct {
+	RequestID              string    `json:"requestId"`
+	FunctionARN            string    `json:"functionArn"`
+	Condition              Condition `json:"condition"`
+	ApproximateInvokeCount int       `json:"approximateInvokeCount"`
+}
+
+// ResponseContext of an invocation record: the function's last answer.
+type ResponseContext struct {
+	StatusCode      int    `json:"statusCode"`
+	ExecutedVersion string `json:"executedVersion"`
+	FunctionError   string `json:"functionError,omitempty"`
 }
 
 // BatchInfo locates the discarded batch in its stream.
 type BatchInfo struct {
-	ShardID             string `json:"shardId"`
-	StartSequenceNumber string `json:"startSequenceNumber"`
-	EndSequenceNumber   string `json:"endSequenceNumber"`
-	BatchSize           int    `json:"batchSize"`
-	StreamARN           string `json:"streamArn"`
+	ShardID                         string `json:"shardId"`
+	StartSequenceNumber             string `json:"startSequenceNumber"`
+	EndSequenceNumber               string `json:"endSequenceNumber"`
+	ApproximateArrivalOfFirstRecord string `json:"approximateArrivalOfFirstRecord,omitempty"`
+	ApproximateArrivalOfLastRecord  string `json:"approximateArrivalOfLastRecord,omitempty"`
+	BatchSize                       int    `json:"batchSize"`
+	StreamARN                       string `json:"streamArn"`
 }
 
 // Covers reports whether the sequence number seq lies within the batch.

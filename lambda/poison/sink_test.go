@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,24 +17,24 @@ import (
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/lambda/sdkhttp"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
 )
 
 const queueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
 
 var poisonedAt = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 
-func newSink(t *testing.T) (*poison.Sink, *fakesqs.Server) {
+func newSink(t *testing.T) (*poison.Sink, *fakeaws.Server) {
 	t.Helper()
-	fake := fakesqs.New()
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
+	fake := fakeaws.New()
+	t.Cleanup(fake.Close)
+	fake.AddQueue(queueURL)
 	client := sqs.NewFromConfig(aws.Config{
 		HTTPClient:       sdkhttp.Client(),
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(fake.URL()) })
 	sink, err := poison.New(client, queueURL, func() time.Time { return poisonedAt })
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +66,7 @@ func TestPoisonSendsBodyAndAttributes(t *testing.T) {
 			if err := sink.Poison(ctx, rec, reason); err != nil {
 				t.Fatalf("Poison: %v", err)
 			}
-			msgs := fake.Messages()
+			msgs := fake.Sent()
 			if len(msgs) != 1 {
 				t.Fatalf("fake SQS got %d messages, want 1", len(msgs))
 			}
@@ -111,7 +110,7 @@ func TestPoisonSendsBodyAndAttributes(t *testing.T) {
 
 func TestPoisonReportsSendFailures(t *testing.T) {
 	sink, fake := newSink(t)
-	fake.FailNext(1)
+	fake.FailNextSQS(1)
 	err := sink.Poison(context.Background(), ordering.Record{Partition: "p", ID: "r1", Data: []byte(`{}`)}, failure.Permanent(errors.New("bad")))
 	if err == nil || !strings.Contains(err.Error(), "send record r1 to poison queue") {
 		t.Fatalf("Poison error = %v, want a send failure naming the record", err)

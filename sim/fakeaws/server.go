@@ -49,12 +49,24 @@ type Server struct {
 	events         []PutEvent
 	logs           map[string][]LogEvent
 	queues         map[string][]Message
+	sent           []SentMessage
+	attached       map[string]VisibilityQueue
+	visibility     []VisibilityChange
+	failSQS        int
 	buckets        map[string]map[string]Object
 }
 
 // New starts a fake on a loopback port; Close stops it.
 func New() *Server {
-	s := &Server{
+	s := NewUnstarted()
+	s.srv = httptest.NewServer(s)
+	return s
+}
+
+// NewUnstarted returns a fake that serves nothing until the caller serves
+// it as an http.Handler itself; URL is then empty and Close does nothing.
+func NewUnstarted() *Server {
+	return &Server{
 		stacks:   map[string]Stack{},
 		secrets:  map[string]Secret{},
 		reserved: map[string]int{},
@@ -63,18 +75,29 @@ func New() *Server {
 		buses:    map[string][]string{},
 		logs:     map[string][]LogEvent{},
 		queues:   map[string][]Message{},
+		attached: map[string]VisibilityQueue{},
 		buckets:  map[string]map[string]Object{},
 		caller:   Caller{Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/deployer", UserID: "AIDAEXAMPLE"},
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	return s
 }
 
 // URL is the endpoint to give the SDK clients.
-func (s *Server) URL() string { return s.srv.URL }
+func (s *Server) URL() string {
+	if s.srv == nil {
+		return ""
+	}
+	return s.srv.URL
+}
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+// ServeHTTP answers one AWS API call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // Requests returns every request received so far, in order.
 func (s *Server) Requests() []Request {

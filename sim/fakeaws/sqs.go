@@ -1,6 +1,8 @@
 package fakeaws
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -71,13 +73,17 @@ func (s *Server) ExpireVisibility() {
 // seconds, or DefaultVisibilityTimeout when the request names none (the SDK
 // leaves out a VisibilityTimeout of 0); DeleteMessage removes a message by
 // the receipt handle a receive returned, and ChangeMessageVisibility hides
-// or releases it. FIFO message groups are not modelled.
+// or releases it. FIFO message groups are not modelled here: a queue
+// attached with Attach (the SQS FIFO model of sim/sqsfifo) takes the
+// visibility changes of its messages instead.
 func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	var in struct {
 		QueueUrl            string
 		MaxNumberOfMessages int
 		VisibilityTimeout   *int
 		MessageBody         string
+		MessageGroupId      string
+		MessageAttributes   map[string]Attribute
 		ReceiptHandle       string
 	}
 	if err := decode(body, &in); err != nil {
@@ -85,6 +91,22 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failSQS > 0 {
+		s.failSQS--
+		return nil, errorf(http.StatusInternalServerError, "com.amazonaws.sqs#InternalError", "injected failure")
+	}
+	if q, ok := s.attached[queueName(in.QueueUrl)]; ok {
+		switch op {
+		case "ChangeMessageVisibility":
+			if err := s.changeVisibility(q, in.QueueUrl, in.ReceiptHandle, in.VisibilityTimeout); err != nil {
+				return nil, err
+			}
+			return map[string]any{}, nil
+		case "ChangeMessageVisibilityBatch":
+			return s.changeVisibilityBatch(q, in.QueueUrl, body)
+		}
+		return nil, unknownOperation("sqs (attached queue)", op)
+	}
 	msgs, ok := s.queues[in.QueueUrl]
 	if !ok {
 		return nil, errorf(http.StatusBadRequest, "com.amazonaws.sqs#QueueDoesNotExist", "The specified queue does not exist.")
@@ -138,7 +160,9 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	case "SendMessage":
 		m := Message{ID: fmt.Sprintf("msg-%d", s.nextID()), Body: in.MessageBody}
 		s.queues[in.QueueUrl] = append(msgs, m)
-		return map[string]any{"MessageId": m.ID}, nil
+		s.sent = append(s.sent, SentMessage{QueueURL: in.QueueUrl, MessageBody: in.MessageBody, MessageGroupID: in.MessageGroupId, MessageAttributes: in.MessageAttributes})
+		sum := md5.Sum([]byte(in.MessageBody))
+		return map[string]any{"MessageId": m.ID, "MD5OfMessageBody": hex.EncodeToString(sum[:])}, nil
 	}
 	return nil, unknownOperation("sqs", op)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orderly-dev/orderly/infra/onfailure"
 )
 
 // runLane delivers the lane's records batch by batch until ctx ends.
@@ -25,7 +27,7 @@ func (m *Mapping) runLane(ctx context.Context, l *lane) {
 			return
 		}
 		if n := m.expired(batch); n > 0 {
-			m.discard(l, batch[:n], RecordAgeExceeded, retries, "")
+			m.discard(l, batch[:n], onfailure.RecordAgeExceeded, retries, "")
 			sizes, retries = nil, 0
 			continue
 		}
@@ -58,7 +60,7 @@ func (m *Mapping) runLane(ctx context.Context, l *lane) {
 			sizes = append(pop(sizes), len(rest))
 			retries++
 			if m.cfg.MaxRetryAttempts >= 0 && retries > m.cfg.MaxRetryAttempts {
-				m.discard(l, rest, RetryAttemptsExhausted, retries, functionError(err))
+				m.discard(l, rest, onfailure.RetryAttemptsExhausted, retries, functionError(err))
 				sizes, retries = pop(sizes), 0
 				continue
 			}
@@ -182,7 +184,7 @@ func (m *Mapping) complete(l *lane, recs []Record) {
 
 // discard moves past recs, the lane's first pending records, and sends
 // their metadata to the on-failure destination.
-func (m *Mapping) discard(l *lane, recs []Record, cond Condition, invokes int, fnErr string) {
+func (m *Mapping) discard(l *lane, recs []Record, cond onfailure.Condition, invokes int, fnErr string) {
 	l.drop(len(recs))
 	m.mu.Lock()
 	m.stats.Finished += len(recs)
@@ -196,18 +198,20 @@ func (m *Mapping) discard(l *lane, recs []Record, cond Condition, invokes int, f
 	}
 	status := 200
 	m.cfg.Discarded(OnFailure{
-		RequestContext:  RequestContext{RequestID: id, FunctionARN: m.cfg.FunctionARN, Condition: cond, ApproximateInvokeCount: invokes},
-		ResponseContext: ResponseContext{StatusCode: status, ExecutedVersion: "$LATEST", FunctionError: fnErr},
-		Version:         "1.0",
-		Timestamp:       m.cfg.Now().UTC(),
-		KinesisBatchInfo: KinesisBatchInfo{
-			ShardID:                         l.shard,
-			StartSequenceNumber:             recs[0].SequenceNumber,
-			EndSequenceNumber:               recs[len(recs)-1].SequenceNumber,
-			ApproximateArrivalOfFirstRecord: recs[0].ArrivalTime.UTC(),
-			ApproximateArrivalOfLastRecord:  recs[len(recs)-1].ArrivalTime.UTC(),
-			BatchSize:                       len(recs),
-			StreamARN:                       m.cfg.StreamARN,
+		Object: onfailure.Object{
+			RequestContext:  onfailure.RequestContext{RequestID: id, FunctionARN: m.cfg.FunctionARN, Condition: cond, ApproximateInvokeCount: invokes},
+			ResponseContext: onfailure.ResponseContext{StatusCode: status, ExecutedVersion: "$LATEST", FunctionError: fnErr},
+			Version:         "1.0",
+			Timestamp:       m.cfg.Now().UTC().Format(onfailure.TimeLayout),
+			KinesisBatchInfo: &onfailure.BatchInfo{
+				ShardID:                         l.shard,
+				StartSequenceNumber:             recs[0].SequenceNumber,
+				EndSequenceNumber:               recs[len(recs)-1].SequenceNumber,
+				ApproximateArrivalOfFirstRecord: recs[0].ArrivalTime.UTC().Format(onfailure.TimeLayout),
+				ApproximateArrivalOfLastRecord:  recs[len(recs)-1].ArrivalTime.UTC().Format(onfailure.TimeLayout),
+				BatchSize:                       len(recs),
+				StreamARN:                       m.cfg.StreamARN,
+			},
 		},
 		Records: append([]Record(nil), recs...),
 	})

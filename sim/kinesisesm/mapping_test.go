@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/orderly-dev/orderly/infra/onfailure"
 )
 
 var epoch = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
@@ -262,8 +264,8 @@ func TestFunctionErrorsBisectRetryAndDiscard(t *testing.T) {
 			}
 			var ranges [][2]string
 			for _, d := range discarded {
-				if d.RequestContext.Condition != RetryAttemptsExhausted {
-					t.Errorf("condition %q, want %q", d.RequestContext.Condition, RetryAttemptsExhausted)
+				if d.RequestContext.Condition != onfailure.RetryAttemptsExhausted {
+					t.Errorf("condition %q, want %q", d.RequestContext.Condition, onfailure.RetryAttemptsExhausted)
 				}
 				info := d.KinesisBatchInfo
 				if info.BatchSize != len(d.Records) || info.ShardID != "s0" {
@@ -325,8 +327,8 @@ func TestMaximumRecordAge(t *testing.T) {
 		if got := fn.got(); !reflect.DeepEqual(got, [][]string{{"003", "004"}}) {
 			t.Errorf("deliveries %v, want only the young records", got)
 		}
-		if len(discarded) != 1 || discarded[0].RequestContext.Condition != RecordAgeExceeded || len(discarded[0].Records) != 2 {
-			t.Errorf("discarded %+v, want the two old records for %s", discarded, RecordAgeExceeded)
+		if len(discarded) != 1 || discarded[0].RequestContext.Condition != onfailure.RecordAgeExceeded || len(discarded[0].Records) != 2 {
+			t.Errorf("discarded %+v, want the two old records for %s", discarded, onfailure.RecordAgeExceeded)
 		}
 	})
 	t.Run("a record retried forever is discarded once it is too old", func(t *testing.T) {
@@ -341,8 +343,8 @@ func TestMaximumRecordAge(t *testing.T) {
 		if got := len(fn.got()); got != 3 {
 			t.Errorf("%d deliveries, want 3", got)
 		}
-		if len(discarded) != 1 || discarded[0].RequestContext.Condition != RecordAgeExceeded {
-			t.Errorf("discarded %+v, want one %s", discarded, RecordAgeExceeded)
+		if len(discarded) != 1 || discarded[0].RequestContext.Condition != onfailure.RecordAgeExceeded {
+			t.Errorf("discarded %+v, want one %s", discarded, onfailure.RecordAgeExceeded)
 		}
 	})
 }

@@ -3,6 +3,8 @@ package kinesisesm
 import (
 	"context"
 	"time"
+
+	"github.com/orderly-dev/orderly/infra/onfailure"
 )
 
 // Record is one Kinesis record as read from a shard.
@@ -53,52 +55,13 @@ type Invocation struct {
 	Finished time.Time
 }
 
-// Condition says why records were discarded.
-type Condition string
-
-// The conditions of discarded batches.
-const (
-	RetryAttemptsExhausted Condition = "RetryAttemptsExhausted"
-	RecordAgeExceeded      Condition = "RecordAgeExceeded"
-)
-
 // OnFailure is what the mapping sends to its on-failure destination for a
-// discarded batch: like Lambda, metadata only (shard and sequence range).
-// Records keeps the discarded records for the harness's accounting; it is
-// not part of the JSON.
+// discarded batch: like Lambda, the invocation record, here without the
+// payload. Records keeps the discarded records for the harness's
+// accounting; it is not part of the JSON.
 type OnFailure struct {
-	RequestContext   RequestContext   `json:"requestContext"`
-	ResponseContext  ResponseContext  `json:"responseContext"`
-	Version          string           `json:"version"`
-	Timestamp        time.Time        `json:"timestamp"`
-	KinesisBatchInfo KinesisBatchInfo `json:"KinesisBatchInfo"`
-	Records          []Record         `json:"-"`
-}
-
-// RequestContext of an OnFailure record.
-type RequestContext struct {
-	RequestID              string    `json:"requestId"`
-	FunctionARN            string    `json:"functionArn"`
-	Condition              Condition `json:"condition"`
-	ApproximateInvokeCount int       `json:"approximateInvokeCount"`
-}
-
-// ResponseContext of an OnFailure record.
-type ResponseContext struct {
-	StatusCode      int    `json:"statusCode"`
-	ExecutedVersion string `json:"executedVersion"`
-	FunctionError   string `json:"functionError,omitempty"`
-}
-
-// KinesisBatchInfo locates the discarded records in the stream.
-type KinesisBatchInfo struct {
-	ShardID                         string    `json:"shardId"`
-	StartSequenceNumber             string    `json:"startSequenceNumber"`
-	EndSequenceNumber               string    `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord"`
-	ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord"`
-	BatchSize                       int       `json:"batchSize"`
-	StreamARN                       string    `json:"streamArn"`
+	onfailure.Object
+	Records []Record `json:"-"`
 }
 
 // Stats counts what the mapping did.

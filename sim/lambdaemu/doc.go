@@ -1,4 +1,4 @@
-// Package rie runs the consumer's real linux/arm64 bootstrap locally under
+// Package lambdaemu runs the consumer's real linux/arm64 bootstrap locally under
 // AWS's Lambda Runtime Interface Emulator (aws-lambda-rie), through
 // qemu-aarch64 on hosts that are not arm64. It is test infrastructure,
 // shared by the artifact test and the local pipeline.

@@ -100,7 +100,7 @@ func Start(ctx context.Context, cfg Config, id int) (*Instance, error) {
 		cfg.StartTimeout = 30 * time.Second
 	}
 	if cfg.Tools.RIE == "" || cfg.Bootstrap == "" {
-		return nil, errors.New("rie: Config needs Tools.RIE and Bootstrap")
+		return nil, errors.New("lambdaemu: Config needs Tools.RIE and Bootstrap")
 	}
 	in := &Instance{cfg: cfg, id: id, pids: map[int]bool{}}
 	if err := in.start(ctx); err != nil {

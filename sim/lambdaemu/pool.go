@@ -27,7 +27,7 @@ type Pool struct {
 // instance is stopped again.
 func NewPool(ctx context.Context, cfg Config, size int) (*Pool, error) {
 	if size < 1 {
-		return nil, fmt.Errorf("rie: pool size %d: want at least 1", size)
+		return nil, fmt.Errorf("lambdaemu: pool size %d: want at least 1", size)
 	}
 	p := &Pool{cfg: cfg, instances: make([]*Instance, size), idle: make(chan *Instance, size)}
 	errs := make([]error, size)

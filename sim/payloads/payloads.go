@@ -1,4 +1,4 @@
-// Package sourcetest builds real-shaped Lambda payloads (Kinesis and SQS
+// Package payloads builds real-shaped Lambda payloads (Kinesis and SQS
 // FIFO events carrying EventBridge events) for tests of the consumer, in
 // this module and in the artifact test.
 package payloads

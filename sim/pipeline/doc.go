@@ -1,4 +1,4 @@
-// Package local runs the orderly pipeline on one machine without AWS: the
+// Package pipeline runs the orderly pipeline on one machine without AWS: the
 // settings synthesized into a cloud assembly, the bundled consumer
 // (bootstrap) under the Lambda Runtime Interface Emulator, a real Kinesis
 // API (kinesalite) or the SQS FIFO model, the fake third-party API, and a

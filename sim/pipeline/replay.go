@@ -224,7 +224,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 		list = append(list, p)
 	}
 	invocations, _, _, _ := r.cons.counts()
-	base := takeBaseline(r.ev.api, list, len(poisonQ.Messages()), invocations)
+	base := takeBaseline(r.ev.api, list, len(poisonQ.Sent()), invocations)
 
 	round := *r
 	round.events = events

@@ -81,7 +81,7 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		opts.Progress = io.Discard
 	}
 	if opts.LogDir == "" {
-		return nil, errors.New("local run: Options.LogDir is required")
+		return nil, errors.New("pipeline: Options.LogDir is required")
 	}
 	s := opts.Settings
 	if err := fillWorkload(&opts.Workload, s); err != nil {
@@ -297,7 +297,7 @@ func functionEnv(s Settings, apiURL string, sqsAPI *sqsEndpoint) map[string]stri
 
 func poisonBodies(q *sqsEndpoint) []string {
 	var out []string
-	for _, m := range q.Messages() {
+	for _, m := range q.Sent() {
 		out = append(out, m.MessageBody)
 	}
 	return out

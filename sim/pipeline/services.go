@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
 )
 
 // loopbackServer serves h on a free 127.0.0.1 port until Close.
@@ -169,16 +169,17 @@ func (c *capture) Write(b []byte) (int, error) {
 // retry backoff's ChangeMessageVisibilityBatch, which reaches the SQS FIFO
 // model once it is attached.
 type sqsEndpoint struct {
-	*fakesqs.Server
+	*fakeaws.Server
 	http *loopbackServer
 }
 
 func startSQSEndpoint() (*sqsEndpoint, error) {
-	q := &sqsEndpoint{Server: fakesqs.New()}
+	q := &sqsEndpoint{Server: fakeaws.NewUnstarted()}
 	var err error
 	if q.http, err = serveLoopback(q.Server); err != nil {
 		return nil, err
 	}
+	q.AddQueue(q.PoisonQueueURL())
 	return q, nil
 }
 

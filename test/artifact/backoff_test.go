@@ -64,8 +64,8 @@ func TestBootstrapRetryBackoff(t *testing.T) {
 	t.Run("a failing ChangeMessageVisibilityBatch leaves the response", func(t *testing.T) {
 		before := len(queue.VisibilityChanges())
 		// Every attempt of the SDK's retries answers 500.
-		queue.FailNext(100)
-		defer queue.FailNext(0)
+		queue.FailNextSQS(100)
+		defer queue.FailNextSQS(0)
 		payload, failed := batch(1)
 		assertFailures(t, emu.invoke(t, payload), failed)
 		if got := len(queue.VisibilityChanges()) - before; got != 0 {

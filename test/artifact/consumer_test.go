@@ -133,7 +133,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 	for _, src := range sources {
 		t.Run(src.name+"/mixed batch", func(t *testing.T) {
 			api.Reset()
-			sentBefore := len(queue.Messages())
+			sentBefore := len(queue.Sent())
 			emfBefore := emu.awaitLines(`"_aws"`, emfBatches)
 			emfBatches++
 
@@ -163,7 +163,7 @@ func TestBootstrapUnderEmulator(t *testing.T) {
 				t.Errorf("fake API stats %+v: want 3 puts, no lost updates, no auth failures", st)
 			}
 
-			sent := queue.Messages()[sentBefore:]
+			sent := queue.Sent()[sentBefore:]
 			if len(sent) != 2 {
 				t.Fatalf("poison queue got %d messages, want 2", len(sent))
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 )
 
@@ -107,7 +108,7 @@ func startFunction(t *testing.T, tools lambdaemu.Tools, bootstrap string, env ma
 // startFakes serves a fake schedule API (with the outage period) and a fake
 // SQS on loopback for the test, and returns them with the function's
 // environment pointing at them.
-func startFakes(t *testing.T) (*fakeapi.Server, *fakesqs.Server, map[string]string) {
+func startFakes(t *testing.T) (*fakeapi.Server, *fakeaws.Server, map[string]string) {
 	t.Helper()
 	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
 	if err != nil {
@@ -115,10 +116,20 @@ func startFakes(t *testing.T) (*fakeapi.Server, *fakesqs.Server, map[string]stri
 	}
 	apiSrv := httptest.NewServer(fakeapi.Outage(api, outagePeriod))
 	t.Cleanup(func() { api.Close(); apiSrv.Close() })
-	queue := fakesqs.New()
-	sqsSrv := httptest.NewServer(queue)
-	t.Cleanup(sqsSrv.Close)
-	return api, queue, localEnv(apiSrv.URL, sqsSrv.URL)
+	queue := sqsFake(t)
+	return api, queue, localEnv(apiSrv.URL, queue.URL())
+}
+
+// sqsFake serves SQS on loopback with the poison queue, and the event
+// queue, whose records the tests make by hand: it takes the retry
+// backoff's visibility changes and nothing else.
+func sqsFake(t *testing.T) *fakeaws.Server {
+	t.Helper()
+	fake := fakeaws.New()
+	t.Cleanup(fake.Close)
+	fake.AddQueue(poisonQueueURL)
+	fake.Attach(path.Base(eventQueueURL), fakeaws.AcceptVisibility)
+	return fake
 }
 
 func localEnv(apiURL, sqsURL string) map[string]string {

@@ -15,7 +15,6 @@ import (
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/payloads"
 	"github.com/orderly-dev/orderly/sim/pipeline"
@@ -36,9 +35,8 @@ func slowAPI(t *testing.T, latency time.Duration) (*fakeapi.Server, map[string]s
 		t.Fatal(err)
 	}
 	apiSrv := httptest.NewServer(api)
-	sqsSrv := httptest.NewServer(fakesqs.New())
-	t.Cleanup(func() { api.Close(); apiSrv.Close(); sqsSrv.Close() })
-	return api, localEnv(apiSrv.URL, sqsSrv.URL)
+	t.Cleanup(func() { api.Close(); apiSrv.Close() })
+	return api, localEnv(apiSrv.URL, sqsFake(t).URL())
 }
 
 // deployed synthesizes env dev with context (the CDK CLI, as `make synth`)

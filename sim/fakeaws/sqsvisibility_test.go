@@ -1,9 +1,8 @@
-package fakesqs_test
+package fakeaws_test
 
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,22 +14,20 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/orderly-dev/orderly/lambda/sdkhttp"
-	"github.com/orderly-dev/orderly/sim/fakesqs"
+	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/sqsfifo"
 )
 
 const fifoURL = "https://sqs.eu-west-1.amazonaws.com/000000000000/orderly-local.fifo"
 
-func client(t *testing.T, fake *fakesqs.Server) *sqs.Client {
+func sqsClient(t *testing.T, fake *fakeaws.Server) *sqs.Client {
 	t.Helper()
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
 	return sqs.NewFromConfig(aws.Config{
 		HTTPClient:       sdkhttp.Client(),
 		Region:           "eu-west-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		RetryMaxAttempts: 1,
-	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(fake.URL()) })
 }
 
 func entry(id, receipt string, seconds int32) types.ChangeMessageVisibilityBatchRequestEntry {
@@ -51,9 +48,10 @@ func TestChangeMessageVisibilityReachesTheAttachedModel(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("receive %v, %v", got, err)
 	}
-	fake := fakesqs.New()
+	fake := fakeaws.New()
+	t.Cleanup(fake.Close)
 	fake.Attach("orderly-local.fifo", q)
-	c := client(t, fake)
+	c := sqsClient(t, fake)
 	ctx := context.Background()
 
 	out, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(fifoURL), Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
@@ -88,8 +86,10 @@ func TestChangeMessageVisibilityReachesTheAttachedModel(t *testing.T) {
 }
 
 func TestChangeMessageVisibilityBatchRequestErrors(t *testing.T) {
-	fake := fakesqs.New()
-	c := client(t, fake)
+	fake := fakeaws.New()
+	t.Cleanup(fake.Close)
+	fake.Attach("orderly-local.fifo", fakeaws.AcceptVisibility)
+	c := sqsClient(t, fake)
 	ctx := context.Background()
 	var eleven []types.ChangeMessageVisibilityBatchRequestEntry
 	for i := range 11 {
@@ -104,22 +104,26 @@ func TestChangeMessageVisibilityBatchRequestErrors(t *testing.T) {
 		{"eleven", eleven, "TooManyEntriesInBatchRequest"},
 		{"duplicate ids", []types.ChangeMessageVisibilityBatchRequestEntry{entry("m", "a", 1), entry("m", "b", 1)}, "BatchEntryIdsNotDistinct"},
 	}
+	var apiErr smithy.APIError
 	for _, tc := range tests {
 		_, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(fifoURL), Entries: tc.entries})
-		var apiErr smithy.APIError
 		if !errors.As(err, &apiErr) || apiErr.ErrorCode() != tc.code {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	// A queue that is not attached accepts valid changes and refuses
-	// out-of-range timeouts.
+	// AcceptVisibility takes valid changes; out-of-range timeouts are
+	// refused before they reach it.
 	out, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(fifoURL), Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
 		entry("ok", "rh-1", 5), entry("long", "rh-2", 43201),
 	}})
 	if err != nil || len(out.Successful) != 1 || len(out.Failed) != 1 || aws.ToString(out.Failed[0].Code) != "InvalidParameterValue" {
-		t.Fatalf("unattached queue: %+v, %v", out, err)
+		t.Fatalf("AcceptVisibility: %+v, %v", out, err)
 	}
-	fake.FailNext(1)
+	_, err = c.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String("https://sqs.eu-west-1.amazonaws.com/000000000000/nowhere"), ReceiptHandle: aws.String("rh"), VisibilityTimeout: 1})
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "QueueDoesNotExist" {
+		t.Errorf("a queue neither added nor attached: %v, want QueueDoesNotExist", err)
+	}
+	fake.FailNextSQS(1)
 	if _, err := c.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(fifoURL), Entries: []types.ChangeMessageVisibilityBatchRequestEntry{entry("m", "a", 1)}}); err == nil {
 		t.Error("FailNext(1): the call succeeded")
 	}
