@@ -1,7 +1,10 @@
 // Package assembly reads the settings that decide ordering and throughput
-// back out of a synthesized cloud assembly (cdk.out). The synth summary and
-// the local pipeline use it so that they report and run what CloudFormation
-// would deploy, not a second copy of the configuration.
+// back out of a synthesized cloud assembly (cdk.out), once per stack, into
+// typed Settings. The synth summary, the planner and the local pipeline use
+// it so that they report, plan and run what CloudFormation would deploy,
+// not a second copy of the configuration. A property the template must
+// hold and does not is an error naming it; one CloudFormation defaults
+// reads as that default, by name (props.go).
 package assembly
 
 import (
@@ -124,16 +127,12 @@ func (t Template) idsOfType(typ string) []string {
 	return ids
 }
 
-// one returns the single resource of a type, or an error naming the count.
-func (t Template) one(typ string) (Resource, error) {
-	rs := t.OfType(typ)
-	if len(rs) != 1 {
-		return Resource{}, fmt.Errorf("want exactly one %s, found %d", typ, len(rs))
+// one returns the properties of the single resource of a type, or an
+// error naming the count.
+func (t Template) one(typ string) (props, error) {
+	ids := t.idsOfType(typ)
+	if len(ids) != 1 {
+		return props{}, fmt.Errorf("want exactly one %s, found %d", typ, len(ids))
 	}
-	return rs[0], nil
-}
-
-func num(props map[string]any, key string) (int, bool) {
-	f, ok := props[key].(float64)
-	return int(f), ok
+	return t.props(ids[0]), nil
 }

@@ -27,34 +27,37 @@ type FunctionSettings struct {
 // records the directory (relative to the cloud assembly) of a bundled asset.
 const AssetPathMetadataKey = "aws:asset:path"
 
-// Function extracts FunctionSettings from the stack's single consumer
-// function.
-func (t Template) Function() (FunctionSettings, error) {
+// function reads FunctionSettings of the stack's single consumer function.
+func (t Template) function() (FunctionSettings, error) {
+	s := FunctionSettings{Environment: map[string]string{}}
 	fn, err := t.one("AWS::Lambda::Function")
 	if err != nil {
-		return FunctionSettings{}, err
+		return s, err
 	}
-	p := fn.Properties
-	s := FunctionSettings{Environment: map[string]string{}}
-	s.TimeoutSeconds, _ = num(p, "Timeout")
-	if s.TimeoutSeconds == 0 {
-		// CloudFormation's default when the property is absent.
-		s.TimeoutSeconds = 3
+	if s.TimeoutSeconds, err = fn.intOr("Timeout", DefaultFunctionTimeoutSeconds); err != nil {
+		return s, err
 	}
-	s.MemoryMiB, _ = num(p, "MemorySize")
-	if s.MemoryMiB == 0 {
-		s.MemoryMiB = 128
+	if s.MemoryMiB, err = fn.intOr("MemorySize", DefaultFunctionMemoryMiB); err != nil {
+		return s, err
 	}
-	s.Runtime, _ = p["Runtime"].(string)
-	s.Handler, _ = p["Handler"].(string)
-	for _, a := range anyList(p["Architectures"]) {
-		if str, ok := a.(string); ok {
-			s.Architectures = append(s.Architectures, str)
-		}
+	if s.Runtime, err = fn.string("Runtime"); err != nil {
+		return s, err
 	}
-	env, _ := p["Environment"].(map[string]any)
-	vars, _ := env["Variables"].(map[string]any)
-	for name, v := range vars {
+	if s.Handler, err = fn.string("Handler"); err != nil {
+		return s, err
+	}
+	if s.Architectures, err = fn.strings("Architectures", DefaultFunctionArchitecture); err != nil {
+		return s, err
+	}
+	env, ok, err := fn.object("Environment")
+	if err != nil || !ok {
+		return s, err
+	}
+	vars, _, err := env.object("Variables")
+	if err != nil {
+		return s, err
+	}
+	for name, v := range vars.m {
 		if str, ok := v.(string); ok {
 			s.Environment[name] = str
 		} else {
@@ -72,12 +75,14 @@ func (t Template) Function() (FunctionSettings, error) {
 // asset metadata is enabled (the CLI's default); otherwise it falls back to
 // the stack's asset manifest, matching the S3 key of the function's code.
 func AssetDir(s Stack) (string, error) {
-	fn, err := s.Template.one("AWS::Lambda::Function")
-	if err != nil {
-		return "", fmt.Errorf("stack %s: %w", s.ID, err)
+	ids := s.Template.idsOfType("AWS::Lambda::Function")
+	if len(ids) != 1 {
+		return "", fmt.Errorf("stack %s: want exactly one AWS::Lambda::Function, found %d", s.ID, len(ids))
 	}
+	fn := s.Template.Resources[ids[0]]
 	rel, _ := fn.Metadata[AssetPathMetadataKey].(string)
 	if rel == "" {
+		var err error
 		rel, err = assetPathFromManifest(s, fn)
 		if err != nil {
 			return "", err

@@ -10,10 +10,11 @@ import (
 )
 
 func TestFunctionSettings(t *testing.T) {
-	got, err := golden(t, "prod/KinesisStack.json").Function()
+	settings, err := golden(t, "prod/KinesisStack.json").Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := settings.Function
 	if got.TimeoutSeconds != 60 || got.MemoryMiB != 512 || got.Runtime != "provided.al2023" || got.Handler != "bootstrap" {
 		t.Errorf("timeout %d memory %d runtime %q handler %q, want 60, 512, provided.al2023, bootstrap",
 			got.TimeoutSeconds, got.MemoryMiB, got.Runtime, got.Handler)

@@ -37,34 +37,49 @@ type FifoDelivery struct {
 	PipeGroupIDPath         string
 	PipeDeduplicationIDPath string
 	PipeBatchSize           int
+	// HighThroughput is true when every rule's target queue has
+	// FifoThroughputLimit=perMessageGroupId; otherwise a queue-wide send
+	// quota applies to what the rules deliver.
+	HighThroughput bool
 }
 
-// Rules returns the stack's rules in logical-id order. A rule must have
+// rules reads the stack's rules in logical-id order. A rule must have
 // exactly one target: orderly never fans out, and a second target would
 // deliver events twice.
-func (t Template) Rules() ([]Rule, error) {
+func (t Template) rules() ([]Rule, error) {
 	ids := t.idsOfType("AWS::Events::Rule")
 	rules := make([]Rule, 0, len(ids))
 	for _, id := range ids {
-		p := t.Resources[id].Properties
-		pattern, ok := p["EventPattern"].(map[string]any)
+		p := t.props(id)
+		pattern, ok := p.m["EventPattern"].(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("rule %s: EventPattern is not a JSON object", id)
+			return nil, p.errorf("EventPattern", "is not a JSON object")
 		}
-		targets := list(p["Targets"])
+		targets, err := p.objects("Targets")
+		if err != nil {
+			return nil, err
+		}
 		if len(targets) != 1 {
 			return nil, fmt.Errorf("rule %s: want exactly one target, found %d", id, len(targets))
 		}
 		target := targets[0]
 		r := Rule{LogicalID: id, Pattern: pattern}
-		if ref, err := t.getAttID(target["Arn"]); err == nil {
-			r.TargetLogicalID = ref
+		if r.TargetLogicalID, err = target.getAtt("Arn"); err != nil {
+			return nil, err
 		}
-		if kp, ok := target["KinesisParameters"].(map[string]any); ok {
-			r.PartitionKeyPath, _ = kp["PartitionKeyPath"].(string)
+		if kp, ok, err := target.object("KinesisParameters"); err != nil {
+			return nil, err
+		} else if ok {
+			if r.PartitionKeyPath, err = kp.string("PartitionKeyPath"); err != nil {
+				return nil, err
+			}
 		}
-		if sp, ok := target["SqsParameters"].(map[string]any); ok {
-			r.MessageGroupID, _ = sp["MessageGroupId"].(string)
+		if sp, ok, err := target.object("SqsParameters"); err != nil {
+			return nil, err
+		} else if ok {
+			if r.MessageGroupID, err = sp.string("MessageGroupId"); err != nil {
+				return nil, err
+			}
 		}
 		rules = append(rules, r)
 	}
@@ -74,76 +89,99 @@ func (t Template) Rules() ([]Rule, error) {
 	return rules, nil
 }
 
-// FifoDelivery extracts FifoDelivery from a FifoStack template.
-func (t Template) FifoDelivery() (FifoDelivery, error) {
-	var d FifoDelivery
-	rules, err := t.Rules()
-	if err != nil {
-		return d, err
-	}
-	d.Rules = rules
+// fifoDelivery reads how rules reach FifoStack's consumer queue.
+func (t Template) fifoDelivery(rules []Rule) (FifoDelivery, error) {
+	d := FifoDelivery{Rules: rules, HighThroughput: true}
 	for _, r := range rules {
 		if r.MessageGroupID == "" {
-			return d, fmt.Errorf("rule %s: its SQS target has no MessageGroupId", r.LogicalID)
+			return d, fmt.Errorf("rule %s: its target has no SqsParameters.MessageGroupId", r.LogicalID)
 		}
+		if _, ok := t.Resources[r.TargetLogicalID]; !ok {
+			return d, fmt.Errorf("rule %s: its target %q is not in the template", r.LogicalID, r.TargetLogicalID)
+		}
+		limit, err := t.props(r.TargetLogicalID).stringOr("FifoThroughputLimit", DefaultFifoThroughputLimit)
+		if err != nil {
+			return d, err
+		}
+		d.HighThroughput = d.HighThroughput && limit == perMessageGroupThroughput
 	}
-	esm, err := t.one("AWS::Lambda::EventSourceMapping")
+	queue, err := t.eventSourceQueue()
 	if err != nil {
 		return d, err
 	}
-	queue, err := t.getAttTarget(esm.Properties["EventSourceArn"])
+	if d.ContentBasedDeduplication, err = queue.boolOr("ContentBasedDeduplication", false); err != nil {
+		return d, err
+	}
+	if d.DeduplicationScope, err = queue.stringOr("DeduplicationScope", DefaultDeduplicationScope); err != nil {
+		return d, err
+	}
+	pipe, ok, err := t.pipe()
+	if err != nil || !ok {
+		return d, err
+	}
+	target, err := pipe.sqsParameters("TargetParameters")
 	if err != nil {
-		return d, fmt.Errorf("event source mapping: %w", err)
+		return d, err
 	}
-	d.ContentBasedDeduplication, _ = queue.Properties["ContentBasedDeduplication"].(bool)
-	d.DeduplicationScope, _ = queue.Properties["DeduplicationScope"].(string)
-	if d.DeduplicationScope == "" {
-		d.DeduplicationScope = "queue"
+	if d.PipeGroupIDPath, err = target.string("MessageGroupId"); err != nil {
+		return d, err
 	}
-	if pipe, ok := t.pipe(); ok {
-		target := pipeSQSParameters(pipe, "TargetParameters")
-		d.PipeGroupIDPath, _ = target["MessageGroupId"].(string)
-		d.PipeDeduplicationIDPath, _ = target["MessageDeduplicationId"].(string)
-		d.PipeBatchSize, _ = num(pipeSQSParameters(pipe, "SourceParameters"), "BatchSize")
-		if d.PipeBatchSize == 0 {
-			d.PipeBatchSize = 10
-		}
-		if !strings.HasPrefix(d.PipeGroupIDPath, "$.") {
-			return d, fmt.Errorf("the pipe's MessageGroupId %q is not a JSON path: every message would share one group", d.PipeGroupIDPath)
-		}
+	if d.PipeDeduplicationIDPath, err = target.stringOr("MessageDeduplicationId", ""); err != nil {
+		return d, err
+	}
+	source, err := pipe.sqsParameters("SourceParameters")
+	if err != nil {
+		return d, err
+	}
+	if d.PipeBatchSize, err = source.intOr("BatchSize", DefaultPipeSQSBatchSize); err != nil {
+		return d, err
+	}
+	if !strings.HasPrefix(d.PipeGroupIDPath, "$.") {
+		return d, fmt.Errorf("the pipe's MessageGroupId %q is not a JSON path: every message would share one group", d.PipeGroupIDPath)
 	}
 	return d, nil
 }
 
-// getAttID returns the logical id of a {"Fn::GetAtt": [id, attr]}.
-func (t Template) getAttID(ref any) (string, error) {
-	m, _ := ref.(map[string]any)
-	args, _ := m["Fn::GetAtt"].([]any)
-	if len(args) == 0 {
-		return "", fmt.Errorf("not a Fn::GetAtt reference: %v", ref)
+// pipe returns the properties of the stack's EventBridge Pipe; ok is false
+// when it has none. Two pipes are an error: orderly builds at most one.
+func (t Template) pipe() (props, bool, error) {
+	ids := t.idsOfType("AWS::Pipes::Pipe")
+	switch len(ids) {
+	case 0:
+		return props{}, false, nil
+	case 1:
+		return t.props(ids[0]), true, nil
 	}
-	id, _ := args[0].(string)
-	return id, nil
+	return props{}, false, fmt.Errorf("want at most one AWS::Pipes::Pipe, found %d", len(ids))
 }
 
-// pipe returns the stack's EventBridge Pipe, if it has exactly one.
-func (t Template) pipe() (Resource, bool) {
-	pipes := t.OfType("AWS::Pipes::Pipe")
-	if len(pipes) != 1 {
-		return Resource{}, false
+// sqsParameters returns SqsQueueParameters of a pipe's source or target
+// side ("SourceParameters" or "TargetParameters"), empty when absent.
+func (p props) sqsParameters(side string) (props, error) {
+	params, ok, err := p.object(side)
+	if err != nil || !ok {
+		return props{where: p.where + ": " + side, m: map[string]any{}}, err
 	}
-	return pipes[0], true
+	sqs, ok, err := params.object("SqsQueueParameters")
+	if err != nil || !ok {
+		return props{where: params.where + ": SqsQueueParameters", m: map[string]any{}}, err
+	}
+	return sqs, nil
 }
 
-// pipeSQSParameters returns SqsQueueParameters of the pipe's source or
-// target side ("SourceParameters" or "TargetParameters").
-func pipeSQSParameters(pipe Resource, side string) map[string]any {
-	params, _ := pipe.Properties[side].(map[string]any)
-	sqs, _ := params["SqsQueueParameters"].(map[string]any)
-	return sqs
-}
-
-func anyList(v any) []any {
-	items, _ := v.([]any)
-	return items
+// eventSourceQueue returns the properties of the queue the consumer's
+// event source mapping reads.
+func (t Template) eventSourceQueue() (props, error) {
+	esm, err := t.one("AWS::Lambda::EventSourceMapping")
+	if err != nil {
+		return props{}, err
+	}
+	id, err := esm.getAtt("EventSourceArn")
+	if err != nil {
+		return props{}, err
+	}
+	if _, ok := t.Resources[id]; !ok {
+		return props{}, fmt.Errorf("%s: EventSourceArn names missing resource %q", esm.where, id)
+	}
+	return t.props(id), nil
 }

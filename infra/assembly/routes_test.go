@@ -17,11 +17,11 @@ func TestRulesOfStaticFifoGroups(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tmpl := golden(t, tc.name)
-			rules, err := tmpl.Rules()
+			settings, err := golden(t, tc.name).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
+			rules := settings.Rules
 			var groups []string
 			for _, r := range rules {
 				if r.Pattern["source"] == nil {
@@ -36,13 +36,9 @@ func TestRulesOfStaticFifoGroups(t *testing.T) {
 			if !reflect.DeepEqual(groups, tc.groups) {
 				t.Errorf("groups %v, want %v", groups, tc.groups)
 			}
-			// The rules' groups are the ones Fifo() reports.
-			settings, err := tmpl.Fifo()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(settings.GroupIDs, groups) {
-				t.Errorf("Fifo().GroupIDs %v, Rules() groups %v", settings.GroupIDs, groups)
+			// The rules' groups are the ones the FIFO settings report.
+			if !reflect.DeepEqual(settings.Fifo.GroupIDs, groups) {
+				t.Errorf("Fifo.GroupIDs %v, the rules' groups %v", settings.Fifo.GroupIDs, groups)
 			}
 		})
 	}
@@ -50,16 +46,13 @@ func TestRulesOfStaticFifoGroups(t *testing.T) {
 
 func TestRulesOfKinesisStack(t *testing.T) {
 	tmpl := golden(t, "prod/KinesisStack.json")
-	rules, err := tmpl.Rules()
+	settings, err := tmpl.Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
+	rules, k := settings.Rules, settings.Kinesis
 	if len(rules) != 1 {
 		t.Fatalf("got %d rules, want 1", len(rules))
-	}
-	k, err := tmpl.Kinesis()
-	if err != nil {
-		t.Fatal(err)
 	}
 	r := rules[0]
 	if r.PartitionKeyPath != k.PartitionKeyPath || r.MessageGroupID != "" {
@@ -79,7 +72,7 @@ func TestRuleWithTwoTargetsIsAnError(t *testing.T) {
 			tmpl.Resources[id] = r
 		}
 	}
-	if _, err := tmpl.Rules(); err == nil {
+	if _, err := tmpl.Settings(); err == nil {
 		t.Fatal("a rule with two targets must be reported: it would deliver every event twice")
 	}
 }
@@ -96,10 +89,11 @@ func TestFifoDelivery(t *testing.T) {
 	}
 	for name, want := range cases {
 		t.Run(name, func(t *testing.T) {
-			d, err := golden(t, name).FifoDelivery()
+			settings, err := golden(t, name).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
+			d := settings.Fifo.Delivery
 			if !d.ContentBasedDeduplication {
 				t.Error("content-based deduplication is off: EventBridge sets no deduplication id")
 			}
@@ -114,5 +108,27 @@ func TestFifoDelivery(t *testing.T) {
 				t.Errorf("got scope, group path, dedup path, pipe batch, groups = %v\nwant %v", got, exp)
 			}
 		})
+	}
+}
+
+func TestHighThroughputIsEveryRuleTargetsPerGroupLimit(t *testing.T) {
+	tmpl := golden(t, "dev/FifoStack.json")
+	read := func() bool {
+		s, err := tmpl.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Fifo.Delivery.HighThroughput
+	}
+	if read() {
+		t.Fatal("dev's queue has the default per-queue limit, read as high throughput")
+	}
+	for _, r := range tmpl.Resources {
+		if r.Type == "AWS::SQS::Queue" {
+			r.Properties["FifoThroughputLimit"] = "perMessageGroupId"
+		}
+	}
+	if !read() {
+		t.Fatal("every queue with FifoThroughputLimit=perMessageGroupId, read as a per-queue limit")
 	}
 }

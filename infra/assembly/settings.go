@@ -7,6 +7,17 @@ import (
 	"github.com/orderly-dev/orderly/infra/routing"
 )
 
+// Settings is what orderly reads from one stack's template, read once: the
+// synth summary prints it, the planner and the local pipeline run it.
+type Settings struct {
+	Function FunctionSettings
+	// Rules are the stack's rules in logical-id order.
+	Rules []Rule
+	// Kinesis is set for KinesisStack, Fifo for FifoStack.
+	Kinesis *KinesisSettings
+	Fifo    *FifoSettings
+}
+
 // KinesisSettings are the deployed settings that decide ordering and
 // throughput of KinesisStack.
 type KinesisSettings struct {
@@ -16,19 +27,21 @@ type KinesisSettings struct {
 	PartitionKeyPath      string
 	BatchSize             int
 	ParallelizationFactor int
-	RetryAttempts         int
-	MaxRecordAgeSeconds   int
-	BisectBatchOnError    bool
-	ReportsItemFailures   bool
-	ReservedConcurrency   int
+	// RetryAttempts and MaxRecordAgeSeconds are -1 for unlimited.
+	RetryAttempts       int
+	MaxRecordAgeSeconds int
+	BisectBatchOnError  bool
+	ReportsItemFailures bool
+	ReservedConcurrency int
 }
 
 // FifoSettings are the deployed settings of FifoStack.
 type FifoSettings struct {
-	// GroupIDs are the static group ids of the rules' SQS targets; empty in
-	// per-key mode, where PipeGroupIDPath is set instead.
+	// Delivery is how events reach the consumer's queue.
+	Delivery FifoDelivery
+	// GroupIDs are the static group ids of the rules' SQS targets, sorted;
+	// empty in per-key mode, where Delivery.PipeGroupIDPath is set instead.
 	GroupIDs            []string
-	PipeGroupIDPath     string
 	BatchSize           int
 	MaxConcurrency      int
 	ReservedConcurrency int
@@ -37,77 +50,126 @@ type FifoSettings struct {
 	ReportsItemFailures bool
 }
 
-// Kinesis extracts KinesisSettings from a KinesisStack template.
-func (t Template) Kinesis() (KinesisSettings, error) {
+// Settings reads the stack's settings: Kinesis ones when the stack has a
+// stream, FIFO ones otherwise.
+func (t Template) Settings() (Settings, error) {
+	var s Settings
+	var err error
+	if s.Function, err = t.function(); err != nil {
+		return s, err
+	}
+	if s.Rules, err = t.rules(); err != nil {
+		return s, err
+	}
+	if len(t.idsOfType("AWS::Kinesis::Stream")) > 0 {
+		k, err := t.kinesis(s.Rules)
+		s.Kinesis = &k
+		return s, err
+	}
+	f, err := t.fifo(s.Rules)
+	s.Fifo = &f
+	return s, err
+}
+
+func (t Template) kinesis(rules []Rule) (KinesisSettings, error) {
 	var s KinesisSettings
 	stream, err := t.one("AWS::Kinesis::Stream")
 	if err != nil {
 		return s, err
 	}
-	s.ShardCount, _ = num(stream.Properties, "ShardCount")
-	if mode, ok := stream.Properties["StreamModeDetails"].(map[string]any); ok {
-		s.OnDemand = mode["StreamMode"] == "ON_DEMAND"
-	}
-	rule, err := t.one("AWS::Events::Rule")
+	mode, ok, err := stream.object("StreamModeDetails")
 	if err != nil {
 		return s, err
 	}
-	for _, target := range list(rule.Properties["Targets"]) {
-		if kp, ok := target["KinesisParameters"].(map[string]any); ok {
-			s.PartitionKeyPath, _ = kp["PartitionKeyPath"].(string)
+	if ok {
+		m, err := mode.string("StreamMode")
+		if err != nil {
+			return s, err
 		}
+		s.OnDemand = m == "ON_DEMAND"
+	}
+	if !s.OnDemand {
+		if s.ShardCount, err = stream.int("ShardCount"); err != nil {
+			return s, err
+		}
+	}
+	if len(rules) != 1 {
+		return s, fmt.Errorf("want exactly one AWS::Events::Rule, found %d", len(rules))
+	}
+	if s.PartitionKeyPath = rules[0].PartitionKeyPath; s.PartitionKeyPath == "" {
+		return s, fmt.Errorf("the rule's Kinesis target has no PartitionKeyPath")
 	}
 	esm, err := t.one("AWS::Lambda::EventSourceMapping")
 	if err != nil {
 		return s, err
 	}
-	p := esm.Properties
-	s.BatchSize, _ = num(p, "BatchSize")
-	s.ParallelizationFactor, _ = num(p, "ParallelizationFactor")
-	s.RetryAttempts, _ = num(p, "MaximumRetryAttempts")
-	s.MaxRecordAgeSeconds, _ = num(p, "MaximumRecordAgeInSeconds")
-	s.BisectBatchOnError, _ = p["BisectBatchOnFunctionError"].(bool)
-	s.ReportsItemFailures = reportsItemFailures(p)
-	s.ReservedConcurrency, err = t.reservedConcurrency()
-	if s.PartitionKeyPath == "" {
-		return s, fmt.Errorf("the rule's Kinesis target has no PartitionKeyPath")
+	if s.BatchSize, err = esm.intOr("BatchSize", DefaultKinesisBatchSize); err != nil {
+		return s, err
 	}
+	if s.ParallelizationFactor, err = esm.intOr("ParallelizationFactor", DefaultParallelizationFactor); err != nil {
+		return s, err
+	}
+	if s.RetryAttempts, err = esm.intOr("MaximumRetryAttempts", DefaultMaximumRetryAttempts); err != nil {
+		return s, err
+	}
+	if s.MaxRecordAgeSeconds, err = esm.intOr("MaximumRecordAgeInSeconds", DefaultMaximumRecordAgeSeconds); err != nil {
+		return s, err
+	}
+	if s.BisectBatchOnError, err = esm.boolOr("BisectBatchOnFunctionError", false); err != nil {
+		return s, err
+	}
+	if s.ReportsItemFailures, err = reportsItemFailures(esm); err != nil {
+		return s, err
+	}
+	s.ReservedConcurrency, err = t.reservedConcurrency()
 	return s, err
 }
 
-// Fifo extracts FifoSettings from a FifoStack template.
-func (t Template) Fifo() (FifoSettings, error) {
+func (t Template) fifo(rules []Rule) (FifoSettings, error) {
 	var s FifoSettings
-	for _, rule := range t.OfType("AWS::Events::Rule") {
-		for _, target := range list(rule.Properties["Targets"]) {
-			if sp, ok := target["SqsParameters"].(map[string]any); ok {
-				if g, ok := sp["MessageGroupId"].(string); ok {
-					s.GroupIDs = append(s.GroupIDs, g)
-				}
-			}
+	var err error
+	if s.Delivery, err = t.fifoDelivery(rules); err != nil {
+		return s, err
+	}
+	if s.Delivery.PipeGroupIDPath == "" {
+		for _, r := range rules {
+			s.GroupIDs = append(s.GroupIDs, r.MessageGroupID)
 		}
+		slices.Sort(s.GroupIDs)
 	}
-	if pipe, ok := t.pipe(); ok {
-		s.PipeGroupIDPath, _ = pipeSQSParameters(pipe, "TargetParameters")["MessageGroupId"].(string)
-		s.GroupIDs = nil
-	}
-	slices.Sort(s.GroupIDs)
 	esm, err := t.one("AWS::Lambda::EventSourceMapping")
 	if err != nil {
 		return s, err
 	}
-	s.BatchSize, _ = num(esm.Properties, "BatchSize")
-	if sc, ok := esm.Properties["ScalingConfig"].(map[string]any); ok {
-		s.MaxConcurrency, _ = num(sc, "MaximumConcurrency")
+	if s.BatchSize, err = esm.intOr("BatchSize", DefaultSQSBatchSize); err != nil {
+		return s, err
 	}
-	s.ReportsItemFailures = reportsItemFailures(esm.Properties)
-	queue, err := t.getAttTarget(esm.Properties["EventSourceArn"])
+	if scaling, ok, err := esm.object("ScalingConfig"); err != nil {
+		return s, err
+	} else if ok {
+		if s.MaxConcurrency, err = scaling.intOr("MaximumConcurrency", NoMaximumConcurrency); err != nil {
+			return s, err
+		}
+	}
+	if s.ReportsItemFailures, err = reportsItemFailures(esm); err != nil {
+		return s, err
+	}
+	queue, err := t.eventSourceQueue()
 	if err != nil {
-		return s, fmt.Errorf("event source mapping: %w", err)
+		return s, err
 	}
-	s.VisibilityTimeout, _ = num(queue.Properties, "VisibilityTimeout")
-	if rp, ok := queue.Properties["RedrivePolicy"].(map[string]any); ok {
-		s.MaxReceiveCount, _ = num(rp, "maxReceiveCount")
+	if s.VisibilityTimeout, err = queue.intOr("VisibilityTimeout", DefaultSQSVisibilityTimeout); err != nil {
+		return s, err
+	}
+	redrive, ok, err := queue.object("RedrivePolicy")
+	if err != nil {
+		return s, err
+	}
+	if !ok {
+		return s, queue.errorf("RedrivePolicy", "is missing: a message that always fails would block its group forever")
+	}
+	if s.MaxReceiveCount, err = redrive.int("maxReceiveCount"); err != nil {
+		return s, err
 	}
 	s.ReservedConcurrency, err = t.reservedConcurrency()
 	return s, err
@@ -118,50 +180,20 @@ func (t Template) reservedConcurrency() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, _ := num(fn.Properties, "ReservedConcurrentExecutions")
-	return n, nil
+	return fn.intOr("ReservedConcurrentExecutions", NoReservedConcurrency)
 }
 
-func reportsItemFailures(esm map[string]any) bool {
-	types, _ := esm["FunctionResponseTypes"].([]any)
-	for _, v := range types {
-		if v == "ReportBatchItemFailures" {
-			return true
-		}
-	}
-	return false
-}
-
-// getAttTarget resolves {"Fn::GetAtt": [logicalId, attr]} to its resource.
-func (t Template) getAttTarget(ref any) (Resource, error) {
-	id, err := t.getAttID(ref)
-	if err != nil {
-		return Resource{}, err
-	}
-	r, ok := t.Resources[id]
-	if !ok {
-		return Resource{}, fmt.Errorf("reference to missing resource %q", id)
-	}
-	return r, nil
-}
-
-func list(v any) []map[string]any {
-	items, _ := v.([]any)
-	out := make([]map[string]any, 0, len(items))
-	for _, item := range items {
-		if m, ok := item.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
+func reportsItemFailures(esm props) (bool, error) {
+	types, err := esm.strings("FunctionResponseTypes")
+	return slices.Contains(types, reportBatchItemFailuresResponse), err
 }
 
 // Groups describes the grouping as the template's description counts it:
 // "per-key(<path>)", the static group count, and "+catch-all" when a
 // catch-all rule takes events without a routable period.
 func (f FifoSettings) Groups() string {
-	if f.PipeGroupIDPath != "" {
-		return "per-key(" + f.PipeGroupIDPath + ")"
+	if f.Delivery.PipeGroupIDPath != "" {
+		return "per-key(" + f.Delivery.PipeGroupIDPath + ")"
 	}
 	if slices.Contains(f.GroupIDs, routing.CatchAllGroup) {
 		return fmt.Sprintf("%d+catch-all", len(f.GroupIDs)-1)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -23,10 +24,14 @@ func golden(t *testing.T, name string) Template {
 }
 
 func TestKinesisSettingsFromTemplate(t *testing.T) {
-	got, err := golden(t, "prod/KinesisStack.json").Kinesis()
+	s, err := golden(t, "prod/KinesisStack.json").Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s.Kinesis == nil || s.Fifo != nil {
+		t.Fatalf("KinesisStack read as Kinesis %v, Fifo %v", s.Kinesis, s.Fifo)
+	}
+	got := *s.Kinesis
 	want := KinesisSettings{
 		ShardCount: 4, PartitionKeyPath: "$.detail.scheduleDate", BatchSize: 100, ParallelizationFactor: 2,
 		RetryAttempts: 10000, MaxRecordAgeSeconds: 172800, BisectBatchOnError: true, ReportsItemFailures: true,
@@ -41,15 +46,20 @@ func TestFifoSettingsFromTemplate(t *testing.T) {
 	cases := map[string]FifoSettings{
 		"staging/FifoStack.json": {GroupIDs: []string{"catch-all", "g0", "g1", "g2", "g3"}, BatchSize: 10, MaxConcurrency: 4,
 			VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
-		"prod/FifoStack.json": {PipeGroupIDPath: "$.body.detail.scheduleDate", BatchSize: 10, MaxConcurrency: 20,
+		"prod/FifoStack.json": {BatchSize: 10, MaxConcurrency: 20,
 			ReservedConcurrency: 20, VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
 		"dev/FifoStack.json": {GroupIDs: []string{"g0"}, BatchSize: 10, VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
 	}
 	for name, want := range cases {
-		got, err := golden(t, name).Fifo()
+		s, err := golden(t, name).Settings()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
+		if s.Fifo == nil || s.Kinesis != nil {
+			t.Fatalf("%s read as Kinesis %v, Fifo %v", name, s.Kinesis, s.Fifo)
+		}
+		got := *s.Fifo
+		got.Delivery = FifoDelivery{} // TestFifoDelivery reads it
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
 		}
@@ -65,7 +75,7 @@ func TestKinesisWithoutPartitionKeyPathIsAnError(t *testing.T) {
 			tmpl.Resources[id] = r
 		}
 	}
-	if _, err := tmpl.Kinesis(); err == nil {
+	if _, err := tmpl.Settings(); err == nil {
 		t.Fatal("a rule without PartitionKeyPath must be reported: EventBridge would key by event id")
 	}
 }
@@ -77,10 +87,61 @@ func TestFifoGroupsCountsAsTheTemplateDescribes(t *testing.T) {
 	}{
 		{FifoSettings{GroupIDs: []string{"g0"}}, "1"},
 		{FifoSettings{GroupIDs: []string{"catch-all", "g0", "g1", "g2"}}, "3+catch-all"},
-		{FifoSettings{PipeGroupIDPath: "$.body.detail.scheduleDate"}, "per-key($.body.detail.scheduleDate)"},
+		{FifoSettings{Delivery: FifoDelivery{PipeGroupIDPath: "$.body.detail.scheduleDate"}}, "per-key($.body.detail.scheduleDate)"},
 	} {
 		if got := tc.s.Groups(); got != tc.want {
 			t.Errorf("Groups() of %+v = %q, want %q", tc.s, got, tc.want)
 		}
+	}
+}
+
+// TestMissingOrMistypedPropertyIsAnError: a property CloudFormation has no
+// default for must be there and of its type, or reading fails naming it; a
+// property it has a default for reads as that default.
+func TestMissingOrMistypedPropertyIsAnError(t *testing.T) {
+	edit := func(name, typ string, change func(props map[string]any)) Template {
+		tmpl := golden(t, name)
+		found := false
+		for id, r := range tmpl.Resources {
+			if r.Type == typ {
+				change(r.Properties)
+				tmpl.Resources[id] = r
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s has no %s", name, typ)
+		}
+		return tmpl
+	}
+	failing := []struct {
+		name string
+		tmpl Template
+		want string
+	}{
+		{"runtime missing", edit("dev/KinesisStack.json", "AWS::Lambda::Function", func(p map[string]any) { delete(p, "Runtime") }), "Runtime is missing"},
+		{"timeout not a number", edit("dev/KinesisStack.json", "AWS::Lambda::Function", func(p map[string]any) { p["Timeout"] = "60" }), "Timeout is 60, want a whole number"},
+		{"shard count missing", edit("dev/KinesisStack.json", "AWS::Kinesis::Stream", func(p map[string]any) { delete(p, "ShardCount") }), "ShardCount is missing"},
+		{"batch size fractional", edit("dev/KinesisStack.json", "AWS::Lambda::EventSourceMapping", func(p map[string]any) { p["BatchSize"] = 1.5 }), "BatchSize is 1.5"},
+		{"max receive count missing", edit("dev/FifoStack.json", "AWS::SQS::Queue", func(p map[string]any) {
+			if rp, ok := p["RedrivePolicy"].(map[string]any); ok {
+				delete(rp, "maxReceiveCount")
+			}
+		}), "maxReceiveCount is missing"},
+	}
+	for _, tc := range failing {
+		if _, err := tc.tmpl.Settings(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+
+	defaulted := edit("dev/KinesisStack.json", "AWS::Lambda::Function", func(p map[string]any) { delete(p, "Timeout"); delete(p, "MemorySize") })
+	s, err := defaulted.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Function.TimeoutSeconds != DefaultFunctionTimeoutSeconds || s.Function.MemoryMiB != DefaultFunctionMemoryMiB {
+		t.Errorf("without Timeout and MemorySize: %d s, %d MiB; want CloudFormation's %d s, %d MiB",
+			s.Function.TimeoutSeconds, s.Function.MemoryMiB, DefaultFunctionTimeoutSeconds, DefaultFunctionMemoryMiB)
 	}
 }

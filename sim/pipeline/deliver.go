@@ -121,7 +121,7 @@ const fifoQueueName = "orderly-local.fifo"
 // the ingest queue) from the synthesized settings, and sends the events.
 func (r *runState) deliverFifo(ctx context.Context) error {
 	s, cons, evs, opts, ev, rep := r.settings, r.cons, r.events, r.opts, r.ev, r.rep
-	f, d := s.Fifo, s.Delivery
+	f, d := s.Fifo, s.Fifo.Delivery
 	vt := time.Duration(f.VisibilityTimeout) * time.Second
 	if vt <= 0 {
 		vt = 30 * time.Second // SQS's default

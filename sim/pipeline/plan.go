@@ -42,7 +42,7 @@ func planFor(opts Options, s Settings) plan {
 	default:
 		f := s.Fifo
 		groups := len(f.GroupIDs)
-		if s.Delivery.PipeGroupIDPath != "" {
+		if f.Delivery.PipeGroupIDPath != "" {
 			groups = opts.Workload.Partitions
 		}
 		mode := "groups=" + f.Groups()

@@ -13,15 +13,15 @@ import (
 
 func TestPlanSizesThePoolLikeLambdaScales(t *testing.T) {
 	kinesis := func(shards, factor, reserved int) Settings {
-		return Settings{Stack: StackKinesis, Kinesis: assembly.KinesisSettings{ShardCount: shards, ParallelizationFactor: factor, ReservedConcurrency: reserved}}
+		return Settings{Stack: StackKinesis, Settings: assembly.Settings{Kinesis: &assembly.KinesisSettings{ShardCount: shards, ParallelizationFactor: factor, ReservedConcurrency: reserved}}}
 	}
 	fifo := func(groups, maxConc, reserved int, perKey bool) Settings {
-		s := Settings{Stack: StackFifo, Fifo: assembly.FifoSettings{MaxConcurrency: maxConc, ReservedConcurrency: reserved}}
+		s := Settings{Stack: StackFifo, Settings: assembly.Settings{Fifo: &assembly.FifoSettings{MaxConcurrency: maxConc, ReservedConcurrency: reserved}}}
 		for i := range groups {
 			s.Fifo.GroupIDs = append(s.Fifo.GroupIDs, string(rune('a'+i)))
 		}
 		if perKey {
-			s.Delivery.PipeGroupIDPath = "$.body.detail.scheduleDate"
+			s.Fifo.Delivery.PipeGroupIDPath = "$.body.detail.scheduleDate"
 		}
 		return s
 	}
@@ -35,7 +35,7 @@ func TestPlanSizesThePoolLikeLambdaScales(t *testing.T) {
 		{"shards times factor", kinesis(1, 3, 0), false, 3},
 		{"reserved concurrency bounds it", kinesis(2, 2, 3), false, 3},
 		{"the local cap bounds it", kinesis(4, 2, 20), false, 4},
-		{"on-demand counts as 4 shards", Settings{Stack: StackKinesis, Kinesis: assembly.KinesisSettings{OnDemand: true, ParallelizationFactor: 1}}, false, 4},
+		{"on-demand counts as 4 shards", Settings{Stack: StackKinesis, Settings: assembly.Settings{Kinesis: &assembly.KinesisSettings{OnDemand: true, ParallelizationFactor: 1}}}, false, 4},
 		{"one FIFO group", fifo(1, 0, 0, false), false, 1},
 		{"two groups and catch-all, reserved 3", fifo(3, 0, 3, false), false, 3},
 		{"max concurrency", fifo(5, 2, 0, false), false, 2},
@@ -113,16 +113,13 @@ func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
-			tmpl := goldenStack(t, tc.golden)
-			rules, err := tmpl.Rules()
+			read, err := goldenStack(t, tc.golden).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := Settings{Stack: StackFifo, Rules: rules}
+			s := Settings{Stack: StackFifo, Settings: read}
 			if tc.groups == 0 {
 				s.Stack = StackKinesis
-			} else if s.Fifo, err = tmpl.Fifo(); err != nil {
-				t.Fatal(err)
 			}
 			w := Workload{Events: 200, Partitions: 7, PoisonRate: 0.05, Seed: 5}
 			if err := fillWorkload(&w, s); err != nil {
@@ -134,7 +131,7 @@ func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 			}
 			groupOf := map[int]string{}
 			for _, e := range events {
-				matched, err := delivery.MatchingRules(rules, e.JSON)
+				matched, err := delivery.MatchingRules(s.Rules, e.JSON)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -19,19 +19,15 @@ var stackIDs = map[string]string{StackKinesis: "KinesisStack", StackFifo: "FifoS
 
 // Settings are what a local run takes from the cloud assembly.
 type Settings struct {
-	Stack    string
-	StackID  string
-	Env      string
-	Function assembly.FunctionSettings
+	Stack   string
+	StackID string
+	Env     string
 	// Bootstrap is the bundled executable inside the assembly's asset
 	// directory: the exact file that would be deployed.
 	Bootstrap string
-	Rules     []assembly.Rule
-
-	Kinesis assembly.KinesisSettings // KinesisStack only
-	Fifo    assembly.FifoSettings    // FifoStack only
-	// Delivery is how events reach the FIFO queue (FifoStack only).
-	Delivery assembly.FifoDelivery
+	// Settings are the template's: Kinesis is set for KinesisStack, Fifo
+	// for FifoStack.
+	assembly.Settings
 }
 
 // LoadSettings reads stack ("kinesis" or "fifo") from the cloud assembly in
@@ -50,8 +46,11 @@ func LoadSettings(dir, stack string) (Settings, error) {
 		return Settings{}, err
 	}
 	s := Settings{Stack: stack, StackID: id, Env: st.Env}
-	if s.Function, err = st.Template.Function(); err != nil {
+	if s.Settings, err = st.Template.Settings(); err != nil {
 		return s, fmt.Errorf("%s: %w", id, err)
+	}
+	if (stack == StackKinesis) != (s.Kinesis != nil) {
+		return s, fmt.Errorf("%s: the template is not a %s stack", id, stack)
 	}
 	assetDir, err := assembly.AssetDir(st)
 	if err != nil {
@@ -60,22 +59,6 @@ func LoadSettings(dir, stack string) (Settings, error) {
 	s.Bootstrap = filepath.Join(assetDir, buildspec.BinaryName)
 	if info, err := os.Stat(s.Bootstrap); err != nil || info.Mode()&0o111 == 0 {
 		return s, fmt.Errorf("%s: no executable %s in the function asset %s: synthesize again", id, buildspec.BinaryName, assetDir)
-	}
-	if s.Rules, err = st.Template.Rules(); err != nil {
-		return s, fmt.Errorf("%s: %w", id, err)
-	}
-	switch stack {
-	case StackKinesis:
-		if s.Kinesis, err = st.Template.Kinesis(); err != nil {
-			return s, fmt.Errorf("%s: %w", id, err)
-		}
-	case StackFifo:
-		if s.Fifo, err = st.Template.Fifo(); err != nil {
-			return s, fmt.Errorf("%s: %w", id, err)
-		}
-		if s.Delivery, err = st.Template.FifoDelivery(); err != nil {
-			return s, fmt.Errorf("%s: %w", id, err)
-		}
 	}
 	return s, nil
 }

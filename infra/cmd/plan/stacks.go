@@ -90,18 +90,19 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 	if fifo == nil {
 		return d, in, fmt.Errorf("no FifoStack in %s", dir)
 	}
-	routes, err := fifo.Template.FifoDelivery()
+	settings, err := fifo.Template.Settings()
 	if err != nil {
 		return d, in, fmt.Errorf("%s: %w", fifo.ID, err)
 	}
+	if settings.Fifo == nil {
+		return d, in, fmt.Errorf("%s has no FIFO queue", fifo.ID)
+	}
+	routes := settings.Fifo.Delivery
 	d.Pipe = routes.PipeGroupIDPath != ""
+	d.SendLimited = !routes.HighThroughput
 	for _, r := range routes.Rules {
 		if !d.Pipe && !slices.Contains(d.Groups, r.MessageGroupID) {
 			d.Groups = append(d.Groups, r.MessageGroupID)
-		}
-		target := fifo.Template.Resources[r.TargetLogicalID].Properties
-		if target["FifoThroughputLimit"] != "perMessageGroupId" {
-			d.SendLimited = true
 		}
 	}
 	source, detailType := cfg.Rule.Sources[0], schedule.DetailTypeUpserted

@@ -38,26 +38,21 @@ func run(w io.Writer, dir string) error {
 // Line describes one stack.
 func Line(s assembly.Stack) (string, error) {
 	head := fmt.Sprintf("%-12s %-22s env=%-8s", s.ID, s.Name, s.Env)
-	switch {
-	case len(s.Template.OfType("AWS::Kinesis::Stream")) > 0:
-		k, err := s.Template.Kinesis()
-		if err != nil {
-			return "", err
-		}
+	settings, err := s.Template.Settings()
+	if err != nil {
+		return "", err
+	}
+	if k := settings.Kinesis; k != nil {
 		shards := fmt.Sprint(k.ShardCount)
 		if k.OnDemand {
 			shards = "on-demand"
 		}
 		return fmt.Sprintf("%s shards=%s batchSize=%d parallelizationFactor=%d periodPath=%s reservedConcurrency=%s",
 			head, shards, k.BatchSize, k.ParallelizationFactor, k.PartitionKeyPath, orNone(k.ReservedConcurrency)), nil
-	default:
-		f, err := s.Template.Fifo()
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s groups=%s batchSize=%d maxConcurrency=%s reservedConcurrency=%s",
-			head, f.Groups(), f.BatchSize, orNone(f.MaxConcurrency), orNone(f.ReservedConcurrency)), nil
 	}
+	f := settings.Fifo
+	return fmt.Sprintf("%s groups=%s batchSize=%d maxConcurrency=%s reservedConcurrency=%s",
+		head, f.Groups(), f.BatchSize, orNone(f.MaxConcurrency), orNone(f.ReservedConcurrency)), nil
 }
 
 func orNone(n int) string {
