@@ -3,7 +3,7 @@
 // so a bad value can never produce a partial cloud assembly.
 //
 // Every key, its default and its allowed values live in the registry in
-// keys.go; the README's table is generated from it.
+// keys.go; the key table in docs/configuration.md is generated from it.
 package config
 
 import (

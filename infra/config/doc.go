@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-// MarkdownTable renders the key registry as the README's reference table.
+// MarkdownTable renders the key registry as the reference table in
+// docs/configuration.md (pinned by TestDocsListEveryKey).
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| Key | Default | Allowed | Meaning |\n|---|---|---|---|\n")

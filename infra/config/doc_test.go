@@ -8,36 +8,39 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's key table")
+var update = flag.Bool("update", false, "rewrite the key table in docs/configuration.md")
 
 const (
 	tableStart = "<!-- config-keys:start -->\n"
 	tableEnd   = "<!-- config-keys:end -->"
 )
 
-// TestREADMEDocumentsEveryKey keeps the README's table generated from the
-// registry, so a key cannot be added, renamed or re-defaulted silently.
-func TestREADMEDocumentsEveryKey(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
-	data, err := os.ReadFile(path)
+// keyTableDoc is the page whose key table is generated from the registry.
+var keyTableDoc = filepath.Join("..", "..", "docs", "configuration.md")
+
+// TestDocsListEveryKey keeps the key table in docs/configuration.md
+// generated from the registry, so a key cannot be added, renamed or
+// re-defaulted silently.
+func TestDocsListEveryKey(t *testing.T) {
+	data, err := os.ReadFile(keyTableDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme := string(data)
-	start, end := strings.Index(readme, tableStart), strings.Index(readme, tableEnd)
+	doc := string(data)
+	start, end := strings.Index(doc, tableStart), strings.Index(doc, tableEnd)
 	if start < 0 || end < start {
-		t.Fatalf("README.md lacks the %q ... %q markers", strings.TrimSpace(tableStart), tableEnd)
+		t.Fatalf("%s lacks the %q ... %q markers", keyTableDoc, strings.TrimSpace(tableStart), tableEnd)
 	}
-	got := readme[start+len(tableStart) : end]
+	got := doc[start+len(tableStart) : end]
 	want := MarkdownTable()
 	if got == want {
 		return
 	}
 	if *update {
-		if err := os.WriteFile(path, []byte(readme[:start+len(tableStart)]+want+readme[end:]), 0o644); err != nil {
+		if err := os.WriteFile(keyTableDoc, []byte(doc[:start+len(tableStart)]+want+doc[end:]), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("README.md's key table is stale: run `go test ./infra/config -update`")
+	t.Errorf("the key table in %s is stale: run `go test ./infra/config -update`", keyTableDoc)
 }

@@ -66,9 +66,9 @@ func respond(h *source.Handler, payload []byte) string {
 }
 
 // A Lambda consuming a Kinesis stream keyed by order id. The first half is
-// all a Lambda's main needs (the README shows it); the second half feeds it
-// a batch in which order-1 hits an outage mid-way, then the redelivery that
-// Lambda makes from the reported checkpoint.
+// all a Lambda's main needs (docs/consumer.md shows it); the second half
+// feeds it a batch in which order-1 hits an outage mid-way, then the
+// redelivery that Lambda makes from the reported checkpoint.
 func Example() {
 	db := newOrderStatuses() // your database
 	handle := ordering.HandlerFunc(func(ctx context.Context, rec ordering.Record) error {

@@ -1,7 +1,8 @@
 // Package defaults owns the default of every relay setting. The relay
 // constructs fill a zero Props field from here, and the config key registry
-// (infra/config, which feeds cdk.json users and the README's key table)
-// takes its defaults from here too, so the two cannot drift apart.
+// (infra/config, which feeds cdk.json users and the key table in
+// docs/configuration.md) takes its defaults from here too, so the two cannot
+// drift apart.
 //
 // It imports nothing from CDK, so the config and the simulator that reads it
 // stay free of the CDK runtime. Durations are whole seconds or hours, as the

@@ -81,7 +81,7 @@ func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Wri
 	return ok, nil
 }
 
-// writeTable prints a Markdown table, so that it can go into the README
+// writeTable prints a Markdown table, so that it can go into docs/local.md
 // as it is.
 func writeTable(w io.Writer, configs []compareConfig, reports []*pipeline.Report) {
 	fmt.Fprintln(w, "| configuration | consumers (peak busy) | sent | applied | dead-lettered | lost updates | order violations | duplicate effects | invocations | API calls/event | events/s | p50 ms | p99 ms |")

@@ -10,16 +10,16 @@ import (
 )
 
 const (
-	readmePath    = "../../README.md"
-	readmeSection = "## Use the engine in your own Lambda"
+	docPath    = "../../docs/consumer.md"
+	docSection = "## Use the engine in your own Lambda"
 	// startMarker ends the part of Example that a Lambda's main needs; the
-	// README replaces it with the call it names.
+	// doc replaces it with the call it names.
 	startMarker = "\t// In your Lambda's main: lambda.Start(handler.Invoke)\n"
 )
 
-// The README's snippet is Example's setup, verbatim, as the body of main:
-// the code readers copy is the code go test compiles and runs.
-func TestReadmeSnippetIsTheExample(t *testing.T) {
+// The snippet in docs/consumer.md is Example's setup, verbatim, as the body
+// of main: the code readers copy is the code go test compiles and runs.
+func TestDocSnippetIsTheExample(t *testing.T) {
 	src, err := os.ReadFile("example_test.go")
 	if err != nil {
 		t.Fatal(err)
@@ -31,13 +31,13 @@ func TestReadmeSnippetIsTheExample(t *testing.T) {
 	}
 	want := "func main() {\n" + setup + "\tlambda.Start(handler.Invoke)\n}\n"
 
-	readme, err := os.ReadFile(readmePath)
+	doc, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := firstGoBlock(t, string(readme), readmeSection)
+	got := firstGoBlock(t, string(doc), docSection)
 	if got != want {
-		t.Fatalf("the README snippet under %q differs from Example in example_test.go; paste this:\n```go\n%s```\ngot:\n%s", readmeSection, want, got)
+		t.Fatalf("the snippet in %s under %q differs from Example in example_test.go; paste this:\n```go\n%s```\ngot:\n%s", docPath, docSection, want, got)
 	}
 }
 
@@ -65,18 +65,18 @@ func firstGoBlock(t *testing.T, doc, heading string) string {
 	t.Helper()
 	_, section, found := strings.Cut(doc, "\n"+heading+"\n")
 	if !found {
-		t.Fatalf("README has no heading %q", heading)
+		t.Fatalf("%s has no heading %q", docPath, heading)
 	}
 	if next := strings.Index(section, "\n## "); next >= 0 {
 		section = section[:next]
 	}
 	_, block, found := strings.Cut(section, "```go\n")
 	if !found {
-		t.Fatalf("README section %q has no ```go block", heading)
+		t.Fatalf("%s: section %q has no ```go block", docPath, heading)
 	}
 	block, _, found = strings.Cut(block, "```\n")
 	if !found {
-		t.Fatalf("README section %q: unterminated ```go block", heading)
+		t.Fatalf("%s: section %q: unterminated ```go block", docPath, heading)
 	}
 	return block
 }
