@@ -18,7 +18,7 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := $(BIN)/aws-lambda-rie
 QEMU := /usr/bin/qemu-aarch64
 
-.PHONY: synth test bench tools deps snapshots clean
+.PHONY: synth test test-fast bench tools deps snapshots clean
 
 deps: node_modules/.package-lock.json
 
@@ -46,13 +46,24 @@ synth: deps
 	$(CDK) synth --quiet $(CDK_CONTEXT)
 	go run ./infra/cmd/summary -dir cdk.out
 
-# Unit, snapshot, assertion, cdk-nag and config tests; the consumer again
-# under the race detector; and the real arm64 bootstrap under the Lambda
-# runtime interface emulator. ORDERLY_REQUIRE_ALL turns a missing tool into
-# a failure instead of a skip.
+# Every test: unit, snapshot, assertion, cdk-nag and config tests, the real
+# arm64 bootstrap under the Lambda runtime interface emulator, the local
+# pipeline; and the consumer and the property tests again under the race
+# detector. ORDERLY_REQUIRE_ALL turns a missing tool into a failure instead
+# of a skip. The two runs go at once: the pipeline tests spend most of
+# their minute waiting out a FIFO visibility timeout, which the race build
+# fills. The race run's lines are prefixed with "race:".
 test: deps tools
-	ORDERLY_REQUIRE_ALL=1 go test -count=1 ./...
-	ORDERLY_REQUIRE_ALL=1 go test -count=1 -race ./lambda/... ./test/consistency/...
+	@ORDERLY_REQUIRE_ALL=1 go test -count=1 ./... & pid=$$!; race=0; all=0; \
+	ORDERLY_REQUIRE_ALL=1 go test -count=1 -race ./lambda/... ./test/consistency/... 2>&1 | sed -u 's/^/race: /' || race=$$?; \
+	wait $$pid || all=$$?; \
+	if [ $$all -ne 0 ] || [ $$race -ne 0 ]; then echo "make test: FAILED (all tests: exit $$all, race run: exit $$race)" >&2; exit 1; fi
+
+# The edit loop: every test that needs no emulator (-short skips the ones
+# that run the bootstrap under it, and runs the property tests with fewer
+# iterations). `make test` before you push.
+test-fast: deps
+	go test -count=1 -short ./...
 
 # Rewrite the golden templates under test/testdata after an intended change.
 snapshots: deps

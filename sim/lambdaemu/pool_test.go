@@ -19,6 +19,7 @@ import (
 // empty invocations.
 func consumerConfig(t *testing.T) Config {
 	t.Helper()
+	NeedsEmulator(t)
 	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)

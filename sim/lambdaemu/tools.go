@@ -55,6 +55,16 @@ func isExecutable(path string) bool {
 	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
 }
 
+// NeedsEmulator skips t under -short, which `make test-fast` (the edit
+// loop) uses: t runs the real bootstrap under the emulator, and `make test`
+// always does.
+func NeedsEmulator(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the bootstrap under the Lambda emulator: `make test` runs it, `make test-fast` does not")
+	}
+}
+
 // Precondition skips t when err (a missing tool) is not nil, naming the
 // precondition; with ORDERLY_REQUIRE_ALL=1 it fails t instead.
 func Precondition(t testing.TB, err error) {

@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 // the shared synthesized assembly.
 func settings(t *testing.T, stack string) (string, pipeline.Settings) {
 	t.Helper()
+	lambdaemu.NeedsEmulator(t)
 	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)

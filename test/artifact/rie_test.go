@@ -62,6 +62,7 @@ func startConsumer(t *testing.T, env map[string]string) *consumer {
 // emulatorTools finds aws-lambda-rie (and qemu), or skips.
 func emulatorTools(t *testing.T) lambdaemu.Tools {
 	t.Helper()
+	lambdaemu.NeedsEmulator(t)
 	root, err := repo.WorkingRoot()
 	if err != nil {
 		t.Fatal(err)
