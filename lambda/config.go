@@ -74,13 +74,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.maxConcurrentPartitions == 0 {
 		c.maxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
 	}
-	c.coalesce = true
+	c.coalesce = envvar.DefaultCoalesce
 	switch raw := strings.TrimSpace(getenv(envvar.Coalesce)); raw {
-	case "", "true":
-	case "false":
-		c.coalesce = false
+	case "":
+	case "true", "false":
+		c.coalesce = raw == "true"
 	default:
-		problems = append(problems, fmt.Errorf("%s=%q: want true or false, or unset for the default (true)", envvar.Coalesce, raw))
+		problems = append(problems, fmt.Errorf("%s=%q: want true or false, or unset for the default (%t)", envvar.Coalesce, raw, envvar.DefaultCoalesce))
 	}
 	if c.maxChunk, err = optionalInt(getenv, envvar.MaxChunkRecords, 1, maxChunkLimit); err != nil {
 		problems = append(problems, err)

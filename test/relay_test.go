@@ -300,6 +300,7 @@ func expectConsumerDefaults(t *testing.T, s *synthesis) {
 	expect(t, "API base URL", vars[envvar.APIBaseURL], relayAPIURL)
 	expect(t, "API key secret", vars[envvar.APIKeySecretARN], relaySecret)
 	expect(t, "max concurrent partitions", vars[envvar.MaxConcurrentPartitions], fmt.Sprint(defaults.MaxConcurrentPartitions))
+	expect(t, "coalescing", vars[envvar.Coalesce], fmt.Sprint(defaults.Coalesce))
 	logGroups := s.resources(relayStackID, "AWS::Logs::LogGroup")
 	if len(logGroups) == 0 {
 		t.Error("no log group")

@@ -250,7 +250,7 @@ var Keys = []Key{
 		func(c *Config) *string { return &c.Function.APIKeySecret }, "Existing secret holding the API key; the function may read this secret only."),
 	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, 1000, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
-	boolKey("function.coalesce", true, func(c *Config) *bool { return &c.Function.Coalesce },
+	boolKey("function.coalesce", defaults.Coalesce, func(c *Config) *bool { return &c.Function.Coalesce },
 		"Apply consecutive records of one period in a batch with one API fetch and at most one push; a failed chunk is retried one record at a time, so outcomes are the same. `false` makes one fetch and one push per record (for comparisons)."),
 
 	intKey("api.callTimeoutSeconds", defaults.APICallTimeoutSeconds, 1, 300, func(c *Config) *int { return &c.API.CallTimeoutSeconds },

@@ -48,9 +48,10 @@ type ConsumerProps struct {
 	// scheduleapi.DefaultLimits. The consumer's deadline margin is derived
 	// from them; both are written to the environment.
 	APILimits scheduleapi.Limits
-	// DisableCoalescing makes the consumer fetch and push once per record
-	// instead of once per run of a period's records. Default false.
-	DisableCoalescing bool
+	// Coalesce lets the consumer fetch and push once per run of a period's
+	// records instead of once per record. nil means defaults.Coalesce
+	// (true); always written to the environment, so the template states it.
+	Coalesce *bool
 	// RemovalPolicy of the log group and poison queue. Default RETAIN.
 	RemovalPolicy awscdk.RemovalPolicy
 }
@@ -87,6 +88,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	if props.PeriodPath == "" {
 		props.PeriodPath = defaults.PeriodPath
 	}
+	if props.Coalesce == nil {
+		props.Coalesce = new(defaults.Coalesce)
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	con := &Consumer{Construct: c}
 
@@ -109,7 +113,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
 		envvar.PeriodPath:      jsii.String(props.PeriodPath),
-		envvar.Coalesce:        jsii.String(strconv.FormatBool(!props.DisableCoalescing)),
+		envvar.Coalesce:        jsii.String(strconv.FormatBool(*props.Coalesce)),
 	}
 	limits := props.APILimits.WithDefaults()
 	for name, ms := range map[string]time.Duration{

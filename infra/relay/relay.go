@@ -87,10 +87,11 @@ type RelayProps struct {
 	// records MinDeadlineMargin before its deadline, which must be shorter
 	// than Timeout.
 	APILimits scheduleapi.Limits
-	// DisableCoalescing makes the consumer fetch and push once per record
-	// instead of once per run of a period's consecutive records in a batch.
-	// Default false: coalescing on.
-	DisableCoalescing bool
+	// Coalesce lets the consumer fetch and push once per run of a period's
+	// consecutive records in a batch instead of once per record; outcomes
+	// are the same. nil means defaults.Coalesce (true); new(false) processes
+	// one record at a time.
+	Coalesce *bool
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -195,6 +196,9 @@ func (p RelayProps) withDefaults() RelayProps {
 	if p.MaxConcurrentPartitions == 0 {
 		p.MaxConcurrentPartitions = defaults.MaxConcurrentPartitions
 	}
+	if p.Coalesce == nil {
+		p.Coalesce = new(defaults.Coalesce)
+	}
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
@@ -235,7 +239,7 @@ func (r *Relay) newConsumer(p RelayProps) {
 		PeriodPath:              p.PeriodPath,
 		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
 		APILimits:               p.APILimits,
-		DisableCoalescing:       p.DisableCoalescing,
+		Coalesce:                p.Coalesce,
 		RemovalPolicy:           p.RemovalPolicy,
 	})
 }

@@ -79,7 +79,7 @@ func relayProps(props Props) relay.RelayProps {
 		ReservedConcurrency:     c.Function.ReservedConcurrency,
 		LogRetention:            retention,
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
-		DisableCoalescing:       !c.Function.Coalesce,
+		Coalesce:                new(c.Function.Coalesce),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
 	}

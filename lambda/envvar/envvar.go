@@ -1,6 +1,7 @@
-// Package envvar names the consumer's environment variables. It is the one
-// definition that the consumer (which reads them), the CDK constructs (which
-// set them) and the local simulator (which sets them for the emulated
+// Package envvar names the consumer's environment variables, with the
+// defaults and bounds of those whose value the stacks also state. It is the
+// one definition that the consumer (which reads them), the CDK constructs
+// (which set them) and the local simulator (which sets them for the emulated
 // function) all import, so the three cannot drift apart.
 package envvar
 
@@ -23,10 +24,10 @@ const (
 	// MaxConcurrentPartitions bounds the partitions one invocation processes
 	// at once.
 	MaxConcurrentPartitions = "ORDERLY_MAX_CONCURRENT_PARTITIONS"
-	// Coalesce ("true" or "false"; default true) lets the consumer apply
-	// consecutive records of one period in a batch with one fetch and at
-	// most one push; "false" processes one record at a time (for
-	// comparisons). Outcomes are the same either way.
+	// Coalesce ("true" or "false"; default DefaultCoalesce) lets the
+	// consumer apply consecutive records of one period in a batch with one
+	// fetch and at most one push; "false" processes one record at a time
+	// (for comparisons). Outcomes are the same either way.
 	Coalesce = "ORDERLY_COALESCE"
 	// MaxChunkRecords bounds the records applied with one fetch and one
 	// push (default ordering.DefaultMaxChunk).
@@ -57,3 +58,8 @@ const (
 	// SQSEndpoint redirects the AWS SDK's SQS client (local runs).
 	SQSEndpoint = "AWS_ENDPOINT_URL_SQS"
 )
+
+// DefaultCoalesce is Coalesce when the variable is unset. It is also the
+// default of the stacks' function.coalesce (infra/relay/defaults.Coalesce):
+// coalescing saves API calls and changes no outcome.
+const DefaultCoalesce = true

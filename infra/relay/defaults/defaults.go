@@ -12,6 +12,7 @@ package defaults
 import (
 	"time"
 
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
@@ -56,6 +57,10 @@ const (
 	// MaxConcurrentPartitions is the consumer's own default, stated in the
 	// template so the deployed value is visible.
 	MaxConcurrentPartitions = ordering.DefaultMaxConcurrentPartitions
+	// Coalesce lets the consumer apply a period's consecutive records in a
+	// batch with one fetch and at most one push. The consumer owns the
+	// default; the template states it.
+	Coalesce = envvar.DefaultCoalesce
 )
 
 // The consumer's calls to the third-party API: its own defaults, stated in
