@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -15,6 +16,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/stacks"
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 const (
@@ -174,12 +176,15 @@ func TestRelayReportsMissingAndConflictingProps(t *testing.T) {
 		RelayProps:    relay.RelayProps{BusName: "orders", ExistingBus: "default"},
 		PerKey:        true,
 		MessageGroups: 3,
+		// At the default Timeout's visibility timeout, not below it.
+		RetryBackoff: &visibility.Backoff{Base: time.Second, Max: 6 * time.Minute},
 	})
 	want := `relay "Orders": Code is required: the bundled consumer, a directory asset holding ` + "`bootstrap`" +
 		`; APIBaseURL is required: the https base URL of the schedule API` +
 		`; APIKeySecret is required: the name or ARN of an existing Secrets Manager secret` +
 		`; BusName "orders" and ExistingBus "default": set one of them, not both` +
-		`; MessageGroups 3 and PerKey: per-key grouping takes no static group count; set one of them`
+		`; MessageGroups 3 and PerKey: per-key grouping takes no static group count; set one of them` +
+		`; RetryBackoff: max 6m0s is not below the queue's visibility timeout 6m0s: a reported failure would wait as long as without the backoff; the visibility timeout is 6 × Timeout`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // Config is everything the stacks need for one environment.
@@ -77,7 +78,8 @@ type Target struct {
 // Function configures the consumer Lambda shared by both stacks.
 type Function struct {
 	MemoryMiB int
-	// TimeoutSeconds also sets the FIFO visibility timeout (6x).
+	// TimeoutSeconds also sets the FIFO visibility timeout
+	// (Config.VisibilityTimeout).
 	TimeoutSeconds int
 	// ReservedConcurrency of 0 leaves the function unreserved.
 	ReservedConcurrency int
@@ -160,6 +162,14 @@ type Fifo struct {
 	RetryBackoffMaxSeconds  int
 }
 
+// RetryBackoff is the consumer's retry backoff.
+func (f Fifo) RetryBackoff() visibility.Backoff {
+	return visibility.Backoff{
+		Base: time.Duration(f.RetryBackoffBaseSeconds) * time.Second,
+		Max:  time.Duration(f.RetryBackoffMaxSeconds) * time.Second,
+	}
+}
+
 // Grouping is either PerKey, or Count static message groups.
 type Grouping struct {
 	// PerKey takes the group id from the period through an EventBridge Pipe.
@@ -197,8 +207,14 @@ func (c Config) StackName(kind string) string {
 // the environment it was synthesized from; the assembly reader reads it back.
 const EnvMetadataKey = "orderly:env"
 
-// VisibilityTimeoutSeconds is the FIFO queue visibility timeout the relay
-// sets: defaults.VisibilityTimeoutFactor function timeouts.
+// VisibilityTimeout is the FIFO queue visibility timeout the relay sets
+// (defaults.VisibilityTimeout).
+func (c Config) VisibilityTimeout() time.Duration {
+	return defaults.VisibilityTimeout(time.Duration(c.Function.TimeoutSeconds) * time.Second)
+}
+
+// VisibilityTimeoutSeconds is VisibilityTimeout in the whole seconds the
+// keys are written in.
 func (c Config) VisibilityTimeoutSeconds() int {
-	return defaults.VisibilityTimeoutFactor * c.Function.TimeoutSeconds
+	return int(c.VisibilityTimeout() / time.Second)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
@@ -152,7 +153,8 @@ func (r *resolver) derive(cfg *Config) {
 	// The default cap stays below a short visibility timeout (60 s at the
 	// shortest function timeout) rather than refusing a key nobody set.
 	if !r.explicit["fifo.retryBackoffMaxSeconds"] {
-		cfg.Fifo.RetryBackoffMaxSeconds = min(cfg.Fifo.RetryBackoffMaxSeconds, cfg.VisibilityTimeoutSeconds()-1)
+		capped := cfg.Fifo.RetryBackoff().CappedBelow(cfg.VisibilityTimeout())
+		cfg.Fifo.RetryBackoffMaxSeconds = int(capped.Max / time.Second)
 	}
 }
 
@@ -184,14 +186,14 @@ func (r *resolver) crossCheck(cfg *Config) {
 		r.problem("kinesis.maxRecordAgeSeconds = %d: must not exceed kinesis.retentionHours × 3600 = %d, or records expire before their retries end",
 			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
 	}
-	r.checkRetryBackoff(cfg.Fifo, cfg.VisibilityTimeoutSeconds())
+	r.checkRetryBackoff(cfg)
 	// A message can be received maxReceiveCount times, each followed by up
 	// to a visibility timeout, before it is dead-lettered; expiring first
 	// would drop it without a trace.
 	f := cfg.Fifo
 	if window := cfg.VisibilityTimeoutSeconds() * f.MaxReceiveCount; f.RetentionHours*3600 <= window {
-		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
-			f.RetentionHours, window)
+		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (%d × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
+			f.RetentionHours, defaults.VisibilityTimeoutFactor, window)
 	}
 	reserved := cfg.Function.ReservedConcurrency
 	if reserved == 0 {
@@ -276,13 +278,17 @@ func (r *resolver) checkAPILimits(cfg *Config) {
 }
 
 // checkRetryBackoff keeps the FIFO retry backoff shorter than the wait it
-// replaces, and its base within its cap.
-func (r *resolver) checkRetryBackoff(f Fifo, visibilitySeconds int) {
-	if f.RetryBackoffMaxSeconds >= visibilitySeconds {
-		r.problem("fifo.retryBackoffMaxSeconds = %d: must be below the FIFO queue's visibility timeout, 6 × function.timeoutSeconds = %d, or a reported failure would wait as long as without the backoff (0 turns the backoff off)",
-			f.RetryBackoffMaxSeconds, visibilitySeconds)
+// replaces, and its base within its cap. The relations are the backoff's
+// own (visibility.Backoff); the messages name the keys.
+func (r *resolver) checkRetryBackoff(cfg *Config) {
+	f, b := cfg.Fifo, cfg.Fifo.RetryBackoff()
+	if b.CheckBelow(cfg.VisibilityTimeout()) != nil {
+		r.problem("fifo.retryBackoffMaxSeconds = %d: must be below the FIFO queue's visibility timeout, %d × function.timeoutSeconds = %d, or a reported failure would wait as long as without the backoff (0 turns the backoff off)",
+			f.RetryBackoffMaxSeconds, defaults.VisibilityTimeoutFactor, cfg.VisibilityTimeoutSeconds())
 	}
-	if f.RetryBackoffMaxSeconds > 0 && f.RetryBackoffBaseSeconds > f.RetryBackoffMaxSeconds {
+	// The keys' ranges are Validate's bounds, so a base above the cap is
+	// all it can still find.
+	if b.Validate() != nil {
 		r.problem("fifo.retryBackoffBaseSeconds = %d: must not exceed fifo.retryBackoffMaxSeconds = %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds)
 	}
 }

@@ -56,10 +56,10 @@ type FifoRelayProps struct {
 	// RetryBackoff is how soon a message the consumer reported for retry
 	// (and the rest of its group) is visible again: Base after its first
 	// receive, doubling per receive up to Max (lambda/visibility). nil means
-	// visibility.DefaultBackoff (1 s, capped at 60 s or at the visibility
-	// timeout minus 1 s if that is shorter); a zero Max turns it off, so the
-	// group waits for the queue's visibility timeout. Max must stay below
-	// the visibility timeout (6 × Timeout).
+	// visibility.DefaultBackoff (1 s, capped at 60 s) CappedBelow the
+	// visibility timeout; a zero Max turns it off, so the group waits for
+	// the queue's visibility timeout. Max must stay below the visibility
+	// timeout (defaults.VisibilityTimeoutFactor × Timeout).
 	RetryBackoff *visibility.Backoff
 }
 
@@ -77,9 +77,8 @@ func (p FifoRelayProps) problems() []string {
 		if err := b.Validate(); err != nil {
 			out = append(out, "RetryBackoff: "+err.Error())
 		}
-		if visibility := time.Duration(defaults.VisibilityTimeoutFactor) * p.timeout(); b.Max >= visibility {
-			out = append(out, fmt.Sprintf("RetryBackoff.Max %s: must be below the queue's visibility timeout %s (%d × Timeout), or a reported failure waits as long as without it",
-				b.Max, visibility, defaults.VisibilityTimeoutFactor))
+		if err := b.CheckBelow(p.visibilityTimeout()); err != nil {
+			out = append(out, fmt.Sprintf("RetryBackoff: %v; the visibility timeout is %d × Timeout", err, defaults.VisibilityTimeoutFactor))
 		}
 	}
 	return out
@@ -105,11 +104,11 @@ func (p FifoRelayProps) withDefaults() FifoRelayProps {
 	return p
 }
 
-// visibilityTimeout is six times the function timeout, as AWS advises, so a
-// message is not redelivered while the invocation that received it may
-// still be running.
-func (p FifoRelayProps) visibilityTimeout() awscdk.Duration {
-	return awscdk.Duration_Seconds(jsii.Number(defaults.VisibilityTimeoutFactor * *p.Timeout.ToSeconds(nil)))
+// visibilityTimeout is the queue's visibility timeout for the consumer's
+// timeout (defaults.VisibilityTimeout), so a message is not redelivered
+// while the invocation that received it may still be running.
+func (p FifoRelayProps) visibilityTimeout() time.Duration {
+	return defaults.VisibilityTimeout(p.timeout())
 }
 
 // FifoRelay delivers events to an SQS FIFO queue whose message groups play
@@ -152,7 +151,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	f := &FifoRelay{Relay: newRelay(scope, id, p.RelayProps)}
 	f.Alarms = NewAlarms(f.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
 
-	f.Queue, f.QueueDeadLetterQueue = f.fifoWithDLQ(p, "Queue", p.visibilityTimeout(), p.PerKey)
+	f.Queue, f.QueueDeadLetterQueue = f.fifoWithDLQ(p, "Queue", seconds(int(p.visibilityTimeout()/time.Second)), p.PerKey)
 	f.newTargetDeadLetterQueue(p.RelayProps)
 	delivery := sqsTargetPolicy{dlq: f.TargetDeadLetterQueue, retryAttempts: *p.TargetRetryAttempts, maxEventAge: p.TargetMaxEventAge}
 
@@ -237,7 +236,5 @@ func (p FifoRelayProps) retryBackoff() visibility.Backoff {
 	if p.RetryBackoff != nil {
 		return *p.RetryBackoff
 	}
-	b := visibility.DefaultBackoff
-	b.Max = min(b.Max, time.Duration(defaults.VisibilityTimeoutFactor)*p.timeout()-time.Second)
-	return b
+	return visibility.DefaultBackoff.CappedBelow(p.visibilityTimeout())
 }

@@ -1,14 +1,11 @@
 package stacks
 
 import (
-	"time"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/relay"
-	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // FifoStackID is the construct id, so `cdk deploy FifoStack` selects it.
@@ -28,10 +25,7 @@ func NewFifoStack(scope constructs.Construct, props Props) (awscdk.Stack, error)
 		MaxReceiveCount:    f.MaxReceiveCount,
 		Retention:          hours(f.RetentionHours),
 		OldestMessageAlarm: seconds(c.Alarms.OldestMessageAgeSeconds),
-		RetryBackoff: &visibility.Backoff{
-			Base: time.Duration(f.RetryBackoffBaseSeconds) * time.Second,
-			Max:  time.Duration(f.RetryBackoffMaxSeconds) * time.Second,
-		},
+		RetryBackoff:       new(f.RetryBackoff()),
 	}
 	if !f.Groups.PerKey {
 		rp.MessageGroups = f.Groups.Count

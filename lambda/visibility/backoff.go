@@ -36,8 +36,8 @@ type Backoff struct {
 func (b Backoff) Enabled() bool { return b.Max > 0 }
 
 // Validate checks the bounds the consumer itself can know; that Max stays
-// below the queue's visibility timeout is checked where both are known
-// (infra/config).
+// below the queue's visibility timeout is CheckBelow, called where both are
+// known (infra/config, infra/relay).
 func (b Backoff) Validate() error {
 	var problems []error
 	if b.Base < 0 {
@@ -50,6 +50,25 @@ func (b Backoff) Validate() error {
 		problems = append(problems, fmt.Errorf("base %s exceeds max %s", b.Base, b.Max))
 	}
 	return errors.Join(problems...)
+}
+
+// CheckBelow reports a Max that is not below the queue's visibility
+// timeout: the backoff would then make a reported failure wait as long as
+// without it, or longer. A Max of 0 (off) always passes.
+func (b Backoff) CheckBelow(visibilityTimeout time.Duration) error {
+	if b.Max >= visibilityTimeout {
+		return fmt.Errorf("max %s is not below the queue's visibility timeout %s: a reported failure would wait as long as without the backoff", b.Max, visibilityTimeout)
+	}
+	return nil
+}
+
+// CappedBelow returns b with Max lowered, if need be, to the longest wait
+// that passes CheckBelow for this visibility timeout in SQS's whole seconds:
+// the timeout − 1 s. That is how the stacks fit DefaultBackoff to a short
+// function timeout instead of refusing a cap nobody set.
+func (b Backoff) CappedBelow(visibilityTimeout time.Duration) Backoff {
+	b.Max = min(b.Max, visibilityTimeout-time.Second)
+	return b
 }
 
 // Delay is the visibility timeout for a message received receiveCount

@@ -77,3 +77,29 @@ func TestBackoffValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckBelowTheVisibilityTimeout(t *testing.T) {
+	vt := 60 * time.Second
+	for _, tc := range []struct {
+		max  time.Duration
+		fits bool
+	}{{0, true}, {59 * time.Second, true}, {60 * time.Second, false}, {61 * time.Second, false}} {
+		err := Backoff{Base: 0, Max: tc.max}.CheckBelow(vt)
+		if (err == nil) != tc.fits {
+			t.Errorf("max %s under visibility timeout %s: error %v, want fits=%v", tc.max, vt, err, tc.fits)
+		}
+		if err != nil && !strings.Contains(err.Error(), "not below the queue's visibility timeout 1m0s") {
+			t.Errorf("error %q does not name the visibility timeout", err)
+		}
+	}
+}
+
+func TestCappedBelowKeepsTheCapUnderTheVisibilityTimeout(t *testing.T) {
+	b := Backoff{Base: time.Second, Max: time.Minute}
+	if got := b.CappedBelow(60 * time.Second); got != (Backoff{Base: time.Second, Max: 59 * time.Second}) || got.CheckBelow(60*time.Second) != nil {
+		t.Errorf("capped below 60 s: %+v, want max 59 s", got)
+	}
+	if got := b.CappedBelow(360 * time.Second); got != b {
+		t.Errorf("capped below 360 s: %+v, want %+v unchanged", got, b)
+	}
+}

@@ -93,6 +93,13 @@ const (
 // may still be running.
 const VisibilityTimeoutFactor = 6
 
+// VisibilityTimeout is the visibility timeout of a FIFO queue read by a
+// consumer with this timeout: VisibilityTimeoutFactor of them. The relay
+// sets it; the config checks the retry backoff and the retention against it.
+func VisibilityTimeout(functionTimeout time.Duration) time.Duration {
+	return VisibilityTimeoutFactor * functionTimeout
+}
+
 // The SQS FIFO queue and its event source mapping.
 const (
 	// MessageGroups of 1 is one static group: a strict total order.
