@@ -122,10 +122,11 @@ REPLAY ?= -replay
 # Where `make local` synthesizes (cdk.out, like `make synth`).
 LOCAL_OUT ?= cdk.out
 # A FIFO batch whose consumer dies stays invisible for the queue's
-# visibility timeout (6 x the function timeout): the shortest function
-# timeout allowed (10 s) keeps that to one minute locally. A 10 s function
-# needs call limits whose deadline margin fits: 2 s per call, 4 s with
-# retries, a 9 s margin (the fake API answers in milliseconds).
+# visibility timeout (infra/relay/defaults.VisibilityTimeoutFactor × the
+# function timeout): the shortest function timeout allowed (10 s) keeps that
+# as short as it can be locally. A 10 s function needs call limits whose
+# deadline margin fits: 2 s per call, 4 s with retries, a 9 s margin (the
+# fake API answers in milliseconds).
 LOCAL_CONTEXT_fifo := -c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2
 # Built rather than `go run`, which turns every exit status into 1.
 LOAD := $(BIN)/orderly-load

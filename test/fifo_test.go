@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/relay"
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/stacks"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 )
@@ -33,7 +34,7 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 			queue := s.queueByGetAtt(t, fifoID, esm["EventSourceArn"])
 			expect(t, "FifoQueue", queue["FifoQueue"], true)
 			expect(t, "ContentBasedDeduplication", queue["ContentBasedDeduplication"], true)
-			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(6*s.cfg.Function.TimeoutSeconds))
+			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(defaults.VisibilityTimeoutFactor*s.cfg.Function.TimeoutSeconds))
 			redrive := queue["RedrivePolicy"].(map[string]any)
 			expect(t, "maxReceiveCount", redrive["maxReceiveCount"], float64(f.MaxReceiveCount))
 			dlq := s.queueByGetAtt(t, fifoID, redrive["deadLetterTargetArn"])
@@ -48,7 +49,7 @@ func TestFifoQueueAndMappingSettings(t *testing.T) {
 			vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
 			expect(t, "backoff base", vars[envvar.RetryBackoffBaseSeconds], strconv.Itoa(f.RetryBackoffBaseSeconds))
 			expect(t, "backoff max", vars[envvar.RetryBackoffMaxSeconds], strconv.Itoa(f.RetryBackoffMaxSeconds))
-			if f.RetryBackoffMaxSeconds <= 0 || f.RetryBackoffMaxSeconds >= 6*s.cfg.Function.TimeoutSeconds {
+			if f.RetryBackoffMaxSeconds <= 0 || f.RetryBackoffMaxSeconds >= defaults.VisibilityTimeoutFactor*s.cfg.Function.TimeoutSeconds {
 				t.Errorf("backoff max %d: want on, and below the visibility timeout", f.RetryBackoffMaxSeconds)
 			}
 			if !s.grants(fifoID, "sqs:ChangeMessageVisibility", esm["EventSourceArn"]) {

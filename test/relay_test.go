@@ -141,7 +141,7 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 			queue := s.queueByGetAtt(t, relayStackID, esm["EventSourceArn"])
 			expect(t, "FifoQueue", queue["FifoQueue"], true)
 			expect(t, "ContentBasedDeduplication", queue["ContentBasedDeduplication"], true)
-			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(6*defaults.FunctionTimeoutSeconds))
+			expect(t, "VisibilityTimeout", queue["VisibilityTimeout"], float64(defaults.VisibilityTimeoutFactor*defaults.FunctionTimeoutSeconds))
 			expect(t, "MessageRetentionPeriod", queue["MessageRetentionPeriod"], float64(defaults.FifoRetentionHours*3600))
 			redrive := queue["RedrivePolicy"].(map[string]any)
 			expect(t, "maxReceiveCount", redrive["maxReceiveCount"], float64(defaults.MaxReceiveCount))

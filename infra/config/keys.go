@@ -238,7 +238,7 @@ var Keys = []Key{
 
 	intKey("function.memoryMiB", defaults.FunctionMemoryMiB, 128, 10240, func(c *Config) *int { return &c.Function.MemoryMiB }, "Consumer memory."),
 	intKey("function.timeoutSeconds", defaults.FunctionTimeoutSeconds, minTimeoutSeconds, 900, func(c *Config) *int { return &c.Function.TimeoutSeconds },
-		"Consumer timeout. It must exceed the deadline margin the `api.*` limits imply (two retry budgets plus 1 s): the consumer starts no record closer to the deadline than that. The FIFO visibility timeout is 6× this."),
+		fmt.Sprintf("Consumer timeout. It must exceed the deadline margin the `api.*` limits imply (two retry budgets plus 1 s): the consumer starts no record closer to the deadline than that. The FIFO visibility timeout is %d× this.", defaults.VisibilityTimeoutFactor)),
 	optionalIntKey("function.reservedConcurrency", 1, 10000, func(c *Config) *int { return &c.Function.ReservedConcurrency },
 		"Reserved concurrency of the consumer. Must cover shards × parallelization factor, the static FIFO groups and `fifo.maxConcurrency`."),
 	oneOfIntKey("function.logRetentionDays", defaults.LogRetentionDays, LogRetentionDays, func(c *Config) *int { return &c.Function.LogRetentionDays },
@@ -314,7 +314,7 @@ var Keys = []Key{
 		"After the consumer reports a failure, the failed message and the rest of its group are visible again after this long, doubling with each further receive up to `fifo.retryBackoffMaxSeconds`, up to 20% shorter at random. 0 retries at once."),
 	withDocDefault(intKey("fifo.retryBackoffMaxSeconds", int(visibility.DefaultBackoff.Max/time.Second), 0, maxVisibilitySeconds,
 		func(c *Config) *int { return &c.Fifo.RetryBackoffMaxSeconds },
-		"Cap of that backoff; must stay below the queue's visibility timeout (6 × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout."),
+		fmt.Sprintf("Cap of that backoff; must stay below the queue's visibility timeout (%d × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout.", defaults.VisibilityTimeoutFactor)),
 		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
 
 	stringKey("alarms.topicArn", "", "empty (no actions)", "empty, or an SNS topic ARN",

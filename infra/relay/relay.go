@@ -71,7 +71,8 @@ type RelayProps struct {
 	// MemoryMiB of the consumer. Default defaults.FunctionMemoryMiB (256).
 	MemoryMiB int
 	// Timeout of the consumer. Default defaults.FunctionTimeoutSeconds (60
-	// seconds). A FIFO queue's visibility timeout is six times this.
+	// seconds). A FIFO queue's visibility timeout is
+	// defaults.VisibilityTimeoutFactor times this.
 	Timeout awscdk.Duration
 	// ReservedConcurrency of the consumer. Default 0: unreserved.
 	ReservedConcurrency int

@@ -1,12 +1,13 @@
 // Package visibility shortens the wait of an SQS FIFO message group after
 // the consumer reports a failure. Lambda leaves the reported messages (the
 // failed one and the rest of its group) in flight, and the group locked,
-// until the queue's visibility timeout ends: 6 × the function timeout,
-// minutes for a failure that is usually gone in seconds. Before the
-// response is returned, a Delayer sets the visibility timeout of each
-// reported message with ChangeMessageVisibilityBatch to a backoff on its
-// ApproximateReceiveCount (Backoff), so the group resumes within seconds
-// and slows down only when the failure persists.
+// until the queue's visibility timeout ends: a multiple of the function
+// timeout (infra/relay/defaults.VisibilityTimeoutFactor), minutes for a
+// failure that is usually gone in seconds. Before the response is returned,
+// a Delayer sets the visibility timeout of each reported message with
+// ChangeMessageVisibilityBatch to a backoff on its ApproximateReceiveCount
+// (Backoff), so the group resumes within seconds and slows down only when
+// the failure persists.
 //
 // It is an optimization, never a condition of correctness: when a call
 // fails or some entries fail, those messages keep the queue's visibility

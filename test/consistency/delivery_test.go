@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/sim/kinesisesm"
 	"github.com/orderly-dev/orderly/sim/sqsfifo"
 )
@@ -28,9 +29,9 @@ const (
 	// pollInterval is the models' wait after an empty read, and how often
 	// the run checks whether everything was processed.
 	pollInterval = time.Second
-	// visibilityTimeout is 6 x the shortest function timeout allowed (10 s),
-	// as the stack sets it.
-	visibilityTimeout = 60 * time.Second
+	// visibilityTimeout is the stack's for the shortest function timeout
+	// allowed (10 s).
+	visibilityTimeout = defaults.VisibilityTimeoutFactor * 10 * time.Second
 	// The per-key mode's Pipe settings, as relay.KeyedPipe sets them.
 	pipeGroupIDPath = "$.body.detail.scheduleDate"
 	pipeDedupIDPath = "$.messageId"
@@ -39,7 +40,7 @@ const (
 	// ingestMaxReceiveCount is the ingest queue's redrive (the default of
 	// fifo.maxReceiveCount): a message the Pipe cannot route (no group id
 	// in it) is dead-lettered there.
-	ingestMaxReceiveCount = 5
+	ingestMaxReceiveCount = defaults.MaxReceiveCount
 )
 
 // kinesisSetup is one Kinesis event source mapping configuration.
