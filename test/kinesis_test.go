@@ -25,7 +25,7 @@ func TestKinesisOrderingSettings(t *testing.T) {
 
 			_, rule := s.only(t, kinesisID, "AWS::Events::Rule")
 			target := rule["Targets"].([]any)[0].(map[string]any)
-			expect(t, "PartitionKeyPath", target["KinesisParameters"], map[string]any{"PartitionKeyPath": s.cfg.PeriodPath})
+			expect(t, "PartitionKeyPath", target["KinesisParameters"], map[string]any{"PartitionKeyPath": s.cfg.PeriodPath.String()})
 			expect(t, "RetryPolicy", target["RetryPolicy"], map[string]any{
 				"MaximumRetryAttempts":     float64(s.cfg.Target.RetryAttempts),
 				"MaximumEventAgeInSeconds": float64(s.cfg.Target.MaxEventAgeSeconds),

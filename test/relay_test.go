@@ -16,6 +16,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/stacks"
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
@@ -153,7 +154,7 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 			if perKey {
 				_, pipe := s.only(t, relayStackID, "AWS::Pipes::Pipe")
 				expect(t, "pipe group id", pipe["TargetParameters"].(map[string]any)["SqsQueueParameters"].(map[string]any)["MessageGroupId"],
-					relay.PipeGroupPath(defaults.PeriodPath))
+					relay.PipeGroupPath(schedule.MustPeriodPath(defaults.PeriodPath)))
 			}
 			expectConsumerDefaults(t, s)
 			s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)

@@ -42,7 +42,7 @@ func TestStaticGroupRulesRouteEveryPeriodToExactlyOneGroup(t *testing.T) {
 			checkQueuePolicies(t, s)
 			rules := s.rulePatterns(t)
 			for group, pattern := range rules {
-				checkPatternFields(t, group, pattern, s.cfg.PeriodPath)
+				checkPatternFields(t, group, pattern, s.cfg.PeriodPath.String())
 			}
 			groups, _ := routing.StaticGroups(max(n, 2))
 			for _, date := range dates {
@@ -160,7 +160,7 @@ func (s *synthesis) sampleEvent(t testing.TB, period string) map[string]any {
 		if err := json.Unmarshal([]byte(period), &v); err != nil {
 			t.Fatalf("period %s: %v", period, err)
 		}
-		fields := strings.Split(strings.TrimPrefix(s.cfg.PeriodPath, "$.detail."), ".")
+		fields := strings.Split(strings.TrimPrefix(s.cfg.PeriodPath.String(), "$.detail."), ".")
 		node := detail
 		for _, f := range fields[:len(fields)-1] {
 			next := map[string]any{}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/visibility"
 )
@@ -29,8 +30,8 @@ type Config struct {
 	TerminationProtection bool
 	// PeriodPath is where events carry the schedule period: the one
 	// ordering key (Kinesis partition key, FIFO group) and the path the
-	// consumer reads the period through. Validated by schedule.ParsePeriodPath.
-	PeriodPath string
+	// consumer reads the period through. Parsed once, when the key is read.
+	PeriodPath schedule.PeriodPath
 
 	Bus      Bus
 	Rule     Rule

@@ -202,10 +202,11 @@ var Keys = []Key{
 			if !ok {
 				return errInvalid{"a JSON path `$.detail.field` to the schedule period"}
 			}
-			if _, err := schedule.ParsePeriodPath(s); err != nil {
+			p, err := schedule.ParsePeriodPath(s)
+			if err != nil {
 				return err
 			}
-			c.PeriodPath = s
+			c.PeriodPath = p
 			return nil
 		}},
 

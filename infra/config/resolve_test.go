@@ -54,7 +54,7 @@ func TestDefaultsAndDerivedValues(t *testing.T) {
 		{"env", cfg.Env, "dev"},
 		{"bus name", cfg.Bus.Name, "orderly-dev"},
 		{"secret", cfg.Function.APIKeySecret, "orderly/dev/schedule-api-key"},
-		{"period path", cfg.PeriodPath, "$.detail.scheduleDate"},
+		{"period path", cfg.PeriodPath.String(), "$.detail.scheduleDate"},
 		{"stack name", cfg.StackName("kinesis"), "orderly-dev-kinesis"},
 		{"starting position", cfg.Kinesis.StartingPosition, TrimHorizon},
 		{"groups", cfg.Fifo.Groups, Grouping{Count: 1}},

@@ -58,10 +58,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	c := o.Config
 	r := Report{Stack: c.StackName(o.Kind), DryRun: o.DryRun}
-	period, err := schedule.ParsePeriodPath(c.PeriodPath)
-	if err != nil {
-		return r, fmt.Errorf("%w: periodPath %v", ErrBadInput, err)
-	}
 	queues := deploycheck.FailureQueues(c, o.Kind)
 	required := append([]string{outputs.EventBusName}, queues...)
 	bucket := deploycheck.FailureBucket(o.Kind)
@@ -72,7 +68,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
-	run := &run{o: o, period: period, bus: out[outputs.EventBusName], report: &r, client: newClients(o.AWS)}
+	run := &run{o: o, period: c.PeriodPath, bus: out[outputs.EventBusName], report: &r, client: newClients(o.AWS)}
 	for _, q := range queues {
 		run.sources = append(run.sources, &source{output: q, ref: out[q], queue: true})
 	}

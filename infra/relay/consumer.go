@@ -17,6 +17,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/envvar"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 )
 
@@ -39,9 +40,9 @@ type ConsumerProps struct {
 	// secret. Required. The function may read this secret only.
 	APIKeySecret string
 	// PeriodPath is where the consumer reads each event's period: it must be
-	// the path delivery is keyed on. Default defaults.PeriodPath; always
-	// written to the environment, so the template states it.
-	PeriodPath string
+	// the path delivery is keyed on. The zero value is defaults.PeriodPath;
+	// always written to the environment, so the template states it.
+	PeriodPath schedule.PeriodPath
 	// MaxConcurrentPartitions bounds partitions per invocation. Default: the consumer's own (10).
 	MaxConcurrentPartitions int
 	// APILimits bound the calls to the third-party API; zero fields take
@@ -85,9 +86,6 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	if props.RemovalPolicy == "" {
 		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	if props.PeriodPath == "" {
-		props.PeriodPath = defaults.PeriodPath
-	}
 	if props.Coalesce == nil {
 		props.Coalesce = new(defaults.Coalesce)
 	}
@@ -112,7 +110,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		// The secret id as configured: Secrets Manager resolves a name or an
 		// ARN, while a name-based import's ARN lacks the random suffix.
 		envvar.APIKeySecretARN: jsii.String(props.APIKeySecret),
-		envvar.PeriodPath:      jsii.String(props.PeriodPath),
+		envvar.PeriodPath:      jsii.String(props.PeriodPath.String()),
 		envvar.Coalesce:        jsii.String(strconv.FormatBool(*props.Coalesce)),
 	}
 	limits := props.APILimits.WithDefaults()

@@ -157,7 +157,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 
 	if p.PerKey {
 		f.IngestQueue, f.IngestDeadLetterQueue = f.fifoWithDLQ(p, "IngestQueue", nil, false)
-		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath, nil)
+		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath.String(), nil)
 		addSQSTargets(f.IngestQueue, []sqsTarget{{rule, IngestGroup}}, delivery)
 		f.Rules = []awsevents.Rule{rule}
 		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{

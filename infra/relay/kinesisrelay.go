@@ -144,10 +144,10 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Stream = awskinesis.NewStream(k.Construct, jsii.String("Stream"), sp)
 
 	k.newTargetDeadLetterQueue(p.RelayProps)
-	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by the period at "+p.PeriodPath, nil)
+	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by the period at "+p.PeriodPath.String(), nil)
 	k.Rule.AddTarget(awseventstargets.NewKinesisStream(k.Stream, &awseventstargets.KinesisStreamProps{
 		// Without it EventBridge keys records by event id and order is lost.
-		PartitionKeyPath: jsii.String(p.PeriodPath),
+		PartitionKeyPath: jsii.String(p.PeriodPath.String()),
 		DeadLetterQueue:  k.TargetDeadLetterQueue,
 		RetryAttempts:    jsii.Number(float64(*p.TargetRetryAttempts)),
 		MaxEventAge:      p.TargetMaxEventAge,

@@ -38,10 +38,10 @@ type RelayProps struct {
 	// PeriodPath is where events carry the schedule period, the unit of
 	// read-modify-write on the third-party API. It is the only ordering key:
 	// the Kinesis partition key, the FIFO message group, and the path the
-	// consumer reads the period through. A path that names another field of
-	// the event (entityId, version, ...) is refused. Default
-	// defaults.PeriodPath ("$.detail.scheduleDate").
-	PeriodPath string
+	// consumer reads the period through. schedule.ParsePeriodPath refuses a
+	// path that names another field of the event (entityId, version, ...).
+	// The zero value is defaults.PeriodPath ("$.detail.scheduleDate").
+	PeriodPath schedule.PeriodPath
 	// BusName is the name of the bus to create. Default: a name CDK derives
 	// from the construct path.
 	BusName string
@@ -144,11 +144,6 @@ func (p RelayProps) problems() []string {
 	if p.APIKeySecret == "" {
 		out = append(out, "APIKeySecret is required: the name or ARN of an existing Secrets Manager secret")
 	}
-	if p.PeriodPath != "" {
-		if _, err := schedule.ParsePeriodPath(p.PeriodPath); err != nil {
-			out = append(out, "PeriodPath "+err.Error())
-		}
-	}
 	limits := p.APILimits.WithDefaults()
 	if err := limits.Validate(); err != nil {
 		out = append(out, "APILimits: "+err.Error())
@@ -170,9 +165,6 @@ func (p RelayProps) problems() []string {
 // withDefaults fills the zero fields the relays read themselves; NewConsumer
 // and NewKeyedPipe fill MemoryMiB and LogRetention from the same defaults.
 func (p RelayProps) withDefaults() RelayProps {
-	if p.PeriodPath == "" {
-		p.PeriodPath = defaults.PeriodPath
-	}
 	if p.Sources == nil {
 		p.Sources = defaults.Sources()
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/orderly-dev/orderly/infra/routing"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 )
 
 // Route is one FIFO rule: the events it matches and the message group it
@@ -36,7 +37,7 @@ const CatchAllGroup = routing.CatchAllGroup
 // one, whatever other fields the producer sets. (EventBridge matches an
 // array-valued field if any element matches; the consumer poisons a period
 // that is not a string.) groups must be valid for routing.Validate.
-func StaticRoutes(groups int, periodPath string) []Route {
+func StaticRoutes(groups int, periodPath schedule.PeriodPath) []Route {
 	if groups <= 1 {
 		return []Route{{ID: "Rule", GroupID: "g0"}}
 	}
@@ -72,8 +73,8 @@ func StaticRoutes(groups int, periodPath string) []Route {
 }
 
 // nestUnderDetail turns "$.detail.a.b" and a condition into {"a": {"b": cond}}.
-func nestUnderDetail(path string, condition any) map[string]any {
-	fields := strings.Split(strings.TrimPrefix(path, "$.detail."), ".")
+func nestUnderDetail(path schedule.PeriodPath, condition any) map[string]any {
+	fields := path.DetailFields()
 	node := map[string]any{fields[len(fields)-1]: condition}
 	for i := len(fields) - 2; i >= 0; i-- {
 		node = map[string]any{fields[i]: node}
@@ -84,6 +85,6 @@ func nestUnderDetail(path string, condition any) map[string]any {
 // PipeGroupPath is the EventBridge Pipes path of the period inside an SQS
 // message forwarded by a pipe: the message body is parsed as JSON and
 // exposed under $.body.
-func PipeGroupPath(periodPath string) string {
-	return "$.body." + strings.TrimPrefix(periodPath, "$.")
+func PipeGroupPath(periodPath schedule.PeriodPath) string {
+	return "$.body." + strings.TrimPrefix(periodPath.String(), "$.")
 }

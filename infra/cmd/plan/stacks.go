@@ -109,12 +109,8 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 	if len(cfg.Rule.DetailTypes) > 0 {
 		detailType = cfg.Rule.DetailTypes[0]
 	}
-	periodPath, err := schedule.ParsePeriodPath(cfg.PeriodPath)
-	if err != nil {
-		return d, in, err
-	}
 	d.Route = func(key string) (string, error) {
-		event, err := delivery.PeriodEvent(source, detailType, periodPath, key)
+		event, err := delivery.PeriodEvent(source, detailType, cfg.PeriodPath, key)
 		if err != nil {
 			return "", err
 		}

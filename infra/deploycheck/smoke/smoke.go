@@ -113,7 +113,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return r, err
 	}
-	evaluate(&r, periodPath(c), events, lines)
+	evaluate(&r, c.PeriodPath, events, lines)
 	isCanary := canaryMatcher(o.RunID, recordIDs(lines))
 	checkQueues(ctx, o, &r, out, isCanary)
 	if bucket := deploycheck.FailureBucket(o.Kind); bucket != "" {
@@ -181,7 +181,7 @@ func send(ctx context.Context, o Options, bus string, start time.Time) ([]*canar
 	entries := make([]ebtypes.PutEventsRequestEntry, len(events))
 	details := make([][]byte, len(events))
 	for i, e := range events {
-		dt, detail := e.detail(o.RunID, periodPath(o.Config))
+		dt, detail := e.detail(o.RunID, o.Config.PeriodPath)
 		details[i] = detail
 		entries[i] = ebtypes.PutEventsRequestEntry{
 			EventBusName: aws.String(bus), Source: aws.String(source), DetailType: aws.String(dt),
@@ -310,13 +310,4 @@ func checkQueues(ctx context.Context, o Options, r *Report, out map[string]strin
 			fmt.Fprintln(o.Progress, "smoke: note:", msg)
 		}
 	}
-}
-
-// periodPath is where the stacks key delivery and the consumer reads the
-// period. config.Resolve has validated it; empty means the default.
-func periodPath(c config.Config) schedule.PeriodPath {
-	if c.PeriodPath == "" {
-		return schedule.PeriodPath{}
-	}
-	return schedule.MustPeriodPath(c.PeriodPath)
 }
