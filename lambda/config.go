@@ -17,10 +17,6 @@ import (
 	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
-// maxPartitionsLimit keeps a typo from spawning an absurd number of
-// concurrent HTTP calls against the third-party API.
-const maxPartitionsLimit = 1000
-
 // maxChunkLimit bounds a coalesced chunk. A chunk costs the API what one
 // record does (a fetch and a push, which the deadline margin covers); the
 // bound keeps its local work (decoding and applying each change, a few
@@ -68,7 +64,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.periodPath = p
 	}
 	var err error
-	if c.maxConcurrentPartitions, err = optionalInt(getenv, envvar.MaxConcurrentPartitions, 1, maxPartitionsLimit); err != nil {
+	if c.maxConcurrentPartitions, err = optionalInt(getenv, envvar.MaxConcurrentPartitions, 1, envvar.MaxConcurrentPartitionsLimit); err != nil {
 		problems = append(problems, err)
 	}
 	if c.maxConcurrentPartitions == 0 {

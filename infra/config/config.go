@@ -100,7 +100,8 @@ type Function struct {
 type API struct {
 	CallTimeoutSeconds int
 	MaxAttempts        int
-	// RetryBudgetSeconds is derived as twice the call timeout when unset.
+	// RetryBudgetSeconds is derived from the call timeout when unset
+	// (scheduleapi.Limits.WithDefaults).
 	RetryBudgetSeconds int
 }
 

@@ -6,12 +6,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"time"
-
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
@@ -249,7 +250,7 @@ var Keys = []Key{
 	stringKey("function.apiKeySecret", "", "`<namePrefix>/<env>/schedule-api-key`", "a Secrets Manager secret name or ARN",
 		orEmpty(func(s string) bool { return secretNameRE.MatchString(s) || secretArnRE.MatchString(s) }),
 		func(c *Config) *string { return &c.Function.APIKeySecret }, "Existing secret holding the API key; the function may read this secret only."),
-	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, 1000, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
+	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, envvar.MaxConcurrentPartitionsLimit, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
 	boolKey("function.coalesce", defaults.Coalesce, func(c *Config) *bool { return &c.Function.Coalesce },
 		"Apply consecutive records of one period in a batch with one API fetch and at most one push; a failed chunk is retried one record at a time, so outcomes are the same. `false` makes one fetch and one push per record (for comparisons)."),
@@ -258,7 +259,7 @@ var Keys = []Key{
 		"Longest one attempt of a third-party API call may take."),
 	intKey("api.maxAttempts", defaults.APIMaxAttempts, 1, 10, func(c *Config) *int { return &c.API.MaxAttempts },
 		"Attempts per API call, the first one included (retries on 408, 429, 5xx and network errors)."),
-	{Name: "api.retryBudgetSeconds", Default: "2 × `api.callTimeoutSeconds`", Allowed: "1–900, at least `api.callTimeoutSeconds`",
+	{Name: "api.retryBudgetSeconds", Default: fmt.Sprintf("%d × `api.callTimeoutSeconds`", scheduleapi.DefaultRetryBudgetFactor), Allowed: "1–900, at least `api.callTimeoutSeconds`",
 		Doc: "Longest one API call may take, retries included. The consumer stops starting records two budgets plus 1 s before its deadline (a fetch and a push of the worst case), so no call outlives the invocation.",
 		apply: func(c *Config, raw any) error {
 			n, ok := parseInt(raw)

@@ -269,7 +269,7 @@ func (r *resolver) checkAPILimits(cfg *Config) {
 	if timeout := time.Duration(cfg.Function.TimeoutSeconds) * time.Second; margin >= timeout {
 		budget := "api.retryBudgetSeconds"
 		if !r.explicit[budget] {
-			budget += " (2 × api.callTimeoutSeconds)"
+			budget += fmt.Sprintf(" (%d × api.callTimeoutSeconds)", scheduleapi.DefaultRetryBudgetFactor)
 		}
 		r.problem("api.callTimeoutSeconds = %d does not fit function.timeoutSeconds = %d: the consumer stops starting records %d s before its deadline "+
 			"(a fetch and a push, each within %s = %d, plus %s to respond), so a record could never start; raise function.timeoutSeconds above %d or lower the api.* limits",

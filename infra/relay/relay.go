@@ -84,9 +84,9 @@ type RelayProps struct {
 	MaxConcurrentPartitions int
 	// APILimits bound the consumer's calls to the third-party API; zero
 	// fields take scheduleapi.DefaultLimits (10 s per attempt, 3 attempts,
-	// a retry budget of twice the call timeout). The consumer stops starting
-	// records MinDeadlineMargin before its deadline, which must be shorter
-	// than Timeout.
+	// a retry budget of scheduleapi.DefaultRetryBudgetFactor call
+	// timeouts). The consumer stops starting records MinDeadlineMargin
+	// before its deadline, which must be shorter than Timeout.
 	APILimits scheduleapi.Limits
 	// Coalesce lets the consumer fetch and push once per run of a period's
 	// consecutive records in a batch instead of once per record; outcomes

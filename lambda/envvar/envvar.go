@@ -59,6 +59,12 @@ const (
 	SQSEndpoint = "AWS_ENDPOINT_URL_SQS"
 )
 
+// MaxConcurrentPartitionsLimit is the largest MaxConcurrentPartitions the
+// consumer accepts, and so the largest function.maxConcurrentPartitions:
+// it keeps a typo from spawning an absurd number of concurrent HTTP calls
+// against the third-party API.
+const MaxConcurrentPartitionsLimit = 1000
+
 // DefaultCoalesce is Coalesce when the variable is unset. It is also the
 // default of the stacks' function.coalesce (infra/relay/defaults.Coalesce):
 // coalescing saves API calls and changes no outcome.

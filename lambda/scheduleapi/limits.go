@@ -16,7 +16,7 @@ type Limits struct {
 	MaxAttempts int
 	// RetryBudget bounds one call including its retries: no attempt runs
 	// past it, and no retry is scheduled whose backoff would end after it.
-	// Zero means twice CallTimeout.
+	// Zero means DefaultRetryBudgetFactor × CallTimeout.
 	RetryBudget time.Duration
 }
 
@@ -25,8 +25,12 @@ type Limits struct {
 const (
 	DefaultCallTimeout = 10 * time.Second
 	DefaultMaxAttempts = 3
-	DefaultRetryBudget = 2 * DefaultCallTimeout
+	DefaultRetryBudget = DefaultRetryBudgetFactor * DefaultCallTimeout
 )
+
+// DefaultRetryBudgetFactor is the retry budget of limits that leave it
+// unset, in call timeouts: room for a full first attempt and a retry.
+const DefaultRetryBudgetFactor = 2
 
 // DefaultLimits are the limits applied to zero fields.
 var DefaultLimits = Limits{CallTimeout: DefaultCallTimeout, MaxAttempts: DefaultMaxAttempts, RetryBudget: DefaultRetryBudget}
@@ -44,8 +48,7 @@ func (l Limits) WithDefaults() Limits {
 		l.MaxAttempts = DefaultMaxAttempts
 	}
 	if l.RetryBudget <= 0 {
-		// Room for a full first attempt and a retry.
-		l.RetryBudget = 2 * l.CallTimeout
+		l.RetryBudget = DefaultRetryBudgetFactor * l.CallTimeout
 	}
 	return l
 }

@@ -64,7 +64,8 @@ const (
 )
 
 // The consumer's calls to the third-party API: its own defaults, stated in
-// the template. The retry budget defaults to twice the call timeout.
+// the template. The retry budget defaults to
+// scheduleapi.DefaultRetryBudgetFactor call timeouts.
 const (
 	APICallTimeoutSeconds = int(scheduleapi.DefaultCallTimeout / time.Second)
 	APIMaxAttempts        = scheduleapi.DefaultMaxAttempts
