@@ -191,7 +191,7 @@ var Keys = []Key{
 		orEmpty(regionRE.MatchString), func(c *Config) *string { return &c.Region }, "AWS region the stacks deploy to."),
 	stringKey("namePrefix", "orderly", "", "lowercase letters, digits and `-`, starting with a letter, at most 20 characters",
 		prefixRE.MatchString, func(c *Config) *string { return &c.NamePrefix }, "Prefix of stack names (`<prefix>-<env>-kinesis`) and of the created bus."),
-	enumKey("removalPolicy", Retain, []RemovalPolicy{Retain, Destroy}, func(c *Config) *RemovalPolicy { return &c.RemovalPolicy },
+	enumKey("removalPolicy", RemovalPolicy(defaults.RemovalPolicy), []RemovalPolicy{Retain, Destroy}, func(c *Config) *RemovalPolicy { return &c.RemovalPolicy },
 		"What happens to the stream, queues and log group when the stack is deleted."),
 	boolKey("terminationProtection", false, func(c *Config) *bool { return &c.TerminationProtection },
 		"CloudFormation termination protection of both stacks."),
@@ -270,7 +270,7 @@ var Keys = []Key{
 			return nil
 		}},
 
-	enumKey("kinesis.streamMode", Provisioned, []StreamMode{Provisioned, OnDemand}, func(c *Config) *StreamMode { return &c.Kinesis.StreamMode },
+	enumKey("kinesis.streamMode", StreamMode(defaults.StreamMode), []StreamMode{Provisioned, OnDemand}, func(c *Config) *StreamMode { return &c.Kinesis.StreamMode },
 		"Stream capacity mode."),
 	intKey("kinesis.shardCount", defaults.ShardCount, 1, 500, func(c *Config) *int { return &c.Kinesis.ShardCount },
 		"Shards of a provisioned stream."),
@@ -280,7 +280,7 @@ var Keys = []Key{
 		"How long the poller gathers records before invoking."),
 	intKey("kinesis.parallelizationFactor", defaults.ParallelizationFactor, 1, 10, func(c *Config) *int { return &c.Kinesis.ParallelizationFactor },
 		"Concurrent batches per shard; order per partition key holds at any factor."),
-	enumKey("kinesis.startingPosition", TrimHorizon, []StartingPosition{TrimHorizon, Latest},
+	enumKey("kinesis.startingPosition", StartingPosition(defaults.StartingPosition), []StartingPosition{TrimHorizon, Latest},
 		func(c *Config) *StartingPosition { return &c.Kinesis.StartingPosition }, "Where a new event source mapping starts."),
 	intKey("kinesis.retryAttempts", defaults.KinesisRetryAttempts, 0, 10000, func(c *Config) *int { return &c.Kinesis.RetryAttempts },
 		"Retries of a failing batch before its records go to the on-failure bucket."),

@@ -53,7 +53,8 @@ type ConsumerProps struct {
 	// records instead of once per record. nil means defaults.Coalesce
 	// (true); always written to the environment, so the template states it.
 	Coalesce *bool
-	// RemovalPolicy of the log group and poison queue. Default RETAIN.
+	// RemovalPolicy of the log group and poison queue. Default
+	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -84,7 +85,7 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		props.LogRetention = defaultLogRetention()
 	}
 	if props.RemovalPolicy == "" {
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		props.RemovalPolicy = defaultRemovalPolicy()
 	}
 	if props.Coalesce == nil {
 		props.Coalesce = new(defaults.Coalesce)

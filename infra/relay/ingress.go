@@ -25,7 +25,8 @@ type IngressProps struct {
 	// relays pass defaults.ArchiveRetentionDays). An imported bus is never
 	// archived here: it is archived where it is managed.
 	ArchiveRetentionDays int
-	// RemovalPolicy of a created bus and its archive. Default RETAIN.
+	// RemovalPolicy of a created bus and its archive. Default
+	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -48,6 +49,9 @@ func (in *Ingress) IsDefaultBus() bool {
 
 // NewIngress creates or imports the bus.
 func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingress {
+	if props.RemovalPolicy == "" {
+		props.RemovalPolicy = defaultRemovalPolicy()
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	in := &Ingress{Construct: c, existing: props.ExistingBus, BasePattern: awsevents.EventPattern{Source: jsii.Strings(props.Sources...)}}
 	if len(props.DetailTypes) > 0 {
@@ -64,9 +68,7 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 			bp.EventBusName = jsii.String(props.BusName)
 		}
 		bus := awsevents.NewEventBus(c, jsii.String("Bus"), bp)
-		if props.RemovalPolicy != "" {
-			bus.ApplyRemovalPolicy(props.RemovalPolicy)
-		}
+		bus.ApplyRemovalPolicy(props.RemovalPolicy)
 		in.Bus = bus
 		if props.ArchiveRetentionDays > 0 {
 			in.Archive = in.newArchive(props)
@@ -85,9 +87,7 @@ func (in *Ingress) newArchive(props IngressProps) awsevents.Archive {
 		Retention:      awscdk.Duration_Days(jsii.Number(float64(props.ArchiveRetentionDays))),
 		Description:    jsii.String("orderly: the relay's events, for replay (see the README's replay runbook)"),
 	})
-	if props.RemovalPolicy != "" {
-		archive.ApplyRemovalPolicy(props.RemovalPolicy)
-	}
+	archive.ApplyRemovalPolicy(props.RemovalPolicy)
 	return archive
 }
 

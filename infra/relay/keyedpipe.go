@@ -24,7 +24,8 @@ type KeyedPipeProps struct {
 	// LogRetention of the pipe's error log. Default defaults.LogRetentionDays
 	// (ONE_MONTH).
 	LogRetention awslogs.RetentionDays
-	// RemovalPolicy of the log group. Default RETAIN.
+	// RemovalPolicy of the log group. Default defaults.RemovalPolicy
+	// (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -46,7 +47,7 @@ func NewKeyedPipe(scope constructs.Construct, id string, props KeyedPipeProps) *
 		props.LogRetention = defaultLogRetention()
 	}
 	if props.RemovalPolicy == "" {
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		props.RemovalPolicy = defaultRemovalPolicy()
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	role := awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{

@@ -22,7 +22,8 @@ type KinesisRelayProps struct {
 	// Code, APIBaseURL and APIKeySecret are required.
 	RelayProps
 
-	// StreamMode is the stream's capacity mode. Default PROVISIONED.
+	// StreamMode is the stream's capacity mode. Default defaults.StreamMode
+	// (PROVISIONED).
 	StreamMode awskinesis.StreamMode
 	// ShardCount of a provisioned stream. Default defaults.ShardCount (1).
 	ShardCount int
@@ -39,7 +40,8 @@ type KinesisRelayProps struct {
 	// partition key holds at any factor. Default
 	// defaults.ParallelizationFactor (1).
 	ParallelizationFactor int
-	// StartingPosition of a new event source mapping. Default TRIM_HORIZON.
+	// StartingPosition of a new event source mapping. Default
+	// defaults.StartingPosition (TRIM_HORIZON).
 	StartingPosition awslambda.StartingPosition
 	// RetryAttempts of a failing batch before its records go to the
 	// on-failure bucket. nil means defaults.KinesisRetryAttempts (10000);
@@ -63,7 +65,7 @@ type KinesisRelayProps struct {
 func (p KinesisRelayProps) withDefaults() KinesisRelayProps {
 	p.RelayProps = p.RelayProps.withDefaults()
 	if p.StreamMode == "" {
-		p.StreamMode = awskinesis.StreamMode_PROVISIONED
+		p.StreamMode = streamModes[defaults.StreamMode]
 	}
 	if p.ShardCount == 0 {
 		p.ShardCount = defaults.ShardCount
@@ -81,7 +83,7 @@ func (p KinesisRelayProps) withDefaults() KinesisRelayProps {
 		p.ParallelizationFactor = defaults.ParallelizationFactor
 	}
 	if p.StartingPosition == "" {
-		p.StartingPosition = awslambda.StartingPosition_TRIM_HORIZON
+		p.StartingPosition = startingPositions[defaults.StartingPosition]
 	}
 	if p.RetryAttempts == nil {
 		p.RetryAttempts = new(defaults.KinesisRetryAttempts)

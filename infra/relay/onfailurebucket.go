@@ -21,8 +21,9 @@ type OnFailureBucketProps struct {
 	// ExpirationDays after which S3 deletes an object. Default
 	// defaults.OnFailureExpirationDays (14).
 	ExpirationDays int
-	// RemovalPolicy. Default RETAIN. A bucket that still holds objects
-	// cannot be deleted by CloudFormation: empty it (after a redrive) first.
+	// RemovalPolicy. Default defaults.RemovalPolicy (RETAIN). A bucket that
+	// still holds objects cannot be deleted by CloudFormation: empty it
+	// (after a redrive) first.
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -35,7 +36,7 @@ func NewOnFailureBucket(scope constructs.Construct, id string, props OnFailureBu
 		props.ExpirationDays = defaults.OnFailureExpirationDays
 	}
 	if props.RemovalPolicy == "" {
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		props.RemovalPolicy = defaultRemovalPolicy()
 	}
 	bucket := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,

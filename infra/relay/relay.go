@@ -97,7 +97,8 @@ type RelayProps struct {
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
 	AlarmTopicArn string
-	// RemovalPolicy of the bus, stream, queues and log groups. Default RETAIN.
+	// RemovalPolicy of the bus, stream, queues and log groups. Default
+	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -193,7 +194,7 @@ func (p RelayProps) withDefaults() RelayProps {
 		p.Coalesce = new(defaults.Coalesce)
 	}
 	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		p.RemovalPolicy = defaultRemovalPolicy()
 	}
 	return p
 }

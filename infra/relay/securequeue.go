@@ -29,7 +29,7 @@ type SecureQueueProps struct {
 	Retention awscdk.Duration
 	// DeadLetter receives messages after MaxReceiveCount receives. Default none.
 	DeadLetter *awssqs.DeadLetterQueue
-	// RemovalPolicy. Default RETAIN.
+	// RemovalPolicy. Default defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
@@ -41,7 +41,7 @@ func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProp
 		props.Retention = awscdk.Duration_Days(jsii.Number(defaults.DeadLetterRetentionDays))
 	}
 	if props.RemovalPolicy == "" {
-		props.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+		props.RemovalPolicy = defaultRemovalPolicy()
 	}
 	qp := &awssqs.QueueProps{
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,

@@ -57,9 +57,10 @@ func newStack(scope constructs.Construct, id, kind, description string, props Pr
 // as the relays'), so nothing here falls back to a relay default.
 func relayProps(props Props) relay.RelayProps {
 	c := props.Config
-	// The config accepts only retentions CloudWatch Logs offers (a relay test
-	// pins the two lists to each other).
+	// The config accepts only retentions CloudWatch Logs offers and the
+	// removal policies CDK has (a relay test pins the lists to each other).
 	retention, _ := relay.LogRetention(c.Function.LogRetentionDays)
+	removal, _ := relay.RemovalPolicyOf(string(c.RemovalPolicy))
 	p := relay.RelayProps{
 		Code:         props.Code(),
 		APIBaseURL:   c.Function.APIBaseURL,
@@ -81,15 +82,12 @@ func relayProps(props Props) relay.RelayProps {
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		Coalesce:                new(c.Function.Coalesce),
 		AlarmTopicArn:           c.Alarms.TopicArn,
-		RemovalPolicy:           awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:           removal,
 	}
 	// The config always derives a bus name; it names the bus only when the
 	// stack creates one.
 	if c.Bus.Existing == "" {
 		p.BusName = c.Bus.Name
-	}
-	if c.RemovalPolicy == config.Destroy {
-		p.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
 	}
 	return p
 }

@@ -2,8 +2,6 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/orderly-dev/orderly/infra/config"
@@ -19,26 +17,24 @@ func NewKinesisStack(scope constructs.Construct, props Props) (awscdk.Stack, err
 	k := c.Kinesis
 	stack := newStack(scope, KinesisStackID, config.KindKinesis,
 		"orderly ("+c.Env+"): EventBridge -> Kinesis -> in-order Go consumer", props)
+	// The config accepts only the modes and positions the relay maps (a
+	// relay test pins them).
+	mode, _ := relay.StreamModeOf(string(k.StreamMode))
+	position, _ := relay.StartingPositionOf(string(k.StartingPosition))
 	rp := relay.KinesisRelayProps{
 		RelayProps:              relayProps(props),
-		StreamMode:              awskinesis.StreamMode_PROVISIONED,
+		StreamMode:              mode,
 		ShardCount:              k.ShardCount,
 		StreamRetention:         hours(k.RetentionHours),
 		BatchSize:               k.BatchSize,
 		MaxBatchingWindow:       seconds(k.MaxBatchingWindowSecs),
 		ParallelizationFactor:   k.ParallelizationFactor,
-		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		StartingPosition:        position,
 		RetryAttempts:           new(k.RetryAttempts),
 		MaxRecordAge:            seconds(k.MaxRecordAgeSeconds),
 		BisectBatchOnError:      new(k.BisectBatchOnError),
 		IteratorAgeAlarm:        seconds(c.Alarms.IteratorAgeSeconds),
 		OnFailureExpirationDays: k.OnFailureExpirationDays,
-	}
-	if k.StreamMode == config.OnDemand {
-		rp.StreamMode = awskinesis.StreamMode_ON_DEMAND
-	}
-	if k.StartingPosition == config.Latest {
-		rp.StartingPosition = awslambda.StartingPosition_LATEST
 	}
 	if _, err := relay.NewKinesisRelay(stack, relayID, rp); err != nil {
 		return nil, err

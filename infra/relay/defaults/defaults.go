@@ -36,6 +36,12 @@ const (
 	ArchiveRetentionDays = DeadLetterRetentionDays
 )
 
+// RemovalPolicy keeps the bus, the stream, the queues, the on-failure
+// bucket and the log groups when their stack is deleted: they may hold
+// events not yet applied, or the record of those that failed. The name is
+// the config key's value; relay.RemovalPolicyOf maps it to CDK's.
+const RemovalPolicy = "retain"
+
 // DeadLetterRetentionDays is the retention of every dead-letter and poison
 // queue: 14 days, SQS's maximum, so failed events stay long enough to be
 // inspected and redriven.
@@ -71,8 +77,15 @@ const (
 	APIMaxAttempts        = scheduleapi.DefaultMaxAttempts
 )
 
-// The Kinesis stream and its event source mapping.
+// The Kinesis stream and its event source mapping. StreamMode and
+// StartingPosition are named as the config keys' values
+// (relay.StreamModeOf and StartingPositionOf map them to CDK's).
 const (
+	// StreamMode is a provisioned stream of ShardCount shards.
+	StreamMode = "provisioned"
+	// StartingPosition reads a new stream from its oldest record, so a new
+	// event source mapping skips none already in it.
+	StartingPosition         = "TRIM_HORIZON"
 	ShardCount               = 1
 	StreamRetentionHours     = 24
 	KinesisBatchSize         = 100
