@@ -46,8 +46,8 @@ const (
 	// (lambda/visibility) after which an SQS message reported for retry is
 	// visible again: base × 2^(receives−1), capped at max, in whole
 	// seconds. Max unset or 0 leaves the queue's visibility timeout in
-	// place; base unset is 1. Only FifoStack sets them, with max below the
-	// queue's visibility timeout.
+	// place; base unset is visibility.DefaultBackoff's. Only FifoStack sets
+	// them, with max below the queue's visibility timeout.
 	RetryBackoffBaseSeconds = "ORDERLY_RETRY_BACKOFF_BASE_SECONDS"
 	RetryBackoffMaxSeconds  = "ORDERLY_RETRY_BACKOFF_MAX_SECONDS"
 	// LogLevel is Lambda's own log-level variable, honoured by the consumer.

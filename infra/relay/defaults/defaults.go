@@ -50,9 +50,10 @@ const DeadLetterRetentionDays = 14
 // Sources is the event pattern's source list.
 func Sources() []string { return []string{"com.example.scheduling"} }
 
-// DetailTypes is the event pattern's detail-type list.
+// DetailTypes is the event pattern's detail-type list: the two the
+// consumer applies.
 func DetailTypes() []string {
-	return []string{"Schedule Entity Upserted", "Schedule Entity Deleted"}
+	return []string{schedule.DetailTypeUpserted, schedule.DetailTypeDeleted}
 }
 
 // The consumer function.
