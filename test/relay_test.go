@@ -17,6 +17,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/stacks"
 	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
+	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
@@ -174,7 +175,8 @@ func TestRelayReportsMissingAndConflictingProps(t *testing.T) {
 	app := contextFreeApp(t)
 	stack := awscdk.NewStack(app, jsii.String(relayStackID), nil)
 	_, err := relay.NewFifoRelay(stack, "Orders", relay.FifoRelayProps{
-		RelayProps:    relay.RelayProps{BusName: "orders", ExistingBus: "default"},
+		// 20 s calls: a margin of two 40 s budgets plus 1 s, beyond the default 60 s timeout.
+		RelayProps:    relay.RelayProps{BusName: "orders", ExistingBus: "default", APILimits: scheduleapi.Limits{CallTimeout: 20 * time.Second}},
 		PerKey:        true,
 		MessageGroups: 3,
 		// At the default Timeout's visibility timeout, not below it.
@@ -183,6 +185,7 @@ func TestRelayReportsMissingAndConflictingProps(t *testing.T) {
 	want := `relay "Orders": Code is required: the bundled consumer, a directory asset holding ` + "`bootstrap`" +
 		`; APIBaseURL is required: the https base URL of the schedule API` +
 		`; APIKeySecret is required: the name or ARN of an existing Secrets Manager secret` +
+		`; APILimits and Timeout: a deadline margin of 1m21s (two retry budgets of 40s plus 1s to respond) does not fit the function timeout 1m0s: no record could start` +
 		`; BusName "orders" and ExistingBus "default": set one of them, not both` +
 		`; MessageGroups 3 and PerKey: per-key grouping takes no static group count; set one of them` +
 		`; RetryBackoff: max 6m0s is not below the queue's visibility timeout 6m0s: a reported failure would wait as long as without the backoff; the visibility timeout is 6 × Timeout`

@@ -258,15 +258,19 @@ func (r *resolver) checkQueuePolicySize(cfg *Config) {
 // consumer stops starting records the worst-case record (a fetch and a push,
 // each using its whole retry budget) plus the time to respond before its
 // deadline, so that margin must leave part of the timeout for work.
+//
+// The relations are the limits' own (scheduleapi.Limits); the messages name
+// the keys.
 func (r *resolver) checkAPILimits(cfg *Config) {
 	a := cfg.API
-	if a.RetryBudgetSeconds < a.CallTimeoutSeconds {
+	limits := a.Limits()
+	if limits.Validate() != nil {
 		r.problem("api.retryBudgetSeconds = %d: must be at least api.callTimeoutSeconds = %d, or no attempt could use its whole timeout",
 			a.RetryBudgetSeconds, a.CallTimeoutSeconds)
 		return
 	}
-	margin := a.Limits().MinDeadlineMargin()
-	if timeout := time.Duration(cfg.Function.TimeoutSeconds) * time.Second; margin >= timeout {
+	if limits.CheckTimeout(time.Duration(cfg.Function.TimeoutSeconds)*time.Second) != nil {
+		margin := limits.MinDeadlineMargin()
 		budget := "api.retryBudgetSeconds"
 		if !r.explicit[budget] {
 			budget += fmt.Sprintf(" (%d × api.callTimeoutSeconds)", scheduleapi.DefaultRetryBudgetFactor)

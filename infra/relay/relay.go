@@ -148,9 +148,8 @@ func (p RelayProps) problems() []string {
 	limits := p.APILimits.WithDefaults()
 	if err := limits.Validate(); err != nil {
 		out = append(out, "APILimits: "+err.Error())
-	} else if timeout := p.timeout(); limits.MinDeadlineMargin() >= timeout {
-		out = append(out, fmt.Sprintf("APILimits need a deadline margin of %s (two retry budgets of %s plus %s to respond), which does not fit Timeout %s: no record could start",
-			limits.MinDeadlineMargin(), limits.RetryBudget, scheduleapi.ResponseAllowance, timeout))
+	} else if err := limits.CheckTimeout(p.timeout()); err != nil {
+		out = append(out, "APILimits and Timeout: "+err.Error())
 	}
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))

@@ -53,7 +53,8 @@ func (l Limits) WithDefaults() Limits {
 	return l
 }
 
-// Validate reports limits that contradict each other.
+// Validate reports limits that contradict each other; CheckTimeout, limits
+// that contradict the function timeout.
 func (l Limits) Validate() error {
 	if l.RetryBudget < l.CallTimeout {
 		return fmt.Errorf("retry budget %s is shorter than the call timeout %s: the first attempt could never use its whole timeout", l.RetryBudget, l.CallTimeout)
@@ -75,4 +76,15 @@ func (l Limits) WorstCaseRecord() time.Duration {
 // response could miss the deadline and the whole batch be retried.
 func (l Limits) MinDeadlineMargin() time.Duration {
 	return l.WorstCaseRecord() + ResponseAllowance
+}
+
+// CheckTimeout reports limits whose MinDeadlineMargin leaves no part of a
+// function timeout for work: the consumer would start no record. Only the
+// stacks know the timeout, so they check it (infra/config, infra/relay).
+func (l Limits) CheckTimeout(timeout time.Duration) error {
+	if margin := l.MinDeadlineMargin(); margin >= timeout {
+		return fmt.Errorf("a deadline margin of %s (two retry budgets of %s plus %s to respond) does not fit the function timeout %s: no record could start",
+			margin, l.RetryBudget, ResponseAllowance, timeout)
+	}
+	return nil
 }
