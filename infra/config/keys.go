@@ -299,7 +299,7 @@ var Keys = []Key{
 				return nil
 			}
 			n, ok := parseInt(raw)
-			if !ok || n < 1 || n > routing.MaxStaticGroups {
+			if !ok || routing.Validate(n) != nil {
 				return errInvalid{fmt.Sprintf("an integer from 1 to %d (static groups route on the period's day of the month, so there are at most %d), or %q", routing.MaxStaticGroups, routing.MaxStaticGroups, PerKeyGroups)}
 			}
 			c.Fifo.Groups = Grouping{Count: n}
