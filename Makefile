@@ -50,11 +50,10 @@ synth: deps
 # arm64 bootstrap under the Lambda runtime interface emulator, the local
 # pipeline; and the consumer and the property tests again under the race
 # detector. ORDERLY_REQUIRE_ALL turns a missing tool into a failure instead
-# of a skip. The two runs go at once: the pipeline tests spend most of
-# their minute waiting out a FIFO visibility timeout, which the race build
-# fills. The race run's lines are prefixed with "race:".
+# of a skip. The two runs go at once, which keeps both cores busy while
+# either waits on a subprocess; the race run's lines start with "race:".
 test: deps tools
-	@ORDERLY_REQUIRE_ALL=1 go test -count=1 ./... & pid=$$!; race=0; all=0; \
+	@ORDERLY_REQUIRE_ALL=1 go test -count=1 ./... & pid=$$!; all=0; race=0; \
 	ORDERLY_REQUIRE_ALL=1 go test -count=1 -race ./lambda/... ./test/consistency/... 2>&1 | sed -u 's/^/race: /' || race=$$?; \
 	wait $$pid || all=$$?; \
 	if [ $$all -ne 0 ] || [ $$race -ne 0 ]; then echo "make test: FAILED (all tests: exit $$all, race run: exit $$race)" >&2; exit 1; fi
@@ -145,9 +144,11 @@ local: deps tools $(LOAD)
 	$(LOAD) -assembly $(LOCAL_OUT) -stack $(STACK) -events $(EVENTS) $(FAULTS) $(REPLAY) $(LOAD_FLAGS)
 
 # The short version CI runs for both stacks, each followed by its replay.
+# The FIFO run skips idle queue time: the minute a killed batch stays
+# invisible passes in the model's time (the report says how much).
 local-ci:
 	$(MAKE) local STACK=kinesis EVENTS=300
-	$(MAKE) local STACK=fifo EVENTS=300
+	$(MAKE) local STACK=fifo EVENTS=300 LOAD_FLAGS="-skip-idle $(LOAD_FLAGS)"
 
 # The load generator with any flags (synthesizes into a temporary directory).
 load: deps tools $(LOAD)

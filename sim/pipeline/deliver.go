@@ -182,7 +182,17 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 		}
 		return main.Stats().Stored == 0
 	}
-	err = settle(ctx, drained, failed)
+	done := drained
+	if opts.SkipIdleTime {
+		done = func() bool {
+			if drained() {
+				return true
+			}
+			rep.IdleSecondsSkipped += m.SkipIdleTime().Seconds()
+			return false
+		}
+	}
+	err = settle(ctx, done, failed)
 	stop()
 	running.Wait()
 	rep.DuplicateDeliveries = main.Stats().Redelivered

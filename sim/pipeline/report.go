@@ -63,6 +63,9 @@ type Report struct {
 	FailedGroups             int     `json:"failedGroups,omitempty"`
 	GroupWaitSeconds         float64 `json:"groupWaitSeconds,omitempty"`
 	VisibilityChangesRefused int     `json:"visibilityChangesRefused,omitempty"`
+	// IdleSecondsSkipped is the queue time Options.SkipIdleTime jumped
+	// over: waits nobody could observe, so durations are shorter by it.
+	IdleSecondsSkipped float64 `json:"idleSecondsSkipped,omitempty"`
 
 	Invocations       int         `json:"invocations"`
 	FailedInvocations int         `json:"failedInvocations"`
@@ -133,6 +136,9 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.FailedGroups > 0 {
 		fmt.Fprintf(w, "  message groups waited %.1f s in all after %d reported group failures (%d visibility changes refused)\n",
 			r.GroupWaitSeconds, r.FailedGroups, r.VisibilityChangesRefused)
+	}
+	if r.IdleSecondsSkipped > 0 {
+		fmt.Fprintf(w, "  %.1f s of idle queue time skipped (no batch in progress, nothing visible)\n", r.IdleSecondsSkipped)
 	}
 	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event)\n",
 		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent)

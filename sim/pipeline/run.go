@@ -61,6 +61,14 @@ type Options struct {
 	MaxConcurrency int
 	// Timeout bounds the run, its replay included (default 4 minutes).
 	Timeout time.Duration
+	// SkipIdleTime lets the SQS FIFO model jump its clock over time in
+	// which nothing can happen, once every event is sent: no batch in
+	// progress, nothing visible, only messages waiting out a visibility
+	// timeout (a killed consumer's batch) or the retry backoff. Tests use
+	// it so that the minute a killed batch stays invisible costs no
+	// minute; what it skipped is reported. Leave it off when the waits are
+	// what you measure (compare-backoff).
+	SkipIdleTime bool
 	// LogDir receives the logs of every process.
 	LogDir string
 	// Progress receives a few lines about the run's phases.

@@ -99,6 +99,9 @@ type Queue struct {
 	byHandle map[string]*entry
 	dlq      []Message
 	stats    QueueStats
+	// skipped is the idle time SkipIdleTime jumped over: the queue's clock
+	// is cfg.Now plus skipped.
+	skipped time.Duration
 }
 
 type dedupRecord struct {
@@ -130,6 +133,42 @@ func NewQueue(cfg QueueConfig) (*Queue, error) {
 	return &Queue{cfg: cfg, groups: map[string]*group{}, dedup: map[string]dedupRecord{}, byHandle: map[string]*entry{}}, nil
 }
 
+// nowLocked is the queue's clock.
+func (q *Queue) nowLocked() time.Time { return q.cfg.Now().Add(q.skipped) }
+
+// SkipIdleTime moves the queue's clock to the moment the next in-flight
+// message becomes visible again, when nothing is visible now, and returns
+// how far it moved (0 when something is visible or nothing is in flight).
+// Nobody can observe the time skipped: no message could have been received
+// in it. Only the caller knows whether nobody is holding a message it is
+// still working on (Mapping.SkipIdleTime does).
+func (q *Queue) SkipIdleTime() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.nowLocked()
+	q.expireLocked(now)
+	var next time.Time
+	for _, g := range q.groups {
+		if len(g.entries) == 0 {
+			continue
+		}
+		if g.inFlight == 0 {
+			return 0 // a receive would get this group's head now
+		}
+		for _, e := range g.head() {
+			if e.inFlight && (next.IsZero() || e.visibleAt.Before(next)) {
+				next = e.visibleAt
+			}
+		}
+	}
+	if next.IsZero() || !next.After(now) {
+		return 0
+	}
+	d := next.Sub(now)
+	q.skipped += d
+	return d
+}
+
 // Config returns the queue's configuration (with defaults applied).
 func (q *Queue) Config() QueueConfig { return q.cfg }
 
@@ -156,7 +195,7 @@ func (q *Queue) Send(groupID, body, dedupID string) (SendResult, error) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := q.cfg.Now()
+	now := q.nowLocked()
 	key := dedupID
 	if q.cfg.DeduplicationScope == ScopeMessageGroup {
 		key = groupID + "\x00" + dedupID
@@ -194,7 +233,7 @@ func (q *Queue) Receive(max int) ([]Received, error) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := q.cfg.Now()
+	now := q.nowLocked()
 	q.expireLocked(now)
 
 	// Unlocked groups, the one with the oldest head message first.
@@ -287,7 +326,7 @@ func (q *Queue) gcLocked() {
 			delete(q.groups, id)
 		}
 	}
-	now := q.cfg.Now()
+	now := q.nowLocked()
 	for k, d := range q.dedup {
 		if now.Sub(d.at) >= q.cfg.DeduplicationWindow {
 			delete(q.dedup, k)
@@ -301,7 +340,7 @@ func (q *Queue) gcLocked() {
 func (q *Queue) Delete(receipt string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.expireLocked(q.cfg.Now())
+	q.expireLocked(q.nowLocked())
 	e, ok := q.byHandle[receipt]
 	if !ok {
 		return fmt.Errorf("queue %s: delete %s: %w", q.cfg.Name, receipt, ErrStaleReceipt)
@@ -325,7 +364,7 @@ func (q *Queue) ChangeVisibility(receipt string, timeout time.Duration) error {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := q.cfg.Now()
+	now := q.nowLocked()
 	q.expireLocked(now)
 	e, ok := q.byHandle[receipt]
 	if !ok {
@@ -341,7 +380,7 @@ func (q *Queue) ChangeVisibility(receipt string, timeout time.Duration) error {
 func (q *Queue) LockedFor(groupID string) time.Duration {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	now := q.cfg.Now()
+	now := q.nowLocked()
 	q.expireLocked(now)
 	g := q.groups[groupID]
 	if g == nil {

@@ -66,7 +66,7 @@ type flags struct {
 	faults                        pipeline.Faults
 	poisonRate                    float64
 	unordered, compare, keepLogs  bool
-	replay                        bool
+	replay, skipIdle              bool
 	compareBackoff                bool
 	concurrency                   int
 	seed                          uint64
@@ -94,6 +94,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.poisonRate, "poison-rate", 0, "share of events the consumer can never apply (they must reach the poison queue)")
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
 	fs.BoolVar(&f.replay, "replay", false, "after the run, re-send every event in shuffled order as an EventBridge archive replay would, and fail unless the final state is unchanged (`make local` turns it on)")
+	fs.BoolVar(&f.skipIdle, "skip-idle", false, "let the SQS FIFO model skip idle queue time once every event is sent (a killed batch's visibility timeout, retry backoff waits): the run takes less time and reports what it skipped")
 	fs.BoolVar(&f.compare, "compare", false, "run the classic configurations (Kinesis 1 and 2 shards, FIFO 1 and 2 groups) and print a table")
 	fs.BoolVar(&f.compareBackoff, "compare-backoff", false, "run FifoStack without and with the consumer's retry backoff and print a table")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
@@ -119,6 +120,9 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
+	}
+	if f.skipIdle && (f.compare || f.compareBackoff || f.bus != "") {
+		return f, errors.New("-skip-idle shortens the waits that -compare and -compare-backoff measure, and -bus runs nothing locally: it combines with none of them")
 	}
 	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare-backoff synthesizes its own two configurations: it does not combine with -compare, -assembly, -unordered or -bus")
@@ -209,6 +213,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		Faults:         f.faults,
 		Unordered:      f.unordered,
 		Replay:         f.replay,
+		SkipIdleTime:   f.skipIdle,
 		MaxConcurrency: f.concurrency,
 		Timeout:        f.timeout,
 		LogDir:         logDir,

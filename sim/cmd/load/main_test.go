@@ -26,6 +26,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-replay", "-unordered"}, "-replay re-sends"},
 		{[]string{"-replay", "-bus", "b"}, "-replay re-sends"},
 		{[]string{"-compare-backoff", "-compare"}, "-compare-backoff synthesizes"},
+		{[]string{"-skip-idle", "-compare-backoff"}, "-skip-idle shortens"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-events", "x"}, "invalid value"},
 		{[]string{"-context", "-c novalue"}, `"novalue" is not key=value`},
