@@ -133,7 +133,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 		"coalesce", cfg.coalesce, "maxChunkRecords", cfg.maxChunk, "deadlineMargin", cfg.deadlineMargin.String(),
 		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String(),
 		"retryBackoffBase", cfg.retryBackoff.Base.String(), "retryBackoffMax", cfg.retryBackoff.Max.String())
-	return telemetry.TrackLag(src.Invoke), nil
+	return telemetry.TrackBatch(src.Invoke), nil
 }
 
 // requestAttrs tags every log line of an invocation with its request id.

@@ -198,7 +198,8 @@ func TestWiredConsumerProcessesBothSources(t *testing.T) {
 			}
 
 			emf := findEMF(t, w.out.Bytes())
-			want := map[string]any{"Source": tc.wantSource, "RecordsProcessed": 3.0, "RecordsFailed": 1.0, "RecordsPoisoned": 1.0, "RecordsSkipped": 1.0}
+			want := map[string]any{"Source": tc.wantSource, "RecordsProcessed": 3.0, "RecordsFailed": 1.0, "RecordsPoisoned": 1.0, "RecordsSkipped": 1.0,
+				"RecordsStale": 0.0, "RecordsSuperseded": 1.0}
 			for k, v := range want {
 				if emf[k] != v {
 					t.Errorf("EMF %s = %v, want %v", k, emf[k], v)
@@ -210,7 +211,9 @@ func TestWiredConsumerProcessesBothSources(t *testing.T) {
 			if strings.Contains(w.out.String(), apiKey) {
 				t.Error("the API key appears in the output")
 			}
-			wantEffects := map[string]string{"e1": telemetry.EffectApplied, "e5": telemetry.EffectApplied, "e6": telemetry.EffectApplied}
+			// e6 changes e1's driver again in the same chunk: the push
+			// carries e6 only.
+			wantEffects := map[string]string{"e1": string(schedule.EffectSuperseded), "e5": string(schedule.EffectApplied), "e6": string(schedule.EffectApplied)}
 			if got := effects(t, w.out.Bytes()); !maps.Equal(got, wantEffects) {
 				t.Errorf("effects of succeeded records %v, want %v", got, wantEffects)
 			}

@@ -14,12 +14,17 @@ import (
 // each one per entity, as Apply always does) and pushes the document once,
 // or not at all if nothing changed.
 //
-// It takes the records up to, not including, the first change that would
-// modify an entity the pending push already modifies: one push never
-// carries two changes of one entity, so the API judges every change that
-// takes effect just as it would have alone (a change that a later one
-// overwrote within the push could otherwise never be refused). The engine
-// offers the remaining records as the next chunk.
+// A later change of an entity replaces an earlier one of the same chunk
+// that has not been pushed yet: the push carries only the newest change per
+// entity, and the earlier one is reported as EffectSuperseded. That is the
+// stale guard's own reasoning, applied before the push instead of after
+// it: the entity's final state is the newest change's, whatever the order,
+// so the earlier change is an event that the newer one made stale early.
+// It also means the API never judges the earlier change: one it would have
+// refused (a 400) is superseded, not poisoned, whenever a newer change of
+// the same entity follows it in the chunk. So a backlog of repeated
+// updates of a few entities, what an outage leaves behind, costs one fetch
+// and one push per period.
 //
 // A malformed record is reported on its own as the permanent error Handle
 // returns for it. A failed fetch or push is reported as the chunk's Err:
@@ -27,16 +32,17 @@ import (
 // only a record the API rejects is poisoned.
 func (h *Handler) HandleChunk(ctx context.Context, chunk ordering.Chunk) ordering.ChunkResult {
 	type pending struct {
-		ev      event.Event
-		c       Change
-		changed bool
+		ev     event.Event
+		c      Change
+		effect Effect
 	}
 	var (
-		doc      Schedule
-		fetched  bool
-		modified = map[EntityKey]bool{}
-		applied  = make([]*pending, 0, len(chunk.Records))
-		errs     = make([]error, 0, len(chunk.Records))
+		doc     Schedule
+		fetched bool
+		// newest is each entity's change the push will carry.
+		newest  = map[EntityKey]*pending{}
+		applied = make([]*pending, 0, len(chunk.Records))
+		errs    = make([]error, 0, len(chunk.Records))
 	)
 	for i, rec := range chunk.Records {
 		recCtx := chunk.Context(i)
@@ -52,25 +58,28 @@ func (h *Handler) HandleChunk(ctx context.Context, chunk ordering.Chunk) orderin
 			}
 			fetched = true
 		}
-		if c.Period != doc.Period || (modified[c.Key] && Applies(doc, c)) {
+		if c.Period != doc.Period {
 			break // the next chunk starts here
 		}
-		p := &pending{ev: ev, c: c, changed: Apply(&doc, c)}
-		if p.changed {
-			modified[c.Key] = true
+		p := &pending{ev: ev, c: c, effect: effectOf(Apply(&doc, c))}
+		if p.effect == EffectApplied {
+			if earlier := newest[c.Key]; earlier != nil {
+				earlier.effect = EffectSuperseded
+			}
+			newest[c.Key] = p
 		}
 		applied = append(applied, p)
 		errs = append(errs, nil)
 	}
 	handled := len(errs)
-	if len(modified) > 0 {
+	if len(newest) > 0 {
 		if err := h.client.Push(ctx, doc); err != nil {
-			return ordering.ChunkResult{Handled: handled, Err: fmt.Errorf("push of %d changes to %s: %w", len(modified), doc.Period, err)}
+			return ordering.ChunkResult{Handled: handled, Err: fmt.Errorf("push of %d changes to %s: %w", len(newest), doc.Period, err)}
 		}
 	}
 	for i, p := range applied {
 		if p != nil && h.observer.Applied != nil {
-			h.observer.Applied(chunk.Context(i), p.ev, p.c, p.changed)
+			h.observer.Applied(chunk.Context(i), p.ev, p.c, p.effect)
 		}
 	}
 	return ordering.ChunkResult{Handled: handled, Errors: errs}

@@ -52,6 +52,8 @@ func TestHandleChunk(t *testing.T) {
 		wantFetches  int
 		wantPushes   int
 		wantEntities int
+		// wantSuperseded are the positions reported as superseded.
+		wantSuperseded []int
 	}{
 		{name: "ten changes: one fetch, one push", chunk: drivers,
 			wantHandled: 10, wantFetches: 1, wantPushes: 1, wantEntities: 10},
@@ -61,21 +63,27 @@ func TestHandleChunk(t *testing.T) {
 			wantHandled: 3, wantPoisoned: []int{1}, wantFetches: 1, wantPushes: 1, wantEntities: 2},
 		{name: "only malformed records: no I/O", chunk: []ordering.Record{malformed, malformed},
 			wantHandled: 2, wantPoisoned: []int{0, 1}},
-		{name: "a second change of an entity starts the next chunk", chunk: []ordering.Record{drivers[0], drivers[1], again, drivers[2]},
-			wantHandled: 2, wantFetches: 1, wantPushes: 1, wantEntities: 2},
+		{name: "a newer change of an entity supersedes the pending one", chunk: []ordering.Record{drivers[0], drivers[1], again, drivers[2]},
+			wantHandled: 4, wantFetches: 1, wantPushes: 1, wantEntities: 3, wantSuperseded: []int{0}},
 		{name: "a stale event of a changed entity stays in the chunk", chunk: []ordering.Record{drivers[0], stale, drivers[1]},
 			wantHandled: 3, wantFetches: 1, wantPushes: 1, wantEntities: 2},
 		{name: "a failed fetch fails the whole chunk", chunk: drivers, fetchErr: errors.New("HTTP 503"),
 			wantHandled: 10, wantErr: "event e0: HTTP 503", wantFetches: 1},
 		{name: "a failed push fails the handled records", chunk: []ordering.Record{drivers[0], drivers[1], again},
-			putErr: failure.Permanent(errors.New("HTTP 400")), wantHandled: 2, wantErr: "push of 2 changes to 2026-11-28: HTTP 400", wantFetches: 1, wantPushes: 1},
+			putErr: failure.Permanent(errors.New("HTTP 400")), wantHandled: 3, wantErr: "push of 2 changes to 2026-11-28: HTTP 400", wantFetches: 1, wantPushes: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			client := &memClient{}
 			applied := 0
+			var superseded []string
 			h, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
-				Applied: func(context.Context, event.Event, schedule.Change, bool) { applied++ },
+				Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) {
+					applied++
+					if effect == schedule.EffectSuperseded {
+						superseded = append(superseded, ev.ID)
+					}
+				},
 			}))
 			if err != nil {
 				t.Fatal(err)
@@ -114,6 +122,13 @@ func TestHandleChunk(t *testing.T) {
 				}
 				if want := res.Handled - len(tc.wantPoisoned); applied != want {
 					t.Errorf("Applied observer called %d times, want %d", applied, want)
+				}
+				var want []string
+				for _, i := range tc.wantSuperseded {
+					want = append(want, eventIDOf(t, tc.chunk[i]))
+				}
+				if !slices.Equal(superseded, want) {
+					t.Errorf("superseded %v, want %v", superseded, want)
 				}
 			} else if applied != 0 {
 				t.Errorf("Applied observer called %d times after a failure", applied)
@@ -173,6 +188,84 @@ func TestRejectedChangeInsideAChunk(t *testing.T) {
 	if client.fetches != 11 || client.pushes != 11 {
 		t.Errorf("fetches/pushes = %d/%d, want 11/11", client.fetches, client.pushes)
 	}
+}
+
+// TestSupersededChangeIsNeverJudged: the API would reject a change (400),
+// but a newer change of the same entity follows it in the chunk. The push
+// carries only the newer one, which the API accepts; the rejected one is
+// superseded, not poisoned.
+func TestSupersededChangeIsNeverJudged(t *testing.T) {
+	const bad = "e6"
+	client := &memClient{reject: func(stored, pushed schedule.Schedule) error {
+		for k, e := range pushed.Entities {
+			if e.Stamp.EventID == bad && stored.Entities[k].Stamp.EventID != bad {
+				return failure.Permanent(errors.New("HTTP 400: invalid shift for driver/d-6"))
+			}
+		}
+		return nil
+	}}
+	effects := map[string]schedule.Effect{}
+	h, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
+		Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) { effects[ev.ID] = effect },
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &poisonList{}
+	fixed := upsertRecord("e6-fix", t0.Add(time.Hour), "d-6", map[string]any{"n": 66})
+	batch := append(tenDrivers(), fixed)
+	res := coalescingEngine(t, h, sink).Process(context.Background(), batch)
+
+	if n := res.Count(ordering.Succeeded); n != len(batch) || len(sink.ids) != 0 {
+		t.Fatalf("succeeded %d of %d, poisoned %v: want every record to succeed and none poisoned", n, len(batch), sink.ids)
+	}
+	if effects[bad] != schedule.EffectSuperseded || effects["e6-fix"] != schedule.EffectApplied || effects["e5"] != schedule.EffectApplied {
+		t.Errorf("effects %v: want e6 superseded, e6-fix and the others applied", effects)
+	}
+	got := client.docs[period].Entities[schedule.EntityKey{Type: schedule.Driver, ID: "d-6"}]
+	if got.Stamp.EventID != "e6-fix" {
+		t.Errorf("d-6 holds %s, want the newest change e6-fix", got.Stamp.EventID)
+	}
+	if client.fetches != 1 || client.pushes != 1 {
+		t.Errorf("fetches/pushes = %d/%d, want one of each for the whole batch", client.fetches, client.pushes)
+	}
+}
+
+// TestRepeatedEntitiesCostOneFetchAndOnePush: a backlog where every period
+// changes the same three entities over and over, what an outage leaves
+// behind, is one chunk per period.
+func TestRepeatedEntitiesCostOneFetchAndOnePush(t *testing.T) {
+	client := &memClient{}
+	h, err := schedule.NewHandler(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []ordering.Record
+	for i := range 10 {
+		batch = append(batch, upsertRecord(fmt.Sprintf("e%d", i), t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("d-%d", i%3), map[string]any{"n": i}))
+	}
+	res := coalescingEngine(t, h, &poisonList{}).Process(context.Background(), batch)
+	if n := res.Count(ordering.Succeeded); n != len(batch) {
+		t.Fatalf("succeeded %d of %d: %v", n, len(batch), res.Errors)
+	}
+	if client.fetches != 1 || client.pushes != 1 {
+		t.Errorf("fetches/pushes = %d/%d, want 1/1", client.fetches, client.pushes)
+	}
+	for i := 7; i < 10; i++ {
+		key := schedule.EntityKey{Type: schedule.Driver, ID: fmt.Sprintf("d-%d", i%3)}
+		if got := client.docs[period].Entities[key].Stamp.EventID; got != fmt.Sprintf("e%d", i) {
+			t.Errorf("%s holds %s, want its newest change e%d", key.ID, got, i)
+		}
+	}
+}
+
+func eventIDOf(t *testing.T, rec ordering.Record) string {
+	t.Helper()
+	ev, err := event.Decode(rec.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
 }
 
 type poisonList struct{ ids []string }

@@ -15,12 +15,13 @@
 // applies consecutive records of one period with one GET and at most one
 // PUT: the changes are applied in delivery order to the fetched document,
 // the stale-event guard deciding each one per entity, which has the same
-// effect as one GET and one PUT per record. One PUT never carries two
-// changes of one entity (the chunk ends before the second), so the API
-// judges every change that takes effect, as it would have alone. When the
-// GET or the PUT fails, the ordering engine runs the chunk's records one
-// at a time, so outcomes (poisoned, failed, skipped) are exactly those of
-// one record at a time.
+// effect as one GET and one PUT per record. A later change of an entity
+// replaces an earlier one of the same chunk before the push, which carries
+// only the newest change per entity; the earlier one is reported as
+// superseded (EffectSuperseded), like a stale event, and the API never
+// judges it. When the GET or the PUT fails, the ordering engine runs the
+// chunk's records one at a time, so outcomes (poisoned, failed, skipped)
+// are those of one record at a time.
 //
 // # Third-party contract
 //

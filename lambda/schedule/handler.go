@@ -30,9 +30,11 @@ type Observer struct {
 	// any validation or I/O, so that telemetry can log the event id and
 	// measure lag from the event time even when a later step fails.
 	Decoded func(ctx context.Context, rec ordering.Record, ev event.Event)
-	// Applied is called after a successful fetch-apply-(push). changed is
-	// false when the event was a duplicate or stale and nothing was pushed.
-	Applied func(ctx context.Context, ev event.Event, c Change, changed bool)
+	// Applied is called after a successful fetch-apply-(push), with what
+	// the change did: EffectApplied when it was pushed, EffectStale for a
+	// duplicate or stale event, EffectSuperseded for a change a newer one
+	// of the same entity replaced within one coalesced push.
+	Applied func(ctx context.Context, ev event.Event, c Change, effect Effect)
 }
 
 // HandlerOption configures a Handler.
@@ -80,7 +82,7 @@ func (h *Handler) Handle(ctx context.Context, rec ordering.Record) error {
 		}
 	}
 	if h.observer.Applied != nil {
-		h.observer.Applied(ctx, ev, c, changed)
+		h.observer.Applied(ctx, ev, c, effectOf(changed))
 	}
 	return nil
 }

@@ -119,12 +119,17 @@ func TestHandler(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client := &memClient{}
 			var decoded []string
-			var changed []bool
+			var changed []bool // one entry per Applied call: was it EffectApplied
 			h, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
 				Decoded: func(_ context.Context, rec ordering.Record, ev event.Event) {
 					decoded = append(decoded, rec.ID+"/"+ev.ID)
 				},
-				Applied: func(_ context.Context, _ event.Event, _ schedule.Change, c bool) { changed = append(changed, c) },
+				Applied: func(_ context.Context, _ event.Event, _ schedule.Change, effect schedule.Effect) {
+					if effect == schedule.EffectSuperseded {
+						t.Errorf("Handle reported %s: only a coalesced chunk can supersede", effect)
+					}
+					changed = append(changed, effect == schedule.EffectApplied)
+				},
 			}))
 			if err != nil {
 				t.Fatal(err)

@@ -28,8 +28,13 @@ const (
 	MetricRecordsFailed    = "RecordsFailed"    // transient failures, will be retried
 	MetricRecordsPoisoned  = "RecordsPoisoned"  // permanent failures sent to the poison queue
 	MetricRecordsSkipped   = "RecordsSkipped"   // not started (blocked partition or deadline), will be retried
-	MetricBatchDurationMs  = "BatchDurationMs"
-	MetricLagMs            = "LagMs" // largest (processing start - event time) in the batch
+	// MetricRecordsStale and MetricRecordsSuperseded count succeeded
+	// records that were not pushed on their own (schedule.EffectStale,
+	// schedule.EffectSuperseded): included in RecordsProcessed.
+	MetricRecordsStale      = "RecordsStale"
+	MetricRecordsSuperseded = "RecordsSuperseded"
+	MetricBatchDurationMs   = "BatchDurationMs"
+	MetricLagMs             = "LagMs" // largest (processing start - event time) in the batch
 	// MetricPeriodsSplit counts periods that one batch delivered under more
 	// than one partition (Kinesis key or FIFO group): a producer or routing
 	// that does not key delivery on the period. The batch serializes them,
@@ -46,7 +51,7 @@ const (
 // dimension set (LagMs included); with a function name there are two sets,
 // Source and FunctionName. The cost planner counts custom metrics with it,
 // and a test pins it to what EMF writes.
-const PublishedMetrics = 7
+const PublishedMetrics = 9
 
 // BatchMetrics are the numbers published for one batch.
 type BatchMetrics struct {
@@ -58,6 +63,9 @@ type BatchMetrics struct {
 	Failed       int
 	Poisoned     int
 	Skipped      int
+	// Stale and Superseded count succeeded records by effect (RecordEffect).
+	Stale      int
+	Superseded int
 	// PeriodsSplit is len(Result.SplitKeys): periods seen under several
 	// partitions in this batch.
 	PeriodsSplit int
@@ -101,19 +109,23 @@ type emfMetadata struct {
 // trailing newline), timestamped at.
 func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 	doc := map[string]any{
-		SourceDimension:        m.Source,
-		MetricRecordsProcessed: m.Processed,
-		MetricRecordsFailed:    m.Failed,
-		MetricRecordsPoisoned:  m.Poisoned,
-		MetricRecordsSkipped:   m.Skipped,
-		MetricPeriodsSplit:     m.PeriodsSplit,
-		MetricBatchDurationMs:  milliseconds(m.Duration),
+		SourceDimension:         m.Source,
+		MetricRecordsProcessed:  m.Processed,
+		MetricRecordsFailed:     m.Failed,
+		MetricRecordsPoisoned:   m.Poisoned,
+		MetricRecordsSkipped:    m.Skipped,
+		MetricRecordsStale:      m.Stale,
+		MetricRecordsSuperseded: m.Superseded,
+		MetricPeriodsSplit:      m.PeriodsSplit,
+		MetricBatchDurationMs:   milliseconds(m.Duration),
 	}
 	metrics := []emfMetric{
 		{MetricRecordsProcessed, "Count"},
 		{MetricRecordsFailed, "Count"},
 		{MetricRecordsPoisoned, "Count"},
 		{MetricRecordsSkipped, "Count"},
+		{MetricRecordsStale, "Count"},
+		{MetricRecordsSuperseded, "Count"},
 		{MetricPeriodsSplit, "Count"},
 		{MetricBatchDurationMs, "Milliseconds"},
 	}

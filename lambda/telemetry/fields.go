@@ -6,27 +6,7 @@ package telemetry
 const (
 	// FieldEventID holds the EventBridge event id of the record.
 	FieldEventID = "eventId"
-	// FieldEffect says what a succeeded record did to the schedule:
-	// EffectApplied or EffectStale.
+	// FieldEffect says what a succeeded record did to the schedule: one
+	// of the schedule.Effect values (applied, stale, superseded).
 	FieldEffect = "effect"
 )
-
-// Values of FieldEffect.
-const (
-	// EffectApplied: the change was newer than the entity's recorded stamp
-	// and was pushed to the schedule API.
-	EffectApplied = "applied"
-	// EffectStale: the change was not newer than the entity's recorded stamp
-	// (a redelivery, or an event that arrived after a newer one), so nothing
-	// was pushed.
-	EffectStale = "stale"
-)
-
-// Effect names what applying a change did: EffectApplied when it changed
-// the schedule, EffectStale when it did not.
-func Effect(changed bool) string {
-	if changed {
-		return EffectApplied
-	}
-	return EffectStale
-}

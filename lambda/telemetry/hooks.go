@@ -11,20 +11,22 @@ import (
 	"github.com/orderly-dev/orderly/lambda/source"
 )
 
-// The consumer's telemetry plugs into three hooks. Per batch, the lag
-// travels from the record handler to the metrics line through the context:
-// TrackLag installs a tracker before the batch, EventDecoded feeds it from
-// each decoded event, and PublishBatch reads it when the batch is done.
+// The consumer's telemetry plugs into four hooks. Per batch, the lag and
+// the effect counts travel from the record handler to the metrics line
+// through the context: TrackBatch installs them before the batch,
+// EventDecoded and RecordEffect feed them from each record, and
+// PublishBatch reads them when the batch is done.
 
 // LambdaHandler is the signature of the consumer's Lambda entry point
 // (source.Handler.Invoke).
 type LambdaHandler func(ctx context.Context, payload json.RawMessage) (any, error)
 
-// TrackLag gives each invocation of next its own lag tracker, so that the
-// LagMs of a batch covers that batch's events only.
-func TrackLag(next LambdaHandler) LambdaHandler {
+// TrackBatch gives each invocation of next its own lag tracker and effect
+// counts, so that the metrics of a batch cover that batch's records only.
+func TrackBatch(next LambdaHandler) LambdaHandler {
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
 		ctx, _ = WithLagTracker(ctx, nil)
+		ctx, _ = WithEffectCounts(ctx)
 		return next(ctx, payload)
 	}
 }
@@ -42,12 +44,13 @@ func EventDecoded(log *slog.Logger) func(ctx context.Context, rec ordering.Recor
 	}
 }
 
-// RecordEffect is the hook to call once a change was applied
+// RecordEffect is the hook to call once a change was handled
 // (schedule.Observer.Applied): it puts the effect on the record's outcome
-// log line, so that the smoke check can replay a period's outcomes in order
-// against the domain rules.
-func RecordEffect(ctx context.Context, _ event.Event, _ schedule.Change, changed bool) {
-	ordering.Annotate(ctx, slog.String(FieldEffect, Effect(changed)))
+// log line (FieldEffect) and counts stale and superseded changes for the
+// batch's metrics.
+func RecordEffect(ctx context.Context, _ event.Event, _ schedule.Change, effect schedule.Effect) {
+	ordering.Annotate(ctx, slog.String(FieldEffect, string(effect)))
+	countEffect(ctx, effect)
 }
 
 // PublishBatch returns the source.HandlerOptions.OnBatch hook: it writes one
@@ -58,6 +61,7 @@ func PublishBatch(metrics *Metrics, log *slog.Logger) func(ctx context.Context, 
 	return func(ctx context.Context, r source.BatchReport) {
 		m := Summarize(string(r.Source), r.Result, r.Finished.Sub(r.Started))
 		m.Lag, m.LagKnown = MaxLag(ctx)
+		m.Stale, m.Superseded = effectsOf(ctx)
 		if err := metrics.Emit(m); err != nil {
 			log.ErrorContext(ctx, "emit metrics", "error", err.Error())
 		}

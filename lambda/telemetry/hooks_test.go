@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
+	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/lambda/source"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
@@ -42,13 +43,16 @@ func TestHooksPublishLagPerInvocationAndAnnotateRecords(t *testing.T) {
 			return err
 		}
 		decoded(ctx, rec, ev)
+		// The record's id picks the effect the schedule handler reports.
+		effect := map[string]schedule.Effect{"r1": schedule.EffectSuperseded, "r2": schedule.EffectStale, "r3": schedule.EffectApplied}[rec.ID]
+		telemetry.RecordEffect(ctx, ev, schedule.Change{}, effect)
 		return nil
 	}), ordering.Options{Logger: log, Poison: ordering.PoisonSinkFunc(func(context.Context, ordering.Record, error) error { return nil })})
 	if err != nil {
 		t.Fatal(err)
 	}
 	publish := telemetry.PublishBatch(telemetry.NewMetrics(&metrics, nil), log)
-	invoke := telemetry.TrackLag(func(ctx context.Context, payload json.RawMessage) (any, error) {
+	invoke := telemetry.TrackBatch(func(ctx context.Context, payload json.RawMessage) (any, error) {
 		var recs []ordering.Record
 		if err := json.Unmarshal(payload, &recs); err != nil {
 			return nil, err
@@ -83,17 +87,27 @@ func TestHooksPublishLagPerInvocationAndAnnotateRecords(t *testing.T) {
 	if emf[0]["RecordsProcessed"] != 2.0 || emf[0]["Source"] != "kinesis" {
 		t.Errorf("first EMF line %v, want 2 records processed from kinesis", emf[0])
 	}
+	if emf[0]["RecordsStale"] != 1.0 || emf[0]["RecordsSuperseded"] != 1.0 || emf[1]["RecordsStale"] != 0.0 || emf[1]["RecordsSuperseded"] != 0.0 {
+		t.Errorf("stale/superseded per batch: %v/%v then %v/%v, want 1/1 then 0/0 (counts must not leak across invocations)",
+			emf[0]["RecordsStale"], emf[0]["RecordsSuperseded"], emf[1]["RecordsStale"], emf[1]["RecordsSuperseded"])
+	}
 
-	annotated, debug := map[string]any{}, 0
+	annotated, effects, debug := map[string]any{}, map[string]any{}, 0
 	for _, line := range jsonLines(t, &logs) {
 		switch line["msg"] {
 		case "record processed":
 			annotated[line["recordId"].(string)] = line["eventId"]
+			effects[line["recordId"].(string)] = line[telemetry.FieldEffect]
 		case "event decoded":
 			debug++
 		}
 	}
 	want := map[string]any{"r1": "e1", "r2": "e2", "r3": "e3"}
+	for id, effect := range map[string]any{"r1": "superseded", "r2": "stale", "r3": "applied"} {
+		if effects[id] != effect {
+			t.Errorf("outcome line of %s has effect %v, want %s", id, effects[id], effect)
+		}
+	}
 	for id, ev := range want {
 		if annotated[id] != ev {
 			t.Errorf("outcome line of %s has eventId %v, want %s", id, annotated[id], ev)

@@ -162,8 +162,8 @@ func TestPipelineUnderFaults(t *testing.T) {
 			if rep.PoisonDeadLettered != rep.PoisonSent {
 				t.Errorf("%d of %d poison events reached the poison queue", rep.PoisonDeadLettered, rep.PoisonSent)
 			}
-			if rep.EventsApplied+rep.DeadLettered != rep.EventsSent {
-				t.Errorf("applied %d + dead-lettered %d != sent %d", rep.EventsApplied, rep.DeadLettered, rep.EventsSent)
+			if rep.EventsApplied+rep.Superseded+rep.DeadLettered != rep.EventsSent {
+				t.Errorf("applied %d + superseded %d + dead-lettered %d != sent %d", rep.EventsApplied, rep.Superseded, rep.DeadLettered, rep.EventsSent)
 			}
 			if rep.InjectedFaults.ServerErrors == 0 || rep.DuplicateDeliveries == 0 {
 				t.Errorf("injected 5xx %d, duplicate deliveries %d: the faults did not happen", rep.InjectedFaults.ServerErrors, rep.DuplicateDeliveries)

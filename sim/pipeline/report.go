@@ -47,7 +47,12 @@ type Report struct {
 	// destination: the poison queue, the FIFO queue's DLQ or the Kinesis
 	// mapping's on-failure destination.
 	DeadLettered int `json:"deadLettered"`
-	// Unaccounted counts events neither applied nor dead-lettered.
+	// Superseded counts events that never took effect themselves while a
+	// newer event of the same entity did: the consumer coalesced them away
+	// (schedule.EffectSuperseded).
+	Superseded int `json:"superseded"`
+	// Unaccounted counts events neither applied, superseded nor
+	// dead-lettered.
 	Unaccounted int `json:"unaccounted"`
 
 	// APICalls counts requests to the fake API's /schedules (GETs and
@@ -112,7 +117,7 @@ func (r *Report) Problems() []string {
 	add(r.StateMismatches, "entities not in the state of their newest applied event")
 	add(r.OrderViolations, "order violations")
 	add(r.DuplicateEffects, "events applied more than once")
-	add(r.Unaccounted, "events neither applied nor dead-lettered")
+	add(r.Unaccounted, "events neither applied, superseded nor dead-lettered")
 	if r.TimedOut {
 		p = append(p, "the run timed out")
 	}
@@ -127,8 +132,8 @@ func (r *Report) judge() { r.OK = len(r.Problems()) == 0 }
 // WriteText prints the report for people.
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s stack (%s, env %s): %s; %d consumer instance(s), at most %d busy at once\n", r.Stack, r.Mode, r.Env, r.Config, r.Concurrency, r.PeakConcurrency)
-	fmt.Fprintf(w, "  events sent %d, applied %d, dead-lettered %d (poison %d of %d), unaccounted %d\n",
-		r.EventsSent, r.EventsApplied, r.DeadLettered, r.PoisonDeadLettered, r.PoisonSent, r.Unaccounted)
+	fmt.Fprintf(w, "  events sent %d, applied %d, superseded %d, dead-lettered %d (poison %d of %d), unaccounted %d\n",
+		r.EventsSent, r.EventsApplied, r.Superseded, r.DeadLettered, r.PoisonDeadLettered, r.PoisonSent, r.Unaccounted)
 	fmt.Fprintf(w, "  lost updates %d, state mismatches %d, order violations %d, duplicate effects %d (duplicate deliveries %d)\n",
 		r.LostUpdates, r.StateMismatches, r.OrderViolations, r.DuplicateEffects, r.DuplicateDeliveries)
 	fmt.Fprintf(w, "  invocations %d (failed %d), consumer kills %d, restarts %d, injected 5xx %d, 429 %d, timeouts %d\n",

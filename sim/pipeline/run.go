@@ -212,6 +212,9 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		return rep, err
 	}
 	ev.poisoned = poisonedEvents(poisonBodies(sqsAPI))
+	if ev.noEffect, err = handledWithoutEffect(opts.LogDir); err != nil {
+		return rep, err
+	}
 	verify(ev, rep)
 	if opts.Replay && !opts.Unordered && !rep.TimedOut {
 		var replayErr error

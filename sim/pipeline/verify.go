@@ -22,6 +22,9 @@ type evidence struct {
 	api          *scheduleAPI
 	poisoned     map[string]bool // event ids in the poison queue
 	deadLettered map[string]bool // event ids in the FIFO DLQ or the on-failure destination
+	// noEffect holds the event ids the consumer logged as succeeded
+	// without a push of their own (stale or superseded).
+	noEffect map[string]bool
 }
 
 // firstSent is when the first event was handed over: where throughput and
@@ -93,6 +96,7 @@ func verify(ev evidence, r *Report) {
 		}
 	}
 	r.StateMismatches = stateMismatches(ev, effects)
+	newest := newestEffective(ev.events, effects)
 
 	for _, e := range ev.events {
 		if e.Poison {
@@ -105,7 +109,11 @@ func verify(ev evidence, r *Report) {
 		if dead {
 			r.DeadLettered++
 		}
-		if effects[e.ID] == 0 && !dead {
+		switch {
+		case effects[e.ID] > 0 || dead:
+		case ev.noEffect[e.ID] && newest[e.Period][e.Entity] > e.Version:
+			r.Superseded++
+		default:
 			r.Unaccounted++
 		}
 	}
@@ -131,6 +139,24 @@ func verify(ev evidence, r *Report) {
 		r.ThroughputPerSec = float64(len(latencies)) / last.Sub(first).Seconds()
 	}
 	r.judge()
+}
+
+// newestEffective returns, per period and entity, the highest version that
+// took effect: an event below it that never took effect itself was
+// superseded, and its entity is in a newer state than it would have put it
+// in (stateMismatches checks that state).
+func newestEffective(events []Event, effects map[string]int) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	for _, e := range events {
+		if e.Poison || effects[e.ID] == 0 {
+			continue
+		}
+		if out[e.Period] == nil {
+			out[e.Period] = map[string]int64{}
+		}
+		out[e.Period][e.Entity] = max(out[e.Period][e.Entity], e.Version)
+	}
+	return out
 }
 
 // stateMismatches checks every entity's final stamp against the newest

@@ -99,7 +99,24 @@ func TestVerifyAcceptsAnInOrderRun(t *testing.T) {
 // write (listed by entity, not by arrival): no order violation.
 func TestVerifyAcceptsACoalescedRun(t *testing.T) {
 	f := newFixture(t, Workload{Events: 80, Partitions: 2, EntitiesPerPartition: 20, Seed: 11})
-	eng, err := ordering.New(f.handler, ordering.Options{Poison: ordering.PoisonSinkFunc(func(context.Context, ordering.Record, error) error { return nil }),
+	// What the consumer's log lines tell the harness: which events
+	// succeeded without a push of their own.
+	noEffect := map[string]bool{}
+	superseded := 0
+	handler, err := schedule.NewHandler(f.client, schedule.WithObserver(schedule.Observer{
+		Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) {
+			if effect != schedule.EffectApplied {
+				noEffect[ev.ID] = true
+			}
+			if effect == schedule.EffectSuperseded {
+				superseded++
+			}
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := ordering.New(handler, ordering.Options{Poison: ordering.PoisonSinkFunc(func(context.Context, ordering.Record, error) error { return nil }),
 		SerializeBy: schedule.PeriodPath{}.SerializeBy(), Coalesce: true})
 	if err != nil {
 		t.Fatal(err)
@@ -119,13 +136,21 @@ func TestVerifyAcceptsACoalescedRun(t *testing.T) {
 			}
 		}
 	}
-	if multi == 0 {
-		t.Fatal("no write applied several events: the test needs coalesced writes")
+	if multi == 0 || superseded == 0 {
+		t.Fatalf("%d writes applied several events, %d events superseded: the test needs both", multi, superseded)
 	}
+	ev := f.evidence()
+	ev.noEffect = noEffect
 	var r Report
-	verify(f.evidence(), &r)
-	if !r.OK || r.OrderViolations != 0 {
-		t.Fatalf("coalesced in-order run judged bad: %v (%+v)", r.Problems(), r)
+	verify(ev, &r)
+	if !r.OK || r.OrderViolations != 0 || r.Superseded != superseded {
+		t.Fatalf("coalesced in-order run judged bad (superseded %d, the consumer said %d): %v (%+v)", r.Superseded, superseded, r.Problems(), r)
+	}
+	// Without the consumer's word, the same events are unaccounted.
+	var blind Report
+	verify(f.evidence(), &blind)
+	if blind.OK || blind.Unaccounted != superseded {
+		t.Errorf("superseded events the consumer did not report: unaccounted %d, want %d", blind.Unaccounted, superseded)
 	}
 }
 

@@ -76,9 +76,9 @@ func deployed(t *testing.T, context string, local map[string]string) (*consumer,
 	return startFunction(t, tools, s.Bootstrap, env, timeout), s
 }
 
-// batchOfOnePeriod is n successive versions of one entity of period. A
-// coalesced chunk ends before a second change of one entity, so each record
-// is its own chunk and takes a read and a write, coalescing on or off.
+// batchOfOnePeriod is n successive versions of one entity of period.
+// Coalesced, they would be one chunk (each version supersedes the one
+// before); one record at a time, each takes a read and a write.
 func batchOfOnePeriod(period string, n int) ([]payloads.Message, []string) {
 	msgs := make([]payloads.Message, n)
 	ids := make([]string, n)
@@ -140,7 +140,9 @@ func TestSlowAPIStillAppliesTheRecord(t *testing.T) {
 func TestDeadlineMarginStopsBeforeTheTimeout(t *testing.T) {
 	const latency = 1900 * time.Millisecond
 	api, local := slowAPI(t, latency)
-	emu, s := deployed(t, "-c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2", local)
+	// One record at a time: the margin is checked before each record, and a
+	// chunk of them would be one read and one write.
+	emu, s := deployed(t, "-c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2 -c function.coalesce=false", local)
 	timeout := time.Duration(s.Function.TimeoutSeconds) * time.Second
 	marginMs, err := strconv.Atoi(s.Function.Environment[envvar.DeadlineMarginMs])
 	if err != nil || timeout != 10*time.Second {

@@ -169,3 +169,14 @@ func unit(seed uint64, name string, n int) float64 {
 	fmt.Fprintf(h, "%d/%s/%d", seed, name, n)
 	return float64(h.Sum64()>>11) / (1 << 53)
 }
+
+// entities maps each valid event's id to its entity.
+func (w workload) entities() map[string]schedule.EntityKey {
+	out := map[string]schedule.EntityKey{}
+	for _, e := range w.events {
+		if e.valid {
+			out[e.change.Stamp.EventID] = e.change.Key
+		}
+	}
+	return out
+}

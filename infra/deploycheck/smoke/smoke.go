@@ -23,7 +23,6 @@ import (
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
 
 // Defaults of Options.
@@ -65,8 +64,9 @@ type Report struct {
 	RunID    string        `json:"runId"`
 	Events   int           `json:"events"`
 	Settled  int           `json:"settled"`
-	Applied  int           `json:"applied"`
-	Stale    int           `json:"stale"`
+	Applied    int         `json:"applied"`
+	Stale      int         `json:"stale"`
+	Superseded int         `json:"superseded"`
 	Retries  int           `json:"retries"`
 	Took     time.Duration `json:"tookNs"`
 	Problems []string      `json:"problems"`
@@ -84,8 +84,8 @@ func (r Report) WriteText(w io.Writer) error {
 	if !r.OK {
 		verdict = "FAIL"
 	}
-	_, err := fmt.Fprintf(w, "smoke %s: %s: %d/%d canary events settled in period %s (%d applied, %d stale, %d retried attempts), run %s, %s\n",
-		verdict, r.Stack, r.Settled, r.Events, CanaryPeriod, r.Applied, r.Stale, r.Retries, r.RunID, r.Took.Round(time.Second))
+	_, err := fmt.Fprintf(w, "smoke %s: %s: %d/%d canary events settled in period %s (%d applied, %d stale, %d superseded, %d retried attempts), run %s, %s\n",
+		verdict, r.Stack, r.Settled, r.Events, CanaryPeriod, r.Applied, r.Stale, r.Superseded, r.Retries, r.RunID, r.Took.Round(time.Second))
 	return err
 }
 
@@ -243,7 +243,9 @@ func waitForOutcomes(ctx context.Context, o Options, group string, events []*can
 // evaluate replays the succeeded lines, in the order the consumer wrote
 // them, through the domain's own Apply: each must have had exactly the
 // effect Apply predicts given the ones before it. A lost update or an
-// out-of-order application shows up as a wrong effect.
+// out-of-order application shows up as a wrong effect. A change the
+// consumer coalesced away (superseded) must be one Apply would have
+// applied, and a newer change of its entity must be applied after it.
 func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, lines []logLine) {
 	byID := map[string]*canaryEvent{}
 	for _, e := range events {
@@ -251,6 +253,9 @@ func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, line
 	}
 	model := schedule.Schedule{Period: CanaryPeriod}
 	settled := map[string]bool{}
+	// superseded holds, per entity, a change logged as superseded whose
+	// newer change has not been applied yet.
+	superseded := map[schedule.EntityKey]*canaryEvent{}
 	for _, l := range lines {
 		e := byID[l.eventID]
 		if e == nil {
@@ -264,13 +269,24 @@ func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, line
 				r.Problems = append(r.Problems, fmt.Sprintf("%s: cannot model it: %v", e, err))
 				continue
 			}
-			want := telemetry.Effect(schedule.Apply(&model, change))
-			if l.effect != want {
+			want := schedule.EffectStale
+			if schedule.Apply(&model, change) {
+				want = schedule.EffectApplied
+			}
+			got := schedule.Effect(l.effect)
+			switch {
+			case got == schedule.EffectSuperseded && want == schedule.EffectApplied:
+				superseded[change.Key] = e
+			case got != want:
 				r.Problems = append(r.Problems, fmt.Sprintf("%s was logged %q but should be %q after the canary events before it: an update was lost or applied out of order", e, l.effect, want))
 			}
-			if l.effect == telemetry.EffectApplied {
+			switch got {
+			case schedule.EffectApplied:
+				delete(superseded, change.Key)
 				r.Applied++
-			} else {
+			case schedule.EffectSuperseded:
+				r.Superseded++
+			default:
 				r.Stale++
 			}
 		case ordering.Poisoned.String():
@@ -278,6 +294,15 @@ func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, line
 			r.Problems = append(r.Problems, fmt.Sprintf("%s was poisoned: %s", e, l.err))
 		default:
 			r.Retries++
+		}
+	}
+	unresolved := map[*canaryEvent]bool{}
+	for _, e := range superseded {
+		unresolved[e] = true
+	}
+	for _, e := range events { // in the order sent, for a stable report
+		if unresolved[e] {
+			r.Problems = append(r.Problems, fmt.Sprintf("%s was logged superseded, but no newer change of its entity was applied after it: an update was lost", e))
 		}
 	}
 	r.Settled = len(settled)

@@ -93,7 +93,11 @@ func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
 		c.fake.AppendLog(logGroup, fakeaws.LogEvent{Stream: "s", Timestamp: time.Now(), Message: string(retry)})
 		changed := schedule.Apply(&c.doc, change)
 		line[ordering.LogOutcome] = ordering.Succeeded.String()
-		line[telemetry.FieldEffect] = telemetry.Effect(changed || c.broken)
+		effect := schedule.EffectStale
+		if changed || c.broken {
+			effect = schedule.EffectApplied
+		}
+		line[telemetry.FieldEffect] = string(effect)
 	}
 	msg, _ := json.Marshal(line)
 	c.fake.AppendLog(logGroup, fakeaws.LogEvent{Stream: "s", Timestamp: time.Now(), Message: string(msg)})
