@@ -12,11 +12,26 @@ import (
 )
 
 // BenchmarkCoalescing runs one Kinesis-like batch, 100 records over 10
-// periods (10 entities each, interleaved as a shard delivers them), against
-// an API that takes 20 ms per call, through the engine one record at a time
-// and coalesced, side by side in every iteration. It reports the API calls
-// per event of each, and how many times faster the coalesced batch is.
+// periods (interleaved as a shard delivers them), against an API that
+// takes 20 ms per call, through the engine one record at a time and
+// coalesced, side by side in every iteration. It reports the API calls per
+// event of each, and how many times faster the coalesced batch is. In
+// distinct-entities each record of a period changes its own entity; in
+// repeated-entities the records of a period cycle through 3 entities, as a
+// backlog of repeated updates after an outage does.
 func BenchmarkCoalescing(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		entities int
+	}{
+		{"distinct-entities", 10},
+		{"repeated-entities", 3},
+	} {
+		b.Run(bc.name, func(b *testing.B) { benchmarkCoalescing(b, bc.entities) })
+	}
+}
+
+func benchmarkCoalescing(b *testing.B, entities int) {
 	const (
 		periods   = 10
 		perPeriod = 10
@@ -28,7 +43,7 @@ func BenchmarkCoalescing(b *testing.B) {
 			day := fmt.Sprintf("2026-12-%02d", 1+p)
 			batch = append(batch, ordering.Record{Partition: day, ID: fmt.Sprintf("seq-%d-%d", p, i),
 				Data: eventJSON(fmt.Sprintf("e-%d-%d", p, i), schedule.DetailTypeUpserted, t0.Add(time.Duration(i)*time.Second),
-					map[string]any{"scheduleDate": day, "entityType": "driver", "entityId": fmt.Sprintf("d-%d", i), "attributes": map[string]any{"n": i}})})
+					map[string]any{"scheduleDate": day, "entityType": "driver", "entityId": fmt.Sprintf("d-%d", i%entities), "attributes": map[string]any{"n": i}})})
 		}
 	}
 	events := float64(len(batch))
@@ -52,8 +67,16 @@ func BenchmarkCoalescing(b *testing.B) {
 			b.Fatalf("coalesce %v: outcomes %v", coalesce, res.Outcomes)
 		}
 		for p := range periods {
-			if n := len(client.docs[fmt.Sprintf("2026-12-%02d", 1+p)].Entities); n != perPeriod {
-				b.Fatalf("coalesce %v: period %d holds %d entities, want %d", coalesce, p, n, perPeriod)
+			doc := client.docs[fmt.Sprintf("2026-12-%02d", 1+p)]
+			if n := len(doc.Entities); n != entities {
+				b.Fatalf("coalesce %v: period %d holds %d entities, want %d", coalesce, p, n, entities)
+			}
+			// Each entity ends in its newest change's state.
+			for i := perPeriod - entities; i < perPeriod; i++ {
+				key := schedule.EntityKey{Type: schedule.Driver, ID: fmt.Sprintf("d-%d", i%entities)}
+				if got, want := doc.Entities[key].Stamp.EventID, fmt.Sprintf("e-%d-%d", p, i); got != want {
+					b.Fatalf("coalesce %v: period %d %s holds %s, want %s", coalesce, p, key.ID, got, want)
+				}
 			}
 		}
 		return took, client.fetches + client.pushes
