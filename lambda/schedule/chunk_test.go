@@ -206,7 +206,9 @@ func TestSupersededChangeIsNeverJudged(t *testing.T) {
 	}}
 	effects := map[string]schedule.Effect{}
 	h, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
-		Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) { effects[ev.ID] = effect },
+		Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) {
+			effects[ev.ID] = effect
+		},
 	}))
 	if err != nil {
 		t.Fatal(err)

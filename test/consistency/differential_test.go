@@ -151,8 +151,8 @@ type replayed struct {
 	// reported and the record's event id.
 	effect  map[string]schedule.Effect
 	eventOf map[string]string
-	docs       map[string]schedule.Schedule
-	stats      fakeapi.Stats
+	docs    map[string]schedule.Schedule
+	stats   fakeapi.Stats
 }
 
 // replay invokes the consumer on each batch in turn against a fresh API

@@ -60,17 +60,17 @@ var ErrBadInput = errors.New("smoke")
 
 // Report is the outcome of a run.
 type Report struct {
-	Stack    string        `json:"stack"`
-	RunID    string        `json:"runId"`
-	Events   int           `json:"events"`
-	Settled  int           `json:"settled"`
-	Applied    int         `json:"applied"`
-	Stale      int         `json:"stale"`
-	Superseded int         `json:"superseded"`
-	Retries  int           `json:"retries"`
-	Took     time.Duration `json:"tookNs"`
-	Problems []string      `json:"problems"`
-	OK       bool          `json:"ok"`
+	Stack      string        `json:"stack"`
+	RunID      string        `json:"runId"`
+	Events     int           `json:"events"`
+	Settled    int           `json:"settled"`
+	Applied    int           `json:"applied"`
+	Stale      int           `json:"stale"`
+	Superseded int           `json:"superseded"`
+	Retries    int           `json:"retries"`
+	Took       time.Duration `json:"tookNs"`
+	Problems   []string      `json:"problems"`
+	OK         bool          `json:"ok"`
 }
 
 // WriteText writes the problems, then one verdict line.
