@@ -69,6 +69,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 		FunctionARN:             fmt.Sprintf("arn:aws:lambda:%s:%s:function:orderly-local-consumer", localRegion, localAccount),
 		Region:                  localRegion,
 		Discarded: func(f kinesisesm.OnFailure) {
+			r.tally.discarded.Add(int64(len(f.Records)))
 			mu.Lock()
 			discarded = append(discarded, f)
 			mu.Unlock()
@@ -77,6 +78,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	if err != nil {
 		return err
 	}
+	r.tally.track(nil, func() int { return max(0, int(r.tally.sent.Load())-m.Stats().Finished) })
 	mctx, stop := context.WithCancel(ctx)
 	var running sync.WaitGroup
 	// Stop the emulator and wait for it, so that no invocation is still
@@ -94,7 +96,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	}
 	target := &kinesisTarget{client: k.client, stream: r.stream, rules: rules, seq: map[string]*big.Int{}}
 	fmt.Fprintf(opts.Progress, "sending %d events to kinesalite (%d shards)\n", len(evs), shards)
-	if err := pace(ctx, evs, opts.Rate, ev.sentAt, target.put); err != nil && ctx.Err() == nil {
+	if err := pace(ctx, evs, opts.Rate, ev.sentAt, &r.tally.sent, target.put); err != nil && ctx.Err() == nil {
 		return err
 	}
 	err = settle(ctx, func() bool { return m.Stats().Finished >= target.routed }, failed)
@@ -162,6 +164,13 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 		running.Go(func() { failed <- pipe.Run(mctx) })
 		entry = ingest
 	}
+	r.tally.track(func() int { return len(main.DeadLetters()) }, func() int {
+		stored := main.Stats().Stored
+		if ingest != nil {
+			stored += ingest.Stats().Stored
+		}
+		return stored
+	})
 	m, err := sqsfifo.NewMapping(sqsfifo.MappingConfig{
 		BatchSize: f.BatchSize, MaxConcurrency: r.plan.concurrency, ReportBatchItemFailures: f.ReportsItemFailures,
 		QueueARN: queueARN, Region: localRegion,
@@ -173,7 +182,7 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 
 	target := &fifoTarget{queue: entry, rules: s.Rules}
 	fmt.Fprintf(opts.Progress, "sending %d events to the SQS FIFO model\n", len(evs))
-	if err := pace(ctx, evs, opts.Rate, ev.sentAt, target.put); err != nil && ctx.Err() == nil {
+	if err := pace(ctx, evs, opts.Rate, ev.sentAt, &r.tally.sent, target.put); err != nil && ctx.Err() == nil {
 		return err
 	}
 	drained := func() bool {
@@ -238,7 +247,7 @@ func (r *runState) deliverUnordered(ctx context.Context) error {
 			}
 		})
 	}
-	err := pace(ctx, evs, r.opts.Rate, ev.sentAt, func(ctx context.Context, batch []Event) error {
+	err := pace(ctx, evs, r.opts.Rate, ev.sentAt, &r.tally.sent, func(ctx context.Context, batch []Event) error {
 		for _, e := range batch {
 			select {
 			case jobs <- e:

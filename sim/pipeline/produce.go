@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +24,7 @@ const putBatch = 500
 // pace hands events to put in send order: all at once (in chunks of
 // putBatch) when rate <= 0, otherwise at rate events per second, in small
 // batches of whatever is due. It records when each event was handed over.
-func pace(ctx context.Context, events []Event, rate float64, sentAt map[string]time.Time, put func(ctx context.Context, batch []Event) error) error {
+func pace(ctx context.Context, events []Event, rate float64, sentAt map[string]time.Time, sent *atomic.Int64, put func(ctx context.Context, batch []Event) error) error {
 	start := time.Now()
 	for i := 0; i < len(events); {
 		n := min(putBatch, len(events)-i)
@@ -47,6 +48,7 @@ func pace(ctx context.Context, events []Event, rate float64, sentAt map[string]t
 		if err := put(ctx, batch); err != nil {
 			return err
 		}
+		sent.Add(int64(n))
 		i += n
 	}
 	return nil

@@ -232,6 +232,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
 	round.rep = &Report{}
 	fmt.Fprintf(r.opts.Progress, "replaying %d events in shuffled order as archive replay %q would\n", len(events), ReplayName)
+	r.tally.startPhase("replay", len(events), len(poisonQ.Sent()))
 	began := time.Now()
 	var deliverErr error
 	if r.settings.Stack == StackKinesis {

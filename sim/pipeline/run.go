@@ -71,8 +71,10 @@ type Options struct {
 	SkipIdleTime bool
 	// LogDir receives the logs of every process.
 	LogDir string
-	// Progress receives a few lines about the run's phases.
-	Progress io.Writer
+	// Progress receives a few lines about the run's phases, and a progress
+	// line every ProgressEvery (default DefaultProgressEvery).
+	Progress      io.Writer
+	ProgressEvery time.Duration
 }
 
 // Run runs the pipeline once and verifies the outcome. The error is for
@@ -87,6 +89,9 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = DefaultProgressEvery
 	}
 	if opts.LogDir == "" {
 		return nil, errors.New("pipeline: Options.LogDir is required")
@@ -169,7 +174,15 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	go killer(runCtx, cons, api, events, opts.Faults.Kills, opts.Progress)
 	defer api.setOnWrite(nil)
 
-	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, sqs: sqsAPI, events: events, ev: &ev, rep: rep, stream: streamName}
+	r := &runState{opts: opts, settings: s, plan: plan, cons: cons, sqs: sqsAPI, events: events, ev: &ev, rep: rep, stream: streamName, tally: &tally{}}
+	progressCtx, stopProgress := context.WithCancel(runCtx)
+	defer stopProgress()
+	phase := "ordered run"
+	if opts.Unordered {
+		phase = "unordered run"
+	}
+	r.tally.startPhase(phase, len(events), 0)
+	go reportProgress(progressCtx, opts.ProgressEvery, opts.Progress, r.tally, api.Applied, func() int { return len(sqsAPI.Sent()) })
 	var deliverErr error
 	var k *kinesalite
 	switch {
@@ -241,6 +254,8 @@ type runState struct {
 	rep      *Report
 	// stream is the Kinesis stream the round delivers through.
 	stream string
+	// tally feeds the progress lines; the replay round shares it.
+	tally *tally
 }
 
 // fillWorkload takes the event source and detail-types from the
