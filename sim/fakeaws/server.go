@@ -55,6 +55,7 @@ type Server struct {
 	failSQS        int
 	buckets        map[string]map[string]Object
 	kmsKeys        map[string]KMSKey
+	kmsDenied      string
 }
 
 // New starts a fake on a loopback port; Close stops it.
