@@ -25,11 +25,14 @@ const (
 	// Lambda's pollers read a caught-up shard or queue about once a second,
 	// so a batch holds about a second of one lane's arrivals.
 	pollSeconds = 1.0
-	// SQS and Kinesis reuse a data key for 5 minutes (SQS's default
-	// KmsDataKeyReusePeriodSeconds), and the model assumes EventBridge and
+	// SQS reuses a data key for 5 minutes (its default
+	// KmsDataKeyReusePeriodSeconds) and Kinesis calls KMS about every 5
+	// minutes per set of credentials; the model assumes EventBridge and
 	// CloudWatch Logs do alike: each caller of a store makes one KMS request
-	// per 5 minutes of traffic. The on-failure bucket's S3 Bucket Key and
-	// the idle dead-letter queues add next to nothing.
+	// per 5 minutes of traffic (per shard for the stream, whose pollers may
+	// hold their own credentials: an upper estimate). The on-failure
+	// bucket's S3 Bucket Key and the idle dead-letter queues add next to
+	// nothing.
 	kmsDataKeySeconds = 300
 )
 
@@ -159,7 +162,7 @@ func KinesisCost(cfg config.Config, w Workload, kp KinesisPlan, in CostInputs) S
 	window := math.Max(pollSeconds, float64(k.MaxBatchingWindowSecs))
 	invocations, gbSeconds, _ := lambdaUse(cfg, w, lanes, len(w.Periods), k.BatchSize, window)
 	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms)
-	// EventBridge's role writes, and the consumer reads, every shard.
+	// EventBridge's role writes, and the consumer's pollers read, every shard.
 	addKMS(&s, cfg, in.KinesisKeys, in.KinesisLogGroups, 2*kp.Shards)
 	return s
 }
