@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -391,9 +392,19 @@ func expectKeyPolicy(t *testing.T, s *synthesis, reported []keypolicy.Statement)
 	t.Helper()
 	_, key := s.only(t, relayStackID, "AWS::KMS::Key")
 	var sids []string
+	_, bus := s.only(t, relayStackID, "AWS::Events::EventBus")
 	for _, st := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
-		if sid, ok := st.(map[string]any)["Sid"].(string); ok {
-			sids = append(sids, sid)
+		sid, ok := st.(map[string]any)["Sid"].(string)
+		if !ok {
+			continue
+		}
+		sids = append(sids, sid)
+		// The name CDK gave the unnamed bus is the one the key policy binds.
+		if sid == keypolicy.SidEventBridgeBus {
+			context := fmt.Sprint(s.resolve(relayStackID, st.(map[string]any)["Condition"]))
+			if !strings.Contains(context, "event-bus/"+fmt.Sprint(bus["Name"])+"]") {
+				t.Errorf("the bus statement's condition %s does not name the bus %v", context, bus["Name"])
+			}
 		}
 	}
 	var want []string
