@@ -30,8 +30,9 @@ type IngressProps struct {
 	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
 	// EncryptionKey encrypts a created bus and its archive. Default nil:
-	// AWS-owned keys. EventBridge then needs the key policy statements
-	// Ingress.KeyWhere gives keypolicy. An imported bus keeps its own.
+	// AWS-owned keys. EventBridge then needs the bus statements of
+	// keypolicy.ServiceStatements for CreatedBusName in the key policy
+	// (the relays add them). An imported bus keeps its own encryption.
 	EncryptionKey awskms.IKey
 }
 

@@ -33,9 +33,9 @@ type OnFailureBucketProps struct {
 }
 
 // NewOnFailureBucket creates the Kinesis on-failure destination: S3-managed
-// encryption (or EncryptionKey), TLS-only, every public access blocked, objects expiring after
-// ExpirationDays, and request metrics over the whole bucket so that an
-// alarm can fire on the first object written.
+// encryption (or EncryptionKey), TLS-only, every public access blocked,
+// objects expiring after ExpirationDays, and request metrics over the whole
+// bucket so that an alarm can fire on the first object written.
 func NewOnFailureBucket(scope constructs.Construct, id string, props OnFailureBucketProps) awss3.Bucket {
 	if props.ExpirationDays == 0 {
 		props.ExpirationDays = defaults.OnFailureExpirationDays
