@@ -127,8 +127,11 @@ func (s *synthesis) expectOnFailureBucket(t testing.TB, stackID string, esm map[
 	if !ok {
 		t.Fatalf("%s: on-failure destination %s is not an S3 bucket", stackID, bucketID)
 	}
-	expect(t, "bucket encryption", b["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{
-		map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}}})
+	encryption := map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}}
+	if key := s.keyRef(t, stackID); key != nil {
+		encryption = map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}, "BucketKeyEnabled": true}
+	}
+	expect(t, "bucket encryption", b["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{encryption}})
 	expect(t, "public access block", b["PublicAccessBlockConfiguration"], map[string]any{
 		"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true})
 	expect(t, "lifecycle", b["LifecycleConfiguration"], map[string]any{"Rules": []any{

@@ -69,7 +69,8 @@ func expect(t testing.TB, what string, got, want any) {
 }
 
 // queueByGetAtt resolves {"Fn::GetAtt": [id, "Arn"]} to an SQS queue and
-// checks what every orderly queue must have: SSE and a TLS-only policy.
+// checks what every orderly queue must have: SSE (SQS-managed, or the
+// stack's customer managed key) and a TLS-only policy.
 func (s *synthesis) queueByGetAtt(t testing.TB, stackID string, ref any) map[string]any {
 	t.Helper()
 	id := fmt.Sprint(ref.(map[string]any)["Fn::GetAtt"].([]any)[0])
@@ -77,7 +78,11 @@ func (s *synthesis) queueByGetAtt(t testing.TB, stackID string, ref any) map[str
 	if !ok {
 		t.Fatalf("%s: %v is not an SQS queue", stackID, ref)
 	}
-	expect(t, id+" SqsManagedSseEnabled", q["SqsManagedSseEnabled"], true)
+	if key := s.keyRef(t, stackID); key != nil {
+		expect(t, id+" KmsMasterKeyId", q["KmsMasterKeyId"], key)
+	} else {
+		expect(t, id+" SqsManagedSseEnabled", q["SqsManagedSseEnabled"], true)
+	}
 	if !s.deniesInsecureTransport(stackID, "AWS::SQS::QueuePolicy", "Queues", []any{map[string]any{"Ref": id}}) {
 		t.Errorf("%s: queue %s has no policy denying aws:SecureTransport=false", stackID, id)
 	}

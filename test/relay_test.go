@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/orderly-dev/orderly/infra/config"
+	"github.com/orderly-dev/orderly/infra/keypolicy"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
@@ -348,4 +351,68 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// TestRelaysWithAKeyInAnotherApp: a relay given a key it did not create
+// through orderly's config (here a key of the app's own stack, in an App
+// without cdk.json's feature flags) encrypts with it, puts the service
+// statements it reports in Relay.KeyPolicy on it, and passes cdk-nag.
+func TestRelaysWithAKeyInAnotherApp(t *testing.T) {
+	for _, perKey := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fifo per key %v", perKey), func(t *testing.T) {
+			var f *relay.FifoRelay
+			s := relayInFreshApp(t, func(stack awscdk.Stack) (err error) {
+				props := relay.FifoRelayProps{RelayProps: requiredOnly(), PerKey: perKey}
+				props.EncryptionKey = awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+				f, err = relay.NewFifoRelay(stack, "Orders", props)
+				return err
+			})
+			expectNoNagFindings(t, s.stacks[relayStackID])
+			expectKeyPolicy(t, s, f.KeyPolicy)
+		})
+	}
+	t.Run("kinesis", func(t *testing.T) {
+		var k *relay.KinesisRelay
+		s := relayInFreshApp(t, func(stack awscdk.Stack) (err error) {
+			props := relay.KinesisRelayProps{RelayProps: requiredOnly()}
+			props.EncryptionKey = awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+			k, err = relay.NewKinesisRelay(stack, "Events", props)
+			return err
+		})
+		expectNoNagFindings(t, s.stacks[relayStackID])
+		expectKeyPolicy(t, s, k.KeyPolicy)
+		_, stream := s.only(t, relayStackID, "AWS::Kinesis::Stream")
+		expect(t, "stream key", stream["StreamEncryption"].(map[string]any)["KeyId"], map[string]any{"Fn::GetAtt": []any{s.logicalID(t, relayStackID, "AWS::KMS::Key"), "Arn"}})
+	})
+}
+
+// expectKeyPolicy checks the created key's policy holds the statements the
+// relay reports, by Sid, and nothing else beyond the account's delegation.
+func expectKeyPolicy(t *testing.T, s *synthesis, reported []keypolicy.Statement) {
+	t.Helper()
+	_, key := s.only(t, relayStackID, "AWS::KMS::Key")
+	var sids []string
+	_, bus := s.only(t, relayStackID, "AWS::Events::EventBus")
+	for _, st := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+		sid, ok := st.(map[string]any)["Sid"].(string)
+		if !ok {
+			continue
+		}
+		sids = append(sids, sid)
+		// The name CDK gave the unnamed bus is the one the key policy binds.
+		if sid == keypolicy.SidEventBridgeBus {
+			context := fmt.Sprint(s.resolve(relayStackID, st.(map[string]any)["Condition"]))
+			if !strings.Contains(context, "event-bus/"+fmt.Sprint(bus["Name"])+"]") {
+				t.Errorf("the bus statement's condition %s does not name the bus %v", context, bus["Name"])
+			}
+		}
+	}
+	var want []string
+	for _, st := range reported {
+		want = append(want, st.Sid)
+	}
+	if len(want) == 0 {
+		t.Fatal("the relay reports no key policy statements")
+	}
+	expect(t, "key policy statements", sids, want)
 }

@@ -41,6 +41,9 @@ type Config struct {
 	Kinesis  Kinesis
 	Fifo     Fifo
 	Alarms   Alarms
+	// Encryption selects the customer managed key, if any, of everything
+	// that stores events.
+	Encryption Encryption
 }
 
 // RemovalPolicy is "retain" or "destroy".
@@ -89,6 +92,9 @@ type Function struct {
 	APIBaseURL string
 	// APIKeySecret is the name or ARN of an existing Secrets Manager secret.
 	APIKeySecret string
+	// APIKeySecretKMSKey is the ARN of the customer managed key that
+	// encrypts APIKeySecret; empty when the secret uses aws/secretsmanager.
+	APIKeySecretKMSKey string
 	// MaxConcurrentPartitions bounds the partitions one invocation runs at once.
 	MaxConcurrentPartitions int
 	// Coalesce lets the consumer apply a period's consecutive records with
@@ -197,6 +203,33 @@ type Alarms struct {
 	TopicArn                string
 	IteratorAgeSeconds      int
 	OldestMessageAgeSeconds int
+}
+
+// CreateKMSKey is the encryption.kmsKey value that makes each stack create
+// its own key.
+const CreateKMSKey = "create"
+
+// Encryption is the key of the bus, its archive, the stream, every queue,
+// the on-failure bucket and the log groups.
+type Encryption struct {
+	// KMSKey is empty (AWS owned and managed keys), CreateKMSKey, or the
+	// ARN of an existing key.
+	KMSKey string
+}
+
+// Enabled reports whether a customer managed key encrypts the stores.
+func (e Encryption) Enabled() bool { return e.KMSKey != "" }
+
+// CreatesKey reports whether each stack creates its key.
+func (e Encryption) CreatesKey() bool { return e.KMSKey == CreateKMSKey }
+
+// ImportedKeyARN is the ARN of the existing key, or "" when there is none
+// or the stacks create theirs.
+func (e Encryption) ImportedKeyARN() string {
+	if e.CreatesKey() {
+		return ""
+	}
+	return e.KMSKey
 }
 
 // StackName is the CloudFormation stack name of a stack kind ("kinesis",

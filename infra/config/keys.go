@@ -42,7 +42,9 @@ var (
 	busArnRE     = regexp.MustCompile(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256}$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 	secretArnRE  = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
-	topicArnRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$`)
+	// A key ARN: a multi-Region key's id starts with "mrk-".
+	kmsKeyArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	topicArnRE  = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$`)
 )
 
 // LogRetentionDays are the retention periods CloudWatch Logs accepts.
@@ -168,8 +170,38 @@ func isHTTPSURL(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.RawQuery == "" && u.Fragment == ""
 }
 
+// kmsKeyArnAllowed is what a key reference must look like. Only a key ARN
+// will do: IAM grants and the key policy checks name the key itself, and an
+// alias can be repointed at another key.
+const kmsKeyArnAllowed = "a KMS key ARN such as `arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab` (not an alias or a bare key id: grants name the key's ARN)"
+
+// kmsKeyKey is a key whose value is empty, one of extra, or a KMS key ARN.
+func kmsKeyKey(name, docDefault string, extra []string, field func(*Config) *string, doc string) Key {
+	allowed := "empty, "
+	for _, e := range extra {
+		allowed += fmt.Sprintf("`%s`, ", e)
+	}
+	allowed += "or " + kmsKeyArnAllowed
+	return Key{Name: name, Default: docDefault, Allowed: allowed, Doc: doc,
+		apply: func(c *Config, raw any) error {
+			s, ok := parseString(raw)
+			if !ok || (s != "" && !slices.Contains(extra, s) && !kmsKeyArnRE.MatchString(s)) {
+				return errInvalid{allowed}
+			}
+			*field(c) = s
+			return nil
+		}}
+}
+
 // maxVisibilitySeconds is the longest visibility timeout SQS accepts.
 const maxVisibilitySeconds = int(visibility.MaxVisibilityTimeout / time.Second)
+
+// withDefault applies def before any context, so the default has one
+// source even when it is the zero value.
+func withDefault(k Key, def string) Key {
+	k.def = def
+	return k
+}
 
 // withDocDefault documents a default that depends on other keys.
 func withDocDefault(k Key, doc string) Key {
@@ -250,6 +282,9 @@ var Keys = []Key{
 	stringKey("function.apiKeySecret", "", "`<namePrefix>/<env>/schedule-api-key`", "a Secrets Manager secret name or ARN",
 		orEmpty(func(s string) bool { return secretNameRE.MatchString(s) || secretArnRE.MatchString(s) }),
 		func(c *Config) *string { return &c.Function.APIKeySecret }, "Existing secret holding the API key; the function may read this secret only."),
+	kmsKeyKey("function.apiKeySecretKmsKey", "empty (the secret uses `aws/secretsmanager`)", nil,
+		func(c *Config) *string { return &c.Function.APIKeySecretKMSKey },
+		"The customer managed key that encrypts `function.apiKeySecret`: the consumer's role is granted `kms:Decrypt` on it through Secrets Manager only, and preflight checks the secret uses it."),
 	intKey("function.maxConcurrentPartitions", defaults.MaxConcurrentPartitions, 1, envvar.MaxConcurrentPartitionsLimit, func(c *Config) *int { return &c.Function.MaxConcurrentPartitions },
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
 	boolKey("function.coalesce", defaults.Coalesce, func(c *Config) *bool { return &c.Function.Coalesce },
@@ -318,6 +353,11 @@ var Keys = []Key{
 		func(c *Config) *int { return &c.Fifo.RetryBackoffMaxSeconds },
 		fmt.Sprintf("Cap of that backoff; must stay below the queue's visibility timeout (%d × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout.", defaults.VisibilityTimeoutFactor)),
 		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
+
+	withDefault(kmsKeyKey("encryption.kmsKey", "empty (AWS owned and managed keys)", []string{CreateKMSKey},
+		func(c *Config) *string { return &c.Encryption.KMSKey },
+		"Customer managed KMS key of everything that stores events: the bus and its archive, the stream, every queue, the on-failure bucket and the log groups. `create`: each stack creates one key, rotated yearly, with `removalPolicy`; an ARN: an existing key in the stacks' account and region, whose policy must hold the statements in docs/operations.md (preflight checks them). Every grant is derived from what the stacks wire."),
+		defaults.KMSKey),
 
 	stringKey("alarms.topicArn", "", "empty (no actions)", "empty, or an SNS topic ARN",
 		orEmpty(topicArnRE.MatchString), func(c *Config) *string { return &c.Alarms.TopicArn }, "SNS topic for alarm and OK actions."),

@@ -178,6 +178,10 @@ func (r *resolver) crossCheck(cfg *Config) {
 	}
 	r.checkAPILimits(cfg)
 	r.checkQueuePolicySize(cfg)
+	r.checkKeyHome(cfg, "encryption.kmsKey", cfg.Encryption.ImportedKeyARN(), true,
+		"SQS, Kinesis, EventBridge and CloudWatch Logs encrypt only with a key of their own region, and the stacks derive no cross-account grants")
+	r.checkKeyHome(cfg, "function.apiKeySecretKmsKey", cfg.Function.APIKeySecretKMSKey, false,
+		"Secrets Manager encrypts a secret only with a key of the secret's region")
 	k := cfg.Kinesis
 	if k.StreamMode == OnDemand && r.explicit["kinesis.shardCount"] {
 		r.problem("kinesis.shardCount = %d: applies only when kinesis.streamMode is %q, not %q", k.ShardCount, Provisioned, OnDemand)
@@ -216,6 +220,25 @@ func (r *resolver) crossCheck(cfg *Config) {
 	if f.Groups.PerKey && f.MaxConcurrency == 0 {
 		r.problem("function.reservedConcurrency = %d with per-key groups: set fifo.maxConcurrency (2 to %d), or the SQS poller scales past the reserved concurrency and its throttled batches go back to the queue, using up receives towards the dead-letter queue",
 			reserved, reserved)
+	}
+}
+
+// checkKeyHome refuses a key ARN from another region or account than the
+// one the stacks are pinned to (an environment-agnostic stack is checked
+// by preflight, which knows where it deploys). sameAccount also refuses a
+// key of another account.
+func (r *resolver) checkKeyHome(cfg *Config, key, arn string, sameAccount bool, why string) {
+	if arn == "" {
+		return
+	}
+	// A validated key ARN: arn:partition:kms:region:account:key/id.
+	parts := strings.SplitN(arn, ":", 6)
+	region, account := parts[3], parts[4]
+	if cfg.Region != "" && region != cfg.Region {
+		r.problem("%s = %q: the key is in region %s, but the stacks deploy to region = %q; use a key of %s (%s)", key, arn, region, cfg.Region, cfg.Region, why)
+	}
+	if cfg.Account != "" && account != cfg.Account && sameAccount {
+		r.problem("%s = %q: the key is in account %s, but the stacks deploy to account = %q; use a key of that account, or `create` (%s)", key, arn, account, cfg.Account, why)
 	}
 }
 

@@ -193,6 +193,18 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`fifo.retryBackoffBaseSeconds = 30: must not exceed fifo.retryBackoffMaxSeconds = 20`},
 		{"negative backoff base", map[string]any{"fifo.retryBackoffBaseSeconds": "-1"},
 			`fifo.retryBackoffBaseSeconds = "-1" (from context override): must be an integer from 0 to 43200`},
+		{"kms key alias", map[string]any{"encryption.kmsKey": "arn:aws:kms:eu-west-1:111122223333:alias/orderly"},
+			"encryption.kmsKey = \"arn:aws:kms:eu-west-1:111122223333:alias/orderly\" (from context override): must be empty, `create`, or a KMS key ARN such as `arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab` (not an alias or a bare key id: grants name the key's ARN)"},
+		{"kms key id", map[string]any{"encryption.kmsKey": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"encryption.kmsKey = \"1234abcd-12ab-34cd-56ef-1234567890ab\" (from context override): must be empty, `create`, or a KMS key ARN such as `arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab` (not an alias or a bare key id: grants name the key's ARN)"},
+		{"kms key of another region", map[string]any{"region": "us-east-1", "encryption.kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"encryption.kmsKey = \"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\": the key is in region eu-west-1, but the stacks deploy to region = \"us-east-1\"; use a key of us-east-1 (SQS, Kinesis, EventBridge and CloudWatch Logs encrypt only with a key of their own region, and the stacks derive no cross-account grants)"},
+		{"kms key of another account", map[string]any{"account": "999999999999", "encryption.kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"encryption.kmsKey = \"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\": the key is in account 111122223333, but the stacks deploy to account = \"999999999999\"; use a key of that account, or `create` (SQS, Kinesis, EventBridge and CloudWatch Logs encrypt only with a key of their own region, and the stacks derive no cross-account grants)"},
+		{"secret kms key", map[string]any{"function.apiKeySecretKmsKey": "create"},
+			"function.apiKeySecretKmsKey = \"create\" (from context override): must be empty, or a KMS key ARN such as `arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab` (not an alias or a bare key id: grants name the key's ARN)"},
+		{"secret kms key of another region", map[string]any{"region": "us-east-1", "function.apiKeySecretKmsKey": "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+			"function.apiKeySecretKmsKey = \"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\": the key is in region eu-west-1, but the stacks deploy to region = \"us-east-1\"; use a key of us-east-1 (Secrets Manager encrypts a secret only with a key of the secret's region)"},
 		{"account", map[string]any{"account": "1234"},
 			`account = "1234" (from context override): must be empty, or a 12-digit AWS account id`},
 	}
@@ -315,5 +327,37 @@ func TestEnvironmentNameMustFitStackNames(t *testing.T) {
 	want := `environment name "prod_eu": must be lowercase letters, digits and -, starting with a letter, at most 30 characters (it becomes part of the stack names)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+}
+
+func TestKMSKeySettings(t *testing.T) {
+	const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	const mrk = "arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+	tests := []struct {
+		name      string
+		overrides map[string]any
+		enabled   bool
+		creates   bool
+		imported  string
+		secretKey string
+	}{
+		{"default", nil, false, false, "", ""},
+		{"create", map[string]any{"encryption.kmsKey": "create"}, true, true, "", ""},
+		{"existing key, pinned to its region and account", map[string]any{"encryption.kmsKey": key, "region": "eu-west-1", "account": "111122223333"}, true, false, key, ""},
+		{"multi-Region key", map[string]any{"encryption.kmsKey": mrk}, true, false, mrk, ""},
+		// A secret may live in another account; only its region must match.
+		{"secret key of another account", map[string]any{"function.apiKeySecretKmsKey": key, "account": "999999999999"}, false, false, "", key},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Resolve(withOverrides(t, tc.overrides))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := cfg.Encryption
+			if e.Enabled() != tc.enabled || e.CreatesKey() != tc.creates || e.ImportedKeyARN() != tc.imported || cfg.Function.APIKeySecretKMSKey != tc.secretKey {
+				t.Errorf("encryption %+v (enabled %v, creates %v, imported %q), secret key %q", e, e.Enabled(), e.CreatesKey(), e.ImportedKeyARN(), cfg.Function.APIKeySecretKMSKey)
+			}
+		})
 	}
 }

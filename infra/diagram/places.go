@@ -45,6 +45,9 @@ var Places = map[string]Place{
 	"AWS::CDK::Metadata":    {Omitted: true},
 	"AWS::SQS::QueuePolicy": {Cluster: "Security", Label: "Queue policies (TLS only)", Shape: "note", Summarized: true},
 	"AWS::S3::BucketPolicy": {Cluster: "Security", Label: "Bucket policies (TLS only)", Shape: "note", Summarized: true},
+	// With encryption.kmsKey = create; every store refers to it, so its
+	// edges would only add noise.
+	"AWS::KMS::Key": {Cluster: "Security", Label: "KMS key (customer managed)", Shape: "note", Summarized: true},
 }
 
 // failureQueue tells dead-letter, on-failure and poison queues from the

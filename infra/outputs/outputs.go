@@ -34,4 +34,8 @@ const (
 	// IngestDeadLetterQueueURL is the redrive dead-letter queue of the ingest
 	// queue in per-key mode (FifoStack, fifo.messageGroups = per-key only).
 	IngestDeadLetterQueueURL = "IngestDeadLetterQueueUrl"
+	// EncryptionKeyArn is the customer managed key of the stores (both
+	// stacks, only with encryption.kmsKey set): the deploy tools name it
+	// when a call fails for want of a permission on it.
+	EncryptionKeyArn = "EncryptionKeyArn"
 )

@@ -25,7 +25,19 @@ const (
 	// Lambda's pollers read a caught-up shard or queue about once a second,
 	// so a batch holds about a second of one lane's arrivals.
 	pollSeconds = 1.0
+	// SQS reuses a data key for 5 minutes (its default
+	// KmsDataKeyReusePeriodSeconds) and Kinesis calls KMS about every 5
+	// minutes per set of credentials; the model assumes EventBridge and
+	// CloudWatch Logs do alike: each caller of a store makes one KMS request
+	// per 5 minutes of traffic (per shard for the stream, whose pollers may
+	// hold their own credentials: an upper estimate). The on-failure
+	// bucket's S3 Bucket Key and the idle dead-letter queues add next to
+	// nothing.
+	kmsDataKeySeconds = 300
 )
+
+// kmsRequestsPerUse is one caller's KMS requests a month for one store.
+const kmsRequestsPerUse = hoursPerMonth * 3600 / kmsDataKeySeconds
 
 // CostLine is one item of a monthly estimate.
 type CostLine struct {
@@ -52,6 +64,10 @@ func (s *StackCost) add(item string, quantity float64, price Price, unitsPerPric
 type CostInputs struct {
 	// Alarms per stack, counted in the templates.
 	KinesisAlarms, FifoAlarms int
+	// KMS keys each stack creates (encryption.kmsKey = create) and its log
+	// groups, counted in the templates.
+	KinesisKeys, FifoKeys           int
+	KinesisLogGroups, FifoLogGroups int
 }
 
 // monthlyEvents is the number of events a month at the average rate.
@@ -94,6 +110,29 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 	s.add("S3 asset uploads", deploysPerMonth, p.S3PutThousand, 1000)
 }
 
+// addKMS adds the customer managed key: the keys the stack creates, and
+// the requests of transportUses callers of the stream or queues besides the
+// bus's (EventBridge's, when the stack creates the bus) and the log groups'.
+func addKMS(s *StackCost, cfg config.Config, keys, logGroups, transportUses int) {
+	if !cfg.Encryption.Enabled() {
+		return
+	}
+	p := Prices
+	if keys > 0 {
+		s.add("KMS customer managed key", float64(keys), p.KMSKeyMonth, 1)
+	}
+	uses := transportUses + logGroups
+	if cfg.Bus.Existing == "" {
+		// EventBridge encrypts and decrypts on the bus; its archive
+		// re-encrypts.
+		uses += 2
+		if cfg.Bus.ArchiveRetentionDays > 0 {
+			uses++
+		}
+	}
+	s.add(fmt.Sprintf("KMS requests (%d callers × stores, a data key each per 5 min)", uses), float64(uses*kmsRequestsPerUse), p.KMSRequestTenThousand, 1e4)
+}
+
 // KinesisCost estimates KinesisStack for a month.
 func KinesisCost(cfg config.Config, w Workload, kp KinesisPlan, in CostInputs) StackCost {
 	s := StackCost{Stack: "KinesisStack"}
@@ -123,6 +162,8 @@ func KinesisCost(cfg config.Config, w Workload, kp KinesisPlan, in CostInputs) S
 	window := math.Max(pollSeconds, float64(k.MaxBatchingWindowSecs))
 	invocations, gbSeconds, _ := lambdaUse(cfg, w, lanes, len(w.Periods), k.BatchSize, window)
 	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms)
+	// EventBridge's role writes, and the consumer's pollers read, every shard.
+	addKMS(&s, cfg, in.KinesisKeys, in.KinesisLogGroups, 2*kp.Shards)
 	return s
 }
 
@@ -144,5 +185,12 @@ func FifoCost(cfg config.Config, w Workload, fp FifoPlan, d FifoDelivery, in Cos
 	}
 	s.add("SQS FIFO requests (empty receives while idle not counted)", requests, Prices.SQSFifoRequestMillion, 1e6)
 	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms)
+	// A sender and a reader per queue events travel through: EventBridge
+	// and the consumer, and with the pipe the ingest queue's too.
+	queues := 1
+	if d.Pipe {
+		queues = 2
+	}
+	addKMS(&s, cfg, in.FifoKeys, in.FifoLogGroups, 2*queues)
 	return s
 }

@@ -290,3 +290,53 @@ func TestValidate(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The customer managed key: a line per created key and one for the
+// requests of every caller of an encrypted store; nothing without a key.
+func TestKMSCostLines(t *testing.T) {
+	const imported = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	perKey := FifoDelivery{Pipe: true, Route: func(k string) (string, error) { return k, nil }}
+	tests := []struct {
+		name      string
+		overrides map[string]any
+		in        CostInputs
+		// keys and callers × stores per stack, Kinesis then FIFO.
+		keys, uses [2]int
+	}{
+		{"no key", nil, CostInputs{KinesisLogGroups: 1, FifoLogGroups: 2}, [2]int{0, 0}, [2]int{0, 0}},
+		// Kinesis: 4 shards written and read, its log group, the bus and
+		// its archive; FIFO per key: two queues sent to and read, two log
+		// groups, the bus and its archive.
+		{"created", map[string]any{"encryption.kmsKey": "create"}, CostInputs{KinesisKeys: 1, FifoKeys: 1, KinesisLogGroups: 1, FifoLogGroups: 2}, [2]int{1, 1}, [2]int{12, 9}},
+		{"imported, on an imported bus", map[string]any{"encryption.kmsKey": imported, "bus.existing": "team-bus"}, CostInputs{KinesisLogGroups: 1, FifoLogGroups: 2}, [2]int{0, 0}, [2]int{9, 6}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := resolve(t, "prod", tc.overrides)
+			p, err := Make(cfg, workload(50, december), perKey, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range p.Cost {
+				var keys, requests float64
+				for _, l := range c.Lines {
+					switch {
+					case l.Item == "KMS customer managed key":
+						keys = l.Quantity
+						if l.USD != l.Quantity*Prices.KMSKeyMonth.USD {
+							t.Errorf("%s: %+v", c.Stack, l)
+						}
+					case strings.HasPrefix(l.Item, "KMS requests"):
+						requests = l.Quantity
+						if math.Abs(l.USD-l.Quantity/1e4*Prices.KMSRequestTenThousand.USD) > 1e-9 {
+							t.Errorf("%s: %+v", c.Stack, l)
+						}
+					}
+				}
+				if keys != float64(tc.keys[i]) || requests != float64(tc.uses[i]*kmsRequestsPerUse) {
+					t.Errorf("%s: %v keys and %v requests, want %d and %d × %d", c.Stack, keys, requests, tc.keys[i], tc.uses[i], kmsRequestsPerUse)
+				}
+			}
+		})
+	}
+}

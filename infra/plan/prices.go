@@ -28,6 +28,8 @@ type PriceTable struct {
 	LogsStorageGBMonth      Price `json:"logsStorageGBMonth"`
 	AlarmMonth              Price `json:"alarmMonth"`
 	CustomMetricMonth       Price `json:"customMetricMonth"`
+	KMSKeyMonth             Price `json:"kmsKeyMonth"`
+	KMSRequestTenThousand   Price `json:"kmsRequestTenThousand"`
 }
 
 const (
@@ -37,6 +39,7 @@ const (
 	lambdaPricing      = "https://aws.amazon.com/lambda/pricing/"
 	s3Pricing          = "https://aws.amazon.com/s3/pricing/"
 	cloudWatchPricing  = "https://aws.amazon.com/cloudwatch/pricing/"
+	kmsPricing         = "https://aws.amazon.com/kms/pricing/"
 )
 
 // Prices are public us-east-1 list prices as the authors knew them, free
@@ -67,5 +70,7 @@ var Prices = func() PriceTable {
 	t.LogsStorageGBMonth = Price{0.03, "GB-month of logs stored", cloudWatchPricing}
 	t.AlarmMonth = Price{0.10, "standard-resolution alarm-month", cloudWatchPricing}
 	t.CustomMetricMonth = Price{0.30, "custom metric-month", cloudWatchPricing}
+	t.KMSKeyMonth = Price{1.00, "customer managed key-month (rotation adds up to $1 for each of its first two yearly rotations)", kmsPricing}
+	t.KMSRequestTenThousand = Price{0.03, "10,000 symmetric key requests", kmsPricing}
 	return t
 }()

@@ -205,3 +205,24 @@ func TestReportJSON(t *testing.T) {
 	}
 	_ = fmt.Sprint(time.Now())
 }
+
+// With the stores on a customer managed key this identity may not decrypt
+// with, the run stops, and its error names the permissions it needs.
+func TestKMSRefusalNamesThePermissions(t *testing.T) {
+	cfg := checktest.Config(t, "dev", "encryption.kmsKey=create")
+	d := redrivetest.Deploy(t, cfg, config.KindKinesis)
+	d.Poison(redrivetest.Events(1)...)
+	d.Fake.DenyKMSDecrypt("arn:aws:kms:eu-west-1:111122223333:key/created")
+	_, err := redrive.Run(context.Background(), redrive.Options{Config: cfg, Kind: config.KindKinesis, AWS: checktest.AWS(d.Fake)})
+	if err == nil {
+		t.Fatal("redrive read a queue it may not decrypt")
+	}
+	for _, want := range []string{"KMS.AccessDeniedException", "needs kms:Decrypt", "kms:GenerateDataKey", "EncryptionKeyArn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if n := len(d.Fake.PutEvents()); n != 0 {
+		t.Errorf("%d events put", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -56,6 +57,14 @@ type ConsumerProps struct {
 	// RemovalPolicy of the log group and poison queue. Default
 	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+	// EncryptionKey encrypts the log group and the poison queue; the role
+	// is granted what sending to the poison queue needs. Default nil: an
+	// AWS-owned log key and SQS-managed keys.
+	EncryptionKey awskms.IKey
+	// APIKeySecretKey is the customer managed key of APIKeySecret: the
+	// role may decrypt with it through Secrets Manager only. Default nil:
+	// the secret uses aws/secretsmanager, which needs no grant.
+	APIKeySecretKey awskms.IKey
 }
 
 // Consumer is the Go consumer function with its log group, its poison queue
@@ -96,8 +105,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	con.LogGroup = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     props.LogRetention,
 		RemovalPolicy: props.RemovalPolicy,
+		EncryptionKey: props.EncryptionKey,
 	})
-	con.PoisonQueue = NewSecureQueue(c, "PoisonQueue", SecureQueueProps{RemovalPolicy: props.RemovalPolicy})
+	con.PoisonQueue = NewSecureQueue(c, "PoisonQueue", SecureQueueProps{RemovalPolicy: props.RemovalPolicy, EncryptionKey: props.EncryptionKey})
 	con.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("orderly consumer: its log group, its poison queue, its API key secret and its event source"),
@@ -155,7 +165,20 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 			Resources: jsii.Strings(props.APIKeySecret + "-??????"),
 		}))
 	}
+	if props.APIKeySecretKey != nil {
+		// Secrets Manager decrypts the secret with the caller's
+		// permission; the condition keeps the role from using the key
+		// for anything but reading secrets.
+		con.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("kms:Decrypt"),
+			Resources: jsii.Strings(*props.APIKeySecretKey.KeyArn()),
+			Conditions: &map[string]any{"StringEquals": map[string]any{
+				"kms:ViaService": "secretsmanager." + *awscdk.Aws_REGION() + ".amazonaws.com",
+			}},
+		}))
+	}
 	con.PoisonQueue.GrantSendMessages(con.Role)
+	grantKey(props.EncryptionKey, con.Role, keyQueueSender)
 
 	MarkAsDeadLetterQueue(con.PoisonQueue, "events the consumer can never apply")
 	suppress(con.Role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",

@@ -166,6 +166,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 			GroupIDPath:   PipeGroupPath(p.PeriodPath),
 			LogRetention:  p.LogRetention,
 			RemovalPolicy: p.RemovalPolicy,
+			EncryptionKey: p.EncryptionKey,
 		})
 	} else {
 		var targets []sqsTarget
@@ -196,6 +197,9 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	f.EventSource = awslambdaeventsources.NewSqsEventSource(f.Queue, esm)
 	f.Consumer.Function.AddEventSource(f.EventSource)
 	MarkQueueEventSource(f.Consumer.Function)
+	// The mapping reads the queue as the consumer's role; changing a
+	// message's visibility needs no key.
+	grantKey(p.EncryptionKey, f.Consumer.Role, keyReader)
 
 	f.Alarms.FunctionErrors("FunctionErrors", f.Consumer.Function)
 	f.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", f.Consumer.Function)
@@ -214,7 +218,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 // fifoWithDLQ makes a FIFO queue and its FIFO dead-letter queue (a FIFO
 // source needs a FIFO DLQ), alarmed on age and on any dead letter.
 func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.Duration, highThroughput bool) (queue, dlq awssqs.Queue) {
-	dlq = NewSecureQueue(f.Construct, id+"DeadLetterQueue", SecureQueueProps{Fifo: true, RemovalPolicy: p.RemovalPolicy})
+	dlq = NewSecureQueue(f.Construct, id+"DeadLetterQueue", SecureQueueProps{Fifo: true, RemovalPolicy: p.RemovalPolicy, EncryptionKey: p.EncryptionKey})
 	MarkAsDeadLetterQueue(dlq, "redrive DLQ of the "+id)
 	queue = NewSecureQueue(f.Construct, id, SecureQueueProps{
 		Fifo:              true,
@@ -223,6 +227,7 @@ func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.D
 		Retention:         p.Retention,
 		DeadLetter:        &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(p.MaxReceiveCount))},
 		RemovalPolicy:     p.RemovalPolicy,
+		EncryptionKey:     p.EncryptionKey,
 	})
 	f.Alarms.Above(id+"OldestMessage", queue.MetricApproximateAgeOfOldestMessage(MaxPerMinute()),
 		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -28,6 +29,11 @@ type IngressProps struct {
 	// RemovalPolicy of a created bus and its archive. Default
 	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+	// EncryptionKey encrypts a created bus and its archive. Default nil:
+	// AWS-owned keys. EventBridge then needs the bus statements of
+	// keypolicy.ServiceStatements for CreatedBusName in the key policy
+	// (the relays add them). An imported bus keeps its own encryption.
+	EncryptionKey awskms.IKey
 }
 
 // Ingress is the event bus and the base pattern every orderly rule extends.
@@ -40,7 +46,15 @@ type Ingress struct {
 	// when the bus is imported or ArchiveRetentionDays is 0.
 	Archive  awsevents.Archive
 	existing string
+	// busName is the created bus's name as a literal: a key policy that
+	// named it through the bus resource would depend on the bus, which
+	// depends on the key.
+	busName string
 }
+
+// CreatedBusName is the name of the bus NewIngress created, "" for an
+// imported one.
+func (in *Ingress) CreatedBusName() string { return in.busName }
 
 // IsDefaultBus reports whether the account's default bus was imported.
 func (in *Ingress) IsDefaultBus() bool {
@@ -70,6 +84,17 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 		bus := awsevents.NewEventBus(c, jsii.String("Bus"), bp)
 		bus.ApplyRemovalPolicy(props.RemovalPolicy)
 		in.Bus = bus
+		// The name CDK gives an unnamed bus.
+		in.busName = props.BusName
+		if in.busName == "" {
+			in.busName = *awscdk.Names_UniqueId(bus)
+		}
+		if props.EncryptionKey != nil {
+			// On the resource: CDK's bus construct would add its own key
+			// policy statement, and its archive construct one naming the
+			// bus's ARN, a circular reference.
+			bus.Node().DefaultChild().(awsevents.CfnEventBus).SetKmsKeyIdentifier(props.EncryptionKey.KeyArn())
+		}
 		if props.ArchiveRetentionDays > 0 {
 			in.Archive = in.newArchive(props)
 		}
@@ -88,6 +113,9 @@ func (in *Ingress) newArchive(props IngressProps) awsevents.Archive {
 		Description:    jsii.String("orderly: the relay's events, for replay (see the README's replay runbook)"),
 	})
 	archive.ApplyRemovalPolicy(props.RemovalPolicy)
+	if props.EncryptionKey != nil {
+		archive.Node().DefaultChild().(awsevents.CfnArchive).SetKmsKeyIdentifier(props.EncryptionKey.KeyArn())
+	}
 	return archive
 }
 

@@ -3,6 +3,7 @@ package relay
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awspipes"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -27,6 +28,10 @@ type KeyedPipeProps struct {
 	// RemovalPolicy of the log group. Default defaults.RemovalPolicy
 	// (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+	// EncryptionKey is the key of Source, Target and the log group; the
+	// role is granted what reading the one and sending to the other need.
+	// Default nil: the queues' own encryption and an AWS-owned log key.
+	EncryptionKey awskms.IKey
 }
 
 // KeyedPipe moves messages from one FIFO queue to another, setting a dynamic
@@ -56,9 +61,12 @@ func NewKeyedPipe(scope constructs.Construct, id string, props KeyedPipeProps) *
 	})
 	props.Source.GrantConsumeMessages(role)
 	props.Target.GrantSendMessages(role)
+	grantKey(props.EncryptionKey, role, keyReader)
+	grantKey(props.EncryptionKey, role, keyQueueSender)
 	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
 		Retention:     props.LogRetention,
 		RemovalPolicy: props.RemovalPolicy,
+		EncryptionKey: props.EncryptionKey,
 	})
 	logs.GrantWrite(role)
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -25,12 +26,16 @@ type OnFailureBucketProps struct {
 	// still holds objects cannot be deleted by CloudFormation: empty it
 	// (after a redrive) first.
 	RemovalPolicy awscdk.RemovalPolicy
+	// EncryptionKey encrypts the objects (SSE-KMS with an S3 Bucket Key,
+	// which spares most KMS requests). Default nil: S3-managed keys. The
+	// writer needs keyObjectWriter on it (KinesisRelay grants the consumer).
+	EncryptionKey awskms.IKey
 }
 
 // NewOnFailureBucket creates the Kinesis on-failure destination: S3-managed
-// encryption, TLS-only, every public access blocked, objects expiring after
-// ExpirationDays, and request metrics over the whole bucket so that an
-// alarm can fire on the first object written.
+// encryption (or EncryptionKey), TLS-only, every public access blocked,
+// objects expiring after ExpirationDays, and request metrics over the whole
+// bucket so that an alarm can fire on the first object written.
 func NewOnFailureBucket(scope constructs.Construct, id string, props OnFailureBucketProps) awss3.Bucket {
 	if props.ExpirationDays == 0 {
 		props.ExpirationDays = defaults.OnFailureExpirationDays
@@ -49,6 +54,18 @@ func NewOnFailureBucket(scope constructs.Construct, id string, props OnFailureBu
 		Metrics:       &[]*awss3.BucketMetrics{{Id: jsii.String(OnFailureMetricsID)}},
 		RemovalPolicy: props.RemovalPolicy,
 	})
+	if props.EncryptionKey != nil {
+		// On the resource, not the construct: see grantKey.
+		bucket.Node().DefaultChild().(awss3.CfnBucket).SetBucketEncryption(&awss3.CfnBucket_BucketEncryptionProperty{
+			ServerSideEncryptionConfiguration: &[]any{&awss3.CfnBucket_ServerSideEncryptionRuleProperty{
+				ServerSideEncryptionByDefault: &awss3.CfnBucket_ServerSideEncryptionByDefaultProperty{
+					SseAlgorithm:   jsii.String("aws:kms"),
+					KmsMasterKeyId: props.EncryptionKey.KeyArn(),
+				},
+				BucketKeyEnabled: jsii.Bool(true),
+			}},
+		})
+	}
 	suppress(bucket, "AwsSolutions-S1",
 		"The bucket holds only the invocation records Lambda writes for discarded Kinesis batches; its PutRequests metric is alarmed on any write, and the Lambda and CloudTrail records show who wrote. An access-log bucket would add a second bucket to secure for no further signal.")
 	return bucket

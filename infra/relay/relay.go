@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/keypolicy"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -100,6 +102,20 @@ type RelayProps struct {
 	// RemovalPolicy of the bus, stream, queues and log groups. Default
 	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+
+	// EncryptionKey is the customer managed key of everything that stores
+	// events: a created bus and its archive, the stream, every queue, the
+	// on-failure bucket and the log groups. Each construct grants the
+	// roles it wires exactly what they use on it, and the relay adds the
+	// statements for the services that use it as themselves to its policy
+	// (Relay.KeyPolicy; an imported key's owner adds them, and
+	// keypolicy.AccountIAM). Default nil: AWS owned and managed keys, as
+	// defaults.KMSKey.
+	EncryptionKey awskms.IKey
+	// APIKeySecretKey is the customer managed key of APIKeySecret, which
+	// the consumer may decrypt with through Secrets Manager. Default nil:
+	// the secret uses aws/secretsmanager.
+	APIKeySecretKey awskms.IKey
 }
 
 // Relay is what both relays build alike. Its fields are the created
@@ -117,6 +133,12 @@ type Relay struct {
 	Consumer *Consumer
 	// Alarms holds the relay's alarms; add more with its methods.
 	Alarms *Alarms
+	// KeyPolicy are the statements EncryptionKey's policy must hold for
+	// the services that use it as themselves; nil without a key. A created
+	// key has them; the owner of an imported one adds them.
+	KeyPolicy []keypolicy.Statement
+
+	key awskms.IKey
 }
 
 // PropsError lists every missing or conflicting Props field, so they can be
@@ -200,23 +222,28 @@ func (p RelayProps) withDefaults() RelayProps {
 
 // newRelay creates the relay's construct and its ingress.
 func newRelay(scope constructs.Construct, id string, p RelayProps) *Relay {
-	r := &Relay{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	r := &Relay{Construct: constructs.NewConstruct(scope, jsii.String(id)), key: p.EncryptionKey}
 	r.Ingress = NewIngress(r.Construct, "Ingress", IngressProps{
 		BusName:       p.BusName,
 		ExistingBus:   p.ExistingBus,
 		Sources:       p.Sources,
 		DetailTypes:   p.DetailTypes,
 		RemovalPolicy: p.RemovalPolicy,
+		EncryptionKey: p.EncryptionKey,
 		// Filled by withDefaults.
 		ArchiveRetentionDays: *p.ArchiveRetentionDays,
 	})
+	if p.EncryptionKey != nil {
+		r.KeyPolicy = keypolicy.ServiceStatements(keyWhere(awscdk.Stack_Of(r.Construct), r.Ingress.CreatedBusName(), r.Ingress.Archive != nil))
+		addKeyPolicy(p.EncryptionKey, r.KeyPolicy)
+	}
 	return r
 }
 
 // newTargetDeadLetterQueue is where EventBridge puts events it could not
 // deliver. EventBridge requires a standard queue here, even for a FIFO target.
 func (r *Relay) newTargetDeadLetterQueue(p RelayProps) {
-	r.TargetDeadLetterQueue = NewSecureQueue(r.Construct, "TargetDeadLetterQueue", SecureQueueProps{RemovalPolicy: p.RemovalPolicy})
+	r.TargetDeadLetterQueue = NewSecureQueue(r.Construct, "TargetDeadLetterQueue", SecureQueueProps{RemovalPolicy: p.RemovalPolicy, EncryptionKey: p.EncryptionKey})
 	MarkAsDeadLetterQueue(r.TargetDeadLetterQueue, "EventBridge rule target DLQ")
 }
 
@@ -234,6 +261,8 @@ func (r *Relay) newConsumer(p RelayProps) {
 		APILimits:               p.APILimits,
 		Coalesce:                p.Coalesce,
 		RemovalPolicy:           p.RemovalPolicy,
+		EncryptionKey:           p.EncryptionKey,
+		APIKeySecretKey:         p.APIKeySecretKey,
 	})
 }
 
@@ -249,6 +278,9 @@ func (r *Relay) consumerOutputs() {
 	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
 	r.output(outputs.PoisonQueueURL, r.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
 	r.output(outputs.TargetDeadLetterQueueURL, r.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	if r.key != nil {
+		r.output(outputs.EncryptionKeyArn, r.key.KeyArn(), "The customer managed key of the bus, stream, queues, bucket and log groups")
+	}
 }
 
 func (r *Relay) output(id string, value *string, description string) {

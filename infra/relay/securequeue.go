@@ -7,6 +7,7 @@ package relay
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -31,11 +32,17 @@ type SecureQueueProps struct {
 	DeadLetter *awssqs.DeadLetterQueue
 	// RemovalPolicy. Default defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+	// EncryptionKey encrypts the messages (SSE-KMS). Default nil: SQS-managed
+	// keys (SSE-SQS), which every AWS service can send to without a key
+	// policy. With a key, whoever wires a sender or a reader grants it on
+	// the key (grantKey), and EventBridge needs the key policy statement
+	// keypolicy.SidEventBridgeQueues.
+	EncryptionKey awskms.IKey
 }
 
 // NewSecureQueue creates an SQS queue encrypted with SQS-managed keys (which
-// EventBridge, Pipes and Lambda can all use without KMS grants) and a policy
-// that denies non-TLS access.
+// EventBridge, Pipes and Lambda can all use without KMS grants) or with
+// EncryptionKey, and a policy that denies non-TLS access.
 func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProps) awssqs.Queue {
 	if props.Retention == nil {
 		props.Retention = awscdk.Duration_Days(jsii.Number(defaults.DeadLetterRetentionDays))
@@ -44,7 +51,6 @@ func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProp
 		props.RemovalPolicy = defaultRemovalPolicy()
 	}
 	qp := &awssqs.QueueProps{
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		VisibilityTimeout: props.VisibilityTimeout,
 		RetentionPeriod:   props.Retention,
@@ -59,5 +65,13 @@ func NewSecureQueue(scope constructs.Construct, id string, props SecureQueueProp
 			qp.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
 		}
 	}
-	return awssqs.NewQueue(scope, jsii.String(id), qp)
+	if props.EncryptionKey == nil {
+		qp.Encryption = awssqs.QueueEncryption_SQS_MANAGED
+	}
+	queue := awssqs.NewQueue(scope, jsii.String(id), qp)
+	if props.EncryptionKey != nil {
+		// On the resource, not the construct: see grantKey.
+		queue.Node().DefaultChild().(awssqs.CfnQueue).SetKmsMasterKeyId(props.EncryptionKey.KeyArn())
+	}
+	return queue
 }

@@ -6,6 +6,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -52,10 +53,28 @@ func newStack(scope constructs.Construct, id, kind, description string, props Pr
 	return stack
 }
 
+// encryptionKey is the key encryption.kmsKey names for stack: nil for
+// none, a key the stack creates (one per stack, rotated yearly, removed
+// with the environment's removal policy), or the imported key.
+func encryptionKey(stack awscdk.Stack, c config.Config, removal awscdk.RemovalPolicy) awskms.IKey {
+	switch {
+	case !c.Encryption.Enabled():
+		return nil
+	case c.Encryption.CreatesKey():
+		return awskms.NewKey(stack, jsii.String("EncryptionKey"), &awskms.KeyProps{
+			Description:       jsii.String("orderly (" + c.Env + "): the bus, its archive, the stream or queues, the on-failure bucket and the log groups of " + *stack.StackName()),
+			EnableKeyRotation: jsii.Bool(true),
+			RemovalPolicy:     removal,
+		})
+	default:
+		return awskms.Key_FromKeyArn(stack, jsii.String("EncryptionKey"), jsii.String(c.Encryption.ImportedKeyARN()))
+	}
+}
+
 // relayProps maps the config onto the settings both relays share. Every
 // field is set from the config (whose defaults come from the same package
 // as the relays'), so nothing here falls back to a relay default.
-func relayProps(props Props) relay.RelayProps {
+func relayProps(stack awscdk.Stack, props Props) relay.RelayProps {
 	c := props.Config
 	// The config accepts only retentions CloudWatch Logs offers and the
 	// removal policies CDK has (a relay test pins the lists to each other).
@@ -83,6 +102,10 @@ func relayProps(props Props) relay.RelayProps {
 		Coalesce:                new(c.Function.Coalesce),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           removal,
+		EncryptionKey:           encryptionKey(stack, c, removal),
+	}
+	if arn := c.Function.APIKeySecretKMSKey; arn != "" {
+		p.APIKeySecretKey = awskms.Key_FromKeyArn(stack, jsii.String("ApiKeySecretKey"), jsii.String(arn))
 	}
 	// The config always derives a bus name; it names the bus only when the
 	// stack creates one.

@@ -77,6 +77,11 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	case "ListObjectsV2":
 		s.listObjects(w, bucket, objects, q.Get("prefix"), q.Get("continuation-token"))
 	case "GetObject":
+		if s.kmsDenied != "" {
+			e := s.kmsDecryptDenied(s.kmsDenied)
+			s3Error(w, http.StatusForbidden, "AccessDenied", e.Message)
+			return
+		}
 		o, ok := objects[key]
 		if !ok {
 			s3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")

@@ -3,7 +3,7 @@
 // through its BaseEndpoint (or AWS_ENDPOINT_URL). It dispatches on the
 // protocol each service speaks: the X-Amz-Target header for the JSON
 // protocols (SQS, Secrets Manager, Service Quotas, CloudWatch Logs,
-// EventBridge, Kinesis), the form's Action for the query protocols (STS,
+// EventBridge, Kinesis, KMS), the form's Action for the query protocols (STS,
 // CloudFormation), and the path for REST JSON (Lambda) and REST XML (S3,
 // path-style). The service is the
 // signing name in the SigV4 Authorization header.
@@ -54,6 +54,8 @@ type Server struct {
 	visibility     []VisibilityChange
 	failSQS        int
 	buckets        map[string]map[string]Object
+	kmsKeys        map[string]KMSKey
+	kmsDenied      string
 }
 
 // New starts a fake on a loopback port; Close stops it.
@@ -77,6 +79,7 @@ func NewUnstarted() *Server {
 		queues:   map[string][]Message{},
 		attached: map[string]VisibilityQueue{},
 		buckets:  map[string]map[string]Object{},
+		kmsKeys:  map[string]KMSKey{},
 		caller:   Caller{Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/deployer", UserID: "AIDAEXAMPLE"},
 	}
 }
@@ -132,6 +135,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveJSON(w, r, service, s.eventBridge)
 	case "logs":
 		s.serveJSON(w, r, service, s.cloudWatchLogs)
+	case "kms":
+		s.serveJSON(w, r, service, s.kms)
 	case "s3":
 		s.serveS3(w, r)
 	default:

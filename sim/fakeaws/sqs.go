@@ -95,6 +95,9 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 		s.failSQS--
 		return nil, errorf(http.StatusInternalServerError, "com.amazonaws.sqs#InternalError", "injected failure")
 	}
+	if s.kmsDenied != "" && op == "ReceiveMessage" {
+		return nil, s.kmsDecryptDenied(s.kmsDenied)
+	}
 	if q, ok := s.attached[queueName(in.QueueUrl)]; ok {
 		switch op {
 		case "ChangeMessageVisibility":

@@ -80,10 +80,11 @@ func readStacks(dir string, cfg config.Config) (plan.FifoDelivery, plan.CostInpu
 			return d, in, fmt.Errorf("%s in %s was synthesized for env %q, not %q", s.ID, dir, s.Env, cfg.Env)
 		}
 		alarms := len(s.Template.OfType("AWS::CloudWatch::Alarm"))
+		keys, logGroups := len(s.Template.OfType("AWS::KMS::Key")), len(s.Template.OfType("AWS::Logs::LogGroup"))
 		if len(s.Template.OfType("AWS::Kinesis::Stream")) > 0 {
-			in.KinesisAlarms = alarms
+			in.KinesisAlarms, in.KinesisKeys, in.KinesisLogGroups = alarms, keys, logGroups
 		} else {
-			in.FifoAlarms = alarms
+			in.FifoAlarms, in.FifoKeys, in.FifoLogGroups = alarms, keys, logGroups
 			fifo = &stacks[i]
 		}
 	}

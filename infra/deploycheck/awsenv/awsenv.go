@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -64,13 +65,36 @@ func ErrorCode(err error) string {
 	return ""
 }
 
-// Describe shortens an SDK error to its code and message for a one-line report.
+// Describe shortens an SDK error to its code and message for a one-line
+// report, and says what a KMS refusal needs.
 func Describe(err error) string {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+		out := apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+		if KMSRefusal(err) {
+			out += KMSHint
+		}
+		return out
 	}
 	return firstLine(err.Error())
+}
+
+// KMSHint is what Describe adds to a KMS refusal: with encryption.kmsKey
+// the tools read queues and objects encrypted with the stack's key and put
+// events on a bus encrypted with it.
+const KMSHint = " (a KMS refusal: with encryption.kmsKey set, this identity needs kms:Decrypt (to read the queues and the on-failure bucket) and kms:GenerateDataKey (to put events) on the stack's key, its EncryptionKeyArn output; the key must also be enabled; see docs/operations.md)"
+
+// KMSRefusal reports whether AWS refused a call for a reason of KMS: the
+// caller may not use the key, or the key is disabled or gone. SQS answers
+// KMS.AccessDeniedException and its kin, Kinesis KMSAccessDeniedException,
+// and S3 AccessDenied naming the kms: action.
+func KMSRefusal(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	code, msg := strings.ToLower(apiErr.ErrorCode()), apiErr.ErrorMessage()
+	return strings.HasPrefix(code, "kms") || strings.Contains(msg, "kms:")
 }
 
 func firstLine(s string) string {

@@ -17,7 +17,8 @@ import (
 	"github.com/orderly-dev/orderly/lambda/secret"
 )
 
-func checkSecret(ctx context.Context, r *Report, cfg aws.Config, id string) {
+func checkSecret(ctx context.Context, r *Report, cfg aws.Config, c config.Config) {
+	id := c.Function.APIKeySecret
 	sm := secretsmanager.NewFromConfig(cfg)
 	create := `create it: aws secretsmanager create-secret --name ` + id + ` --secret-string '{"apiKey":"<key>"}'`
 	desc, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(id)})
@@ -39,8 +40,8 @@ func checkSecret(ctx context.Context, r *Report, cfg aws.Config, id string) {
 		r.add(CheckSecret, Fail, "secret %s: %v", id, err)
 		return
 	}
-	if key := aws.ToString(desc.KmsKeyId); key != "" && !strings.HasSuffix(key, "alias/aws/secretsmanager") {
-		r.add(CheckSecret, Warn, "secret %s is encrypted with customer managed key %s: the consumer's role is granted secretsmanager:GetSecretValue only, so also allow it kms:Decrypt in the key policy", id, key)
+	if status, detail := checkSecretKey(ctx, r, cfg, c, id, aws.ToString(desc.KmsKeyId)); status != "" {
+		r.add(CheckSecret, status, "%s", detail)
 		return
 	}
 	r.add(CheckSecret, OK, "%s exists, is readable and holds an API key of the documented shape", aws.ToString(desc.ARN))

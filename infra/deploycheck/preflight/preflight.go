@@ -26,6 +26,7 @@ const (
 	CheckConcurrency = "reserved-concurrency"
 	CheckRules       = "event-bus-rules"
 	CheckShards      = "kinesis-shards"
+	CheckKMSKey      = "kms-key"
 )
 
 // Options select what to check.
@@ -67,7 +68,8 @@ func run(ctx context.Context, r *Report, o Options) {
 	cfn := cloudformation.NewFromConfig(o.AWS)
 	checkBootstrap(ctx, r, cfn)
 	deployed := checkStack(ctx, r, cfn, c, o.Kind)
-	checkSecret(ctx, r, o.AWS, c.Function.APIKeySecret)
+	checkSecret(ctx, r, o.AWS, c)
+	checkKMSKey(ctx, r, o.AWS, c, o.Kind)
 	checkAPIURL(r, c.Function.APIBaseURL)
 	checkConcurrency(ctx, r, o.AWS, c, deployed)
 	checkRules(ctx, r, o.AWS, c, o.Kind, deployed)

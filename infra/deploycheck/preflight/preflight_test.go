@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/deploycheck/preflight"
+	"github.com/orderly-dev/orderly/infra/keypolicy"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
@@ -50,7 +54,7 @@ func TestHealthyAccountPasses(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			r := run(t, healthy(t), kind)
 			want := []string{preflight.CheckIdentity, preflight.CheckBootstrap, preflight.CheckStack, preflight.CheckSecret,
-				preflight.CheckAPIURL, preflight.CheckConcurrency, preflight.CheckRules}
+				preflight.CheckKMSKey, preflight.CheckAPIURL, preflight.CheckConcurrency, preflight.CheckRules}
 			if kind == config.KindKinesis {
 				want = append(want, preflight.CheckShards)
 			}
@@ -101,9 +105,41 @@ func TestEachCheckFails(t *testing.T) {
 		{name: "secret shape", breakIt: func(f *fakeaws.Server) {
 			f.PutSecret(fakeaws.Secret{Name: secretID, Value: `{"key":"s3cr3t-value"}`})
 		}, check: preflight.CheckSecret, detail: `without a non-empty "apiKey"`},
-		{name: "secret customer key", breakIt: func(f *fakeaws.Server) {
-			f.PutSecret(fakeaws.Secret{Name: secretID, Value: "k", KMSKeyID: "arn:aws:kms:eu-west-1:111122223333:key/1"})
-		}, check: preflight.CheckSecret, status: preflight.Warn, detail: "kms:Decrypt"},
+		{name: "secret customer key not configured", breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: secretKeyArn})
+			f.PutSecret(fakeaws.Secret{Name: secretID, Value: "k", KMSKeyID: secretKeyArn})
+		}, check: preflight.CheckSecret, detail: `set function.apiKeySecretKmsKey = "` + secretKeyArn + `"`},
+		{name: "secret customer key other than configured", overrides: []string{"function.apiKeySecretKmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: secretKeyArn})
+			f.PutSecret(fakeaws.Secret{Name: secretID, Value: "k", KMSKeyID: secretKeyArn})
+		}, check: preflight.CheckSecret, detail: "but function.apiKeySecretKmsKey = " + keyArn},
+		{name: "secret customer key disabled", overrides: []string{"function.apiKeySecretKmsKey=" + secretKeyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: secretKeyArn, State: "Disabled"})
+			f.PutSecret(fakeaws.Secret{Name: secretID, Value: "k", KMSKeyID: secretKeyArn})
+		}, check: preflight.CheckSecret, detail: "is Disabled"},
+		{name: "secret customer key without IAM delegation", overrides: []string{"function.apiKeySecretKmsKey=" + secretKeyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: secretKeyArn, Policy: `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"kms:*","Resource":"*"}]}`})
+			f.PutSecret(fakeaws.Secret{Name: secretID, Value: "k", KMSKeyID: secretKeyArn})
+		}, check: preflight.CheckSecret, detail: "lacks OrderlyAccountIAMPolicies (arn:aws:iam::111122223333:root: kms:Decrypt"},
+		{name: "secret key configured, secret on the AWS-managed key", overrides: []string{"function.apiKeySecretKmsKey=" + secretKeyArn},
+			check: preflight.CheckSecret, status: preflight.Warn, detail: "uses aws/secretsmanager"},
+		{name: "imported key missing", overrides: []string{"encryption.kmsKey=" + keyArn},
+			check: preflight.CheckKMSKey, detail: "does not exist in 111122223333/eu-west-1"},
+		{name: "imported key disabled", overrides: []string{"encryption.kmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, State: "Disabled", Policy: documentedPolicy("orderly-prod")})
+		}, check: preflight.CheckKMSKey, detail: "is Disabled: every write to the stores would fail"},
+		{name: "imported key asymmetric", overrides: []string{"encryption.kmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, Spec: "RSA_2048", Policy: documentedPolicy("orderly-prod")})
+		}, check: preflight.CheckKMSKey, detail: "symmetric encryption key"},
+		{name: "imported key policy without EventBridge", overrides: []string{"encryption.kmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, Policy: documentedPolicy("orderly-prod", keypolicy.SidEventBridgeQueues)})
+		}, check: preflight.CheckKMSKey, detail: "lacks OrderlyEventBridgeEncryptedQueues (events.amazonaws.com: kms:Decrypt, kms:GenerateDataKey"},
+		{name: "imported key policy for another bus", kind: config.KindFifo, overrides: []string{"encryption.kmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, Policy: documentedPolicy("orderly-staging")})
+		}, check: preflight.CheckKMSKey, detail: "lacks OrderlyEventBridgeBusAndArchive"},
+		{name: "imported key policy unreadable", overrides: []string{"encryption.kmsKey=" + keyArn}, breakIt: func(f *fakeaws.Server) {
+			f.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, PolicyUnreadable: true})
+		}, check: preflight.CheckKMSKey, status: preflight.Warn, detail: "cannot be read (AccessDeniedException; kms:GetKeyPolicy)"},
 		{name: "example url", overrides: []string{"function.apiBaseUrl=https://schedule.example.com"},
 			check: preflight.CheckAPIURL, detail: "example host"},
 		{name: "concurrency", breakIt: func(f *fakeaws.Server) {
@@ -217,4 +253,80 @@ func names(prefix string, n int) []string {
 		out[i] = fmt.Sprintf("%s-%d", prefix, i)
 	}
 	return out
+}
+
+const (
+	keyArn       = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	secretKeyArn = "arn:aws:kms:eu-west-1:111122223333:key/00000000-1111-2222-3333-444444444444"
+)
+
+// documentedPolicy is KMS's default key policy plus the statements
+// docs/operations.md tells the owner of an imported key to add, filled in
+// for bus, less the statements without names. It panics on a broken docs
+// page: the test cases are built before any test runs.
+func documentedPolicy(bus string, without ...string) string {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "operations.md"))
+	if err != nil {
+		panic(err)
+	}
+	doc := string(data)
+	const start, end = "<!-- key-policy:start -->\n```json\n", "```\n<!-- key-policy:end -->"
+	i, j := strings.Index(doc, start), strings.Index(doc, end)
+	if i < 0 || j < i {
+		panic("docs/operations.md prints no key policy statements")
+	}
+	filled := strings.NewReplacer("<region>", checktest.Region, "<account>", "111122223333", "<bus name>", bus).Replace(doc[i+len(start) : j])
+	var added struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(filled), &added); err != nil {
+		panic(err)
+	}
+	var policy struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(fakeaws.DefaultKeyPolicy("111122223333")), &policy); err != nil {
+		panic(err)
+	}
+	for _, s := range added.Statement {
+		if !slices.Contains(without, s["Sid"].(string)) {
+			policy.Statement = append(policy.Statement, s)
+		}
+	}
+	b, err := json.Marshal(policy)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// With a key: created, or imported with the documented statements (for
+// the stack's own bus, or for an imported bus), and a secret on a key of
+// its own, every check passes.
+func TestCustomerManagedKeysPass(t *testing.T) {
+	tests := []struct {
+		name      string
+		kind      string
+		overrides []string
+	}{
+		{"created", config.KindKinesis, []string{"encryption.kmsKey=create"}},
+		{"imported", config.KindKinesis, []string{"encryption.kmsKey=" + keyArn}},
+		{"imported, per-key FIFO", config.KindFifo, []string{"encryption.kmsKey=" + keyArn, "fifo.messageGroups=per-key", "fifo.maxConcurrency=20"}},
+		{"imported, with the secret on its own key", config.KindKinesis, []string{"encryption.kmsKey=" + keyArn, "function.apiKeySecretKmsKey=" + secretKeyArn}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := healthy(t)
+			fake.PutKMSKey(fakeaws.KMSKey{ARN: keyArn, Policy: documentedPolicy("orderly-prod")})
+			if slices.Contains(tc.overrides, "function.apiKeySecretKmsKey="+secretKeyArn) {
+				fake.PutKMSKey(fakeaws.KMSKey{ARN: secretKeyArn})
+				fake.PutSecret(fakeaws.Secret{Name: secretID, Value: `{"apiKey":"k-123"}`, KMSKeyID: secretKeyArn})
+			}
+			r := run(t, fake, tc.kind, tc.overrides...)
+			for _, c := range r.Checks {
+				if c.Status != preflight.OK {
+					t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+				}
+			}
+			if got := statuses(r)[preflight.CheckKMSKey]; !strings.Contains(got.Detail, "encryption.kmsKey") {
+				t.Errorf("kms-key: %s", got.Detail)
+			}
+		})
+	}
 }

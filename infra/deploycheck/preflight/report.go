@@ -1,7 +1,9 @@
 // Package preflight checks, with read-only calls, what would make
 // `cdk deploy` of an orderly stack fail or go wrong halfway through a
 // CloudFormation rollout: the identity and region, the bootstrap stack, the
-// API key secret, the API URL, concurrency, rule and shard quotas.
+// API key secret and its key, the customer managed key of the stores
+// (exists, enabled, its policy holds the statements of infra/keypolicy),
+// the API URL, concurrency, rule and shard quotas.
 package preflight
 
 import (

@@ -285,3 +285,26 @@ func TestBadInputSendsNothing(t *testing.T) {
 		})
 	}
 }
+
+// A queue and a bucket on a customer managed key this identity may not
+// decrypt with: each problem names the permissions the check needs.
+func TestKMSRefusalNamesThePermissions(t *testing.T) {
+	fake := deployed(t, config.KindKinesis)
+	c := &consumer{fake: fake}
+	fake.OnPutEvents(c.put)
+	fake.AddQueue(poison, `{"reason":"older"}`)
+	fake.PutObject(onFailure, fakeaws.Object{Key: "new", Body: onFailureObject("1", "2", `{"entityId":"someone-else"}`)})
+	fake.DenyKMSDecrypt("arn:aws:kms:eu-west-1:111122223333:key/created")
+	r, err := runSmoke(t, fake, config.KindKinesis, &strings.Builder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || len(r.Problems) != 2 {
+		t.Fatalf("problems %q: want the poison queue and the bucket", r.Problems)
+	}
+	for _, p := range r.Problems {
+		if !strings.Contains(p, "kms:Decrypt") || !strings.Contains(p, "kms:GenerateDataKey") {
+			t.Errorf("problem %q does not name kms:Decrypt and kms:GenerateDataKey", p)
+		}
+	}
+}

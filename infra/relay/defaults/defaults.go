@@ -42,6 +42,13 @@ const (
 // the config key's value; relay.RemovalPolicyOf maps it to CDK's.
 const RemovalPolicy = "retain"
 
+// KMSKey is no customer managed key: every store keeps AWS's own
+// encryption (SSE-SQS queues, an SSE-S3 bucket, the AWS-managed Kinesis
+// key, AWS-owned keys for the bus, its archive and the log groups), which
+// needs no key policy and costs nothing. The config key encryption.kmsKey
+// names a key to create or import instead.
+const KMSKey = ""
+
 // DeadLetterRetentionDays is the retention of every dead-letter and poison
 // queue: 14 days, SQS's maximum, so failed events stay long enough to be
 // inspected and redriven.
