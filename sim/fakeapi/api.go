@@ -22,6 +22,8 @@ func (s *Server) guard(next func(w http.ResponseWriter, r *http.Request, period 
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.stats.Requests++
+		s.rate.add(time.Now())
+		s.stats.PeakPerSecond = int64(s.rate.peak)
 		faults := s.faults
 		f := faults.roll(s.dice.Float64())
 		apiKey := s.apiKey

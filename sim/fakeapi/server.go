@@ -58,6 +58,7 @@ type Server struct {
 	docs    map[string]schedule.Schedule
 	history map[string][]Write
 	stats   Stats
+	rate    window
 
 	content   ContentFaults
 	throttled map[string]bool // ThrottleFirst events already throttled
@@ -180,4 +181,5 @@ func (s *Server) resetLocked() {
 	s.docs = map[string]schedule.Schedule{}
 	s.history = map[string][]Write{}
 	s.stats = Stats{}
+	s.rate = window{}
 }

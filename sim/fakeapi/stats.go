@@ -4,6 +4,9 @@ package fakeapi
 type Stats struct {
 	// Requests is every request to /schedules, faulted ones included.
 	Requests int64 `json:"requests"`
+	// PeakPerSecond is the most requests in any one-second window: what a
+	// vendor's rate limit would have counted.
+	PeakPerSecond int64 `json:"peakPerSecond"`
 	// Gets and Puts count requests answered normally.
 	Gets int64 `json:"gets"`
 	Puts int64 `json:"puts"`

@@ -60,6 +60,9 @@ type Report struct {
 	// vendor's rate limit); APICallsPerEvent divides them by EventsSent.
 	APICalls         int64   `json:"apiCalls"`
 	APICallsPerEvent float64 `json:"apiCallsPerEvent"`
+	// PeakAPICallsPerSecond is the most requests in any one-second window
+	// at the fake API: what the vendor's rate limit would have counted.
+	PeakAPICallsPerSecond int64 `json:"peakApiCallsPerSecond"`
 	// FifoStack only: FailedGroups counts the message groups of batches
 	// that reported failures, and GroupWaitSeconds sums how long each
 	// stayed locked afterwards (the queue's visibility timeout, or the
@@ -145,8 +148,8 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.IdleSecondsSkipped > 0 {
 		fmt.Fprintf(w, "  %.1f s of idle queue time skipped (no batch in progress, nothing visible)\n", r.IdleSecondsSkipped)
 	}
-	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event)\n",
-		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent)
+	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event, at most %d in one second)\n",
+		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent, r.PeakAPICallsPerSecond)
 	if r.Replay != nil {
 		r.Replay.WriteText(w)
 	}

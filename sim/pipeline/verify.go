@@ -56,6 +56,7 @@ func verify(ev evidence, r *Report) {
 	stats := ev.api.Stats()
 	r.LostUpdates = int(stats.LostUpdates)
 	r.APICalls = stats.Requests
+	r.PeakAPICallsPerSecond = stats.PeakPerSecond
 	if r.EventsSent > 0 {
 		r.APICallsPerEvent = float64(stats.Requests) / float64(r.EventsSent)
 	}
