@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -92,11 +93,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	problems = appendErr(problems, err)
 	budgetMs, err := optionalInt(getenv, envvar.APIRetryBudgetMs, 1, maxMs)
 	problems = appendErr(problems, err)
+	c.apiLimits.RequestsPerSecond, err = optionalRate(getenv, envvar.APIRequestsPerSecond)
+	problems = appendErr(problems, err)
 	c.apiLimits.CallTimeout = time.Duration(callMs) * time.Millisecond
 	c.apiLimits.RetryBudget = time.Duration(budgetMs) * time.Millisecond
 	c.apiLimits = c.apiLimits.WithDefaults()
 	if err := c.apiLimits.Validate(); err != nil {
-		problems = append(problems, fmt.Errorf("%s and %s: %w", envvar.APICallTimeoutMs, envvar.APIRetryBudgetMs, err))
+		problems = append(problems, fmt.Errorf("%s, %s and %s: %w", envvar.APICallTimeoutMs, envvar.APIRetryBudgetMs, envvar.APIRequestsPerSecond, err))
 	}
 	marginMs, err := optionalInt(getenv, envvar.DeadlineMarginMs, 1, maxMs)
 	problems = appendErr(problems, err)
@@ -162,6 +165,19 @@ func requireURL(name, value string) error {
 		return fmt.Errorf("%s=%q: want an absolute http(s) URL", name, value)
 	}
 	return nil
+}
+
+// optionalRate reads a positive number of requests per second; unset is 0.
+func optionalRate(getenv func(string) string, name string) (float64, error) {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%s=%q: want a positive number of requests per second, or unset for no cap", name, raw)
+	}
+	return f, nil
 }
 
 func optionalInt(getenv func(string) string, name string, lo, hi int) (int, error) {

@@ -48,11 +48,11 @@ func TestLoadConfig(t *testing.T) {
 			env: with("ORDERLY_MAX_CONCURRENT_PARTITIONS", "7", "ORDERLY_DEADLINE_MARGIN_MS", "6000", "AWS_LAMBDA_LOG_LEVEL", "DEBUG",
 				"ORDERLY_PERIOD_PATH", "$.detail.schedule.date",
 				"ORDERLY_API_CALL_TIMEOUT_MS", "1500", "ORDERLY_API_MAX_ATTEMPTS", "2", "ORDERLY_API_RETRY_BUDGET_MS", "2500",
-				"ORDERLY_COALESCE", "false", "ORDERLY_MAX_CHUNK_RECORDS", "25",
+				"ORDERLY_COALESCE", "false", "ORDERLY_MAX_CHUNK_RECORDS", "25", "ORDERLY_API_REQUESTS_PER_SECOND", "2.5",
 				"ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "2", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "50"),
 			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
 				maxConcurrentPartitions: 7, maxChunk: 25, deadlineMargin: 6 * time.Second, periodPath: schedule.MustPeriodPath("$.detail.schedule.date"),
-				apiLimits:    scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond},
+				apiLimits:    scheduleapi.Limits{CallTimeout: 1500 * time.Millisecond, MaxAttempts: 2, RetryBudget: 2500 * time.Millisecond, RequestsPerSecond: 2.5},
 				retryBackoff: visibility.Backoff{Base: 2 * time.Second, Max: 50 * time.Second},
 				logLevel:     slog.LevelDebug},
 		},
@@ -91,7 +91,12 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name:    "retry budget shorter than the call timeout",
 			env:     with("ORDERLY_API_RETRY_BUDGET_MS", "1000", "ORDERLY_API_CALL_TIMEOUT_MS", "2000"),
-			wantErr: []string{"ORDERLY_API_CALL_TIMEOUT_MS and ORDERLY_API_RETRY_BUDGET_MS", "shorter than the call timeout"},
+			wantErr: []string{"ORDERLY_API_CALL_TIMEOUT_MS, ORDERLY_API_RETRY_BUDGET_MS and ORDERLY_API_REQUESTS_PER_SECOND", "shorter than the call timeout"},
+		},
+		{
+			name:    "request rate not a positive number",
+			env:     with("ORDERLY_API_REQUESTS_PER_SECOND", "-1"),
+			wantErr: []string{`ORDERLY_API_REQUESTS_PER_SECOND="-1": want a positive number of requests per second`},
 		},
 		{
 			name:    "nothing set reports both required variables",

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/stacks"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // TestImportedBusSecretTopicAndOnDemandStream covers the options a platform
@@ -84,4 +85,23 @@ func (s *synthesis) grants(stackID, action string, resource any) bool {
 		}
 	}
 	return false
+}
+
+// TestRequestRateCapIsSplitPerExecution: api.maxRequestsPerSecond reaches
+// each consumer as its share per execution environment, and is absent
+// without a cap.
+func TestRequestRateCapIsSplitPerExecution(t *testing.T) {
+	capped := synth(t, "dev", map[string]string{"api.maxRequestsPerSecond": "20", "kinesis.shardCount": "4", "fifo.messageGroups": "3"})
+	uncapped := synth(t, "dev", nil)
+	for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
+		_, fn := capped.only(t, id, "AWS::Lambda::Function")
+		vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+		// 4 shards × factor 1; 3 static groups and the catch-all.
+		expect(t, id+" "+envvar.APIRequestsPerSecond, vars[envvar.APIRequestsPerSecond], "5")
+		_, fn = uncapped.only(t, id, "AWS::Lambda::Function")
+		vars = fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if v, ok := vars[envvar.APIRequestsPerSecond]; ok {
+			t.Errorf("%s without a cap sets %s = %v", id, envvar.APIRequestsPerSecond, v)
+		}
+	}
 }

@@ -109,6 +109,10 @@ type API struct {
 	// RetryBudgetSeconds is derived from the call timeout when unset
 	// (scheduleapi.Limits.WithDefaults).
 	RetryBudgetSeconds int
+	// MaxRequestsPerSecond caps the whole fleet's requests to the API; 0 is
+	// no cap. Each stack splits it over its concurrent executions
+	// (Config.APILimits).
+	MaxRequestsPerSecond int
 }
 
 // Limits are the consumer's call limits.

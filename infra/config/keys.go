@@ -294,6 +294,8 @@ var Keys = []Key{
 		"Longest one attempt of a third-party API call may take."),
 	intKey("api.maxAttempts", defaults.APIMaxAttempts, 1, 10, func(c *Config) *int { return &c.API.MaxAttempts },
 		"Attempts per API call, the first one included (retries on 408, 429, 5xx and network errors)."),
+	intKey("api.maxRequestsPerSecond", defaults.APIMaxRequestsPerSecond, 0, 100000, func(c *Config) *int { return &c.API.MaxRequestsPerSecond },
+		"Cap on the requests the whole stack sends the API per second, retries included; 0 is no cap. It is split evenly over the consumer's concurrent executions (shards × factor, or the FIFO groups or `fifo.maxConcurrency`, each capped by `function.reservedConcurrency`), which must be bounded; each execution environment spaces its requests accordingly. A `Retry-After` asking for longer still wins."),
 	{Name: "api.retryBudgetSeconds", Default: fmt.Sprintf("%d × `api.callTimeoutSeconds`", scheduleapi.DefaultRetryBudgetFactor), Allowed: "1–900, at least `api.callTimeoutSeconds`",
 		Doc: "Longest one API call may take, retries included. The consumer stops starting records two budgets plus 1 s before its deadline (a fetch and a push of the worst case), so no call outlives the invocation.",
 		apply: func(c *Config, raw any) error {

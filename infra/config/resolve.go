@@ -177,6 +177,7 @@ func (r *resolver) crossCheck(cfg *Config) {
 		cfg.Bus.ArchiveRetentionDays = 0
 	}
 	r.checkAPILimits(cfg)
+	r.checkAPIRate(cfg)
 	r.checkQueuePolicySize(cfg)
 	r.checkKeyHome(cfg, "encryption.kmsKey", cfg.Encryption.ImportedKeyARN(), true,
 		"SQS, Kinesis, EventBridge and CloudWatch Logs encrypt only with a key of their own region, and the stacks derive no cross-account grants")

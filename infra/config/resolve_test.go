@@ -207,6 +207,10 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			"function.apiKeySecretKmsKey = \"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\": the key is in region eu-west-1, but the stacks deploy to region = \"us-east-1\"; use a key of us-east-1 (Secrets Manager encrypts a secret only with a key of the secret's region)"},
 		{"account", map[string]any{"account": "1234"},
 			`account = "1234" (from context override): must be empty, or a 12-digit AWS account id`},
+		{"rate cap over an unbounded fleet", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.streamMode": "on-demand"},
+			"api.maxRequestsPerSecond = 20 needs a bounded number of concurrent executions to split over, but kinesis.streamMode = on-demand adds shards without bound: set function.reservedConcurrency (or fifo.maxConcurrency), or api.maxRequestsPerSecond to 0"},
+		{"rate cap too low for a call's budget", map[string]any{"api.maxRequestsPerSecond": "1", "kinesis.shardCount": "30"},
+			"api.maxRequestsPerSecond = 1 split over KinesisStack's 30 concurrent executions is 0.0333 requests per second each: one request every 30s, longer than api.retryBudgetSeconds = 20, so a call could never get a slot; raise api.maxRequestsPerSecond to at least 2 or lower the concurrency"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,6 +361,33 @@ func TestKMSKeySettings(t *testing.T) {
 			e := cfg.Encryption
 			if e.Enabled() != tc.enabled || e.CreatesKey() != tc.creates || e.ImportedKeyARN() != tc.imported || cfg.Function.APIKeySecretKMSKey != tc.secretKey {
 				t.Errorf("encryption %+v (enabled %v, creates %v, imported %q), secret key %q", e, e.Enabled(), e.CreatesKey(), e.ImportedKeyARN(), cfg.Function.APIKeySecretKMSKey)
+			}
+		})
+	}
+}
+
+func TestAPIRateIsSplitOverConcurrentExecutions(t *testing.T) {
+	cases := []struct {
+		name          string
+		overrides     map[string]any
+		kinesis, fifo float64
+	}{
+		{"no cap", map[string]any{}, 0, 0},
+		{"4 shards, 3 static groups and the catch-all", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.shardCount": "4", "fifo.messageGroups": "3"}, 5, 5},
+		{"reserved concurrency bounds an on-demand stream", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.streamMode": "on-demand", "function.reservedConcurrency": "4"}, 5, 20},
+		{"per-key groups bounded by fifo.maxConcurrency", map[string]any{"api.maxRequestsPerSecond": "20", "fifo.messageGroups": "per-key", "fifo.maxConcurrency": "8"}, 20, 2.5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Resolve(withOverrides(t, tc.overrides))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.APILimits(KindKinesis).RequestsPerSecond; got != tc.kinesis {
+				t.Errorf("KinesisStack: %g requests per second per execution, want %g", got, tc.kinesis)
+			}
+			if got := cfg.APILimits(KindFifo).RequestsPerSecond; got != tc.fifo {
+				t.Errorf("FifoStack: %g requests per second per execution, want %g", got, tc.fifo)
 			}
 		})
 	}

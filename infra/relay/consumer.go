@@ -133,6 +133,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		env[name] = jsii.String(strconv.FormatInt(ms.Milliseconds(), 10))
 	}
 	env[envvar.APIMaxAttempts] = jsii.String(strconv.Itoa(limits.MaxAttempts))
+	if limits.RequestsPerSecond > 0 {
+		env[envvar.APIRequestsPerSecond] = jsii.String(strconv.FormatFloat(limits.RequestsPerSecond, 'g', -1, 64))
+	}
 	if props.MaxConcurrentPartitions > 0 {
 		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
 	}

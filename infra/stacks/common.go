@@ -74,7 +74,7 @@ func encryptionKey(stack awscdk.Stack, c config.Config, removal awscdk.RemovalPo
 // relayProps maps the config onto the settings both relays share. Every
 // field is set from the config (whose defaults come from the same package
 // as the relays'), so nothing here falls back to a relay default.
-func relayProps(stack awscdk.Stack, props Props) relay.RelayProps {
+func relayProps(stack awscdk.Stack, kind string, props Props) relay.RelayProps {
 	c := props.Config
 	// The config accepts only retentions CloudWatch Logs offers and the
 	// removal policies CDK has (a relay test pins the lists to each other).
@@ -85,7 +85,7 @@ func relayProps(stack awscdk.Stack, props Props) relay.RelayProps {
 		APIBaseURL:   c.Function.APIBaseURL,
 		APIKeySecret: c.Function.APIKeySecret,
 		PeriodPath:   c.PeriodPath,
-		APILimits:    c.API.Limits(),
+		APILimits:    c.APILimits(kind),
 		ExistingBus:  c.Bus.Existing,
 		// The config leaves 0 (none) with an existing bus.
 		ArchiveRetentionDays: new(c.Bus.ArchiveRetentionDays),

@@ -18,7 +18,7 @@ func NewFifoStack(scope constructs.Construct, props Props) (awscdk.Stack, error)
 	stack := newStack(scope, FifoStackID, config.KindFifo,
 		"orderly ("+c.Env+"): EventBridge -> SQS FIFO ("+f.Groups.String()+" groups) -> in-order Go consumer", props)
 	rp := relay.FifoRelayProps{
-		RelayProps:         relayProps(stack, props),
+		RelayProps:         relayProps(stack, config.KindFifo, props),
 		PerKey:             f.Groups.PerKey,
 		BatchSize:          f.BatchSize,
 		MaxConcurrency:     f.MaxConcurrency,

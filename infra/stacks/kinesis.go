@@ -22,7 +22,7 @@ func NewKinesisStack(scope constructs.Construct, props Props) (awscdk.Stack, err
 	mode, _ := relay.StreamModeOf(string(k.StreamMode))
 	position, _ := relay.StartingPositionOf(string(k.StartingPosition))
 	rp := relay.KinesisRelayProps{
-		RelayProps:              relayProps(stack, props),
+		RelayProps:              relayProps(stack, config.KindKinesis, props),
 		StreamMode:              mode,
 		ShardCount:              k.ShardCount,
 		StreamRetention:         hours(k.RetentionHours),

@@ -42,6 +42,10 @@ const (
 	APIMaxAttempts = "ORDERLY_API_MAX_ATTEMPTS"
 	// APIRetryBudgetMs bounds one API call including its retries.
 	APIRetryBudgetMs = "ORDERLY_API_RETRY_BUDGET_MS"
+	// APIRequestsPerSecond caps the requests of one execution environment
+	// (scheduleapi.Limits.RequestsPerSecond): the stacks' share of
+	// api.maxRequestsPerSecond. Unset means no cap.
+	APIRequestsPerSecond = "ORDERLY_API_REQUESTS_PER_SECOND"
 	// RetryBackoffBaseSeconds and RetryBackoffMaxSeconds are the backoff
 	// (lambda/visibility) after which an SQS message reported for retry is
 	// visible again: base × 2^(receives−1), capped at max, in whole

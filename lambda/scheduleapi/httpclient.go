@@ -68,6 +68,8 @@ type Options struct {
 type Client struct {
 	base *url.URL
 	opts Options
+	// pace spaces requests per Limits.RequestsPerSecond.
+	pace *pacer
 }
 
 var _ schedule.Client = (*Client)(nil)
@@ -116,7 +118,7 @@ func New(opts Options) (*Client, error) {
 	if opts.Jitter == nil {
 		opts.Jitter = randomJitter
 	}
-	return &Client{base: base, opts: opts}, nil
+	return &Client{base: base, opts: opts, pace: newPacer(opts.Limits.RequestInterval())}, nil
 }
 
 func setDefault(d *time.Duration, def time.Duration) {
@@ -216,6 +218,15 @@ func (c *Client) do(ctx context.Context, method, period string, body []byte, ok 
 	path := c.base.JoinPath("schedules", period)
 	refreshed := false
 	for attempt := 1; ; attempt++ {
+		// The rate cap's wait is part of the call: a slot beyond the
+		// budget fails the call as transient, and the record waits in
+		// order. A Retry-After slept above still wins when it is longer.
+		if err := c.pace.wait(ctx, start.Add(limits.RetryBudget), c.opts.Now, c.opts.Sleep); err != nil {
+			if errors.Is(err, errNoSlot) {
+				return response{}, fmt.Errorf("%s %s: the request rate cap (%g per second) has no slot within the %s budget", method, path.Path, limits.RequestsPerSecond, limits.RetryBudget)
+			}
+			return response{}, fmt.Errorf("waiting for a request slot: %w", err)
+		}
 		timeout := min(limits.CallTimeout, limits.RetryBudget-c.opts.Now().Sub(start))
 		resp, err := c.once(ctx, timeout, method, path.String(), body)
 		if err == nil && ok(resp.status) {

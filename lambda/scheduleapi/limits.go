@@ -18,6 +18,12 @@ type Limits struct {
 	// past it, and no retry is scheduled whose backoff would end after it.
 	// Zero means DefaultRetryBudgetFactor × CallTimeout.
 	RetryBudget time.Duration
+	// RequestsPerSecond caps the requests one execution environment sends,
+	// attempts and retries alike: its share of the fleet-wide rate the
+	// stacks split across the function's concurrent executions. Requests
+	// are spaced at least 1/RequestsPerSecond apart; waiting for a slot
+	// counts against the call's retry budget. Zero means no cap.
+	RequestsPerSecond float64
 }
 
 // Default limits tolerate a slow API: ten seconds per attempt, three
@@ -59,7 +65,23 @@ func (l Limits) Validate() error {
 	if l.RetryBudget < l.CallTimeout {
 		return fmt.Errorf("retry budget %s is shorter than the call timeout %s: the first attempt could never use its whole timeout", l.RetryBudget, l.CallTimeout)
 	}
+	if l.RequestsPerSecond < 0 {
+		return fmt.Errorf("requests per second %g: want 0 (no cap) or more", l.RequestsPerSecond)
+	}
+	if i := l.RequestInterval(); i > 0 && i > l.RetryBudget {
+		return fmt.Errorf("%g requests per second leave a call its first slot %s after the last, beyond its %s retry budget: no call could be made while another waits",
+			l.RequestsPerSecond, i.Round(time.Millisecond), l.RetryBudget)
+	}
 	return nil
+}
+
+// RequestInterval is the least time between two requests of one execution
+// environment, 0 without a cap.
+func (l Limits) RequestInterval() time.Duration {
+	if l.RequestsPerSecond <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / l.RequestsPerSecond)
 }
 
 // WorstCaseRecord is the longest one record can spend on the API: a fetch

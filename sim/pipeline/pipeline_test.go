@@ -32,10 +32,16 @@ import (
 // idle queue time).
 const testContext = "-c kinesis.shardCount=2 -c kinesis.batchSize=20 -c fifo.messageGroups=2 -c function.timeoutSeconds=10 -c api.callTimeoutSeconds=2"
 
+// assembly is one synthesized context, shared by the tests that use it.
+type assembly struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
 var (
-	synthOnce sync.Once
-	synthDir  string
-	synthErr  error
+	assembliesMu sync.Mutex
+	assemblies   = map[string]*assembly{}
 	// heavy serializes the runs: each keeps both cores busy, and a starved
 	// consumer would hit its 10 s timeout.
 	heavy sync.Mutex
@@ -43,15 +49,24 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if synthDir != "" {
-		os.RemoveAll(synthDir)
+	for _, a := range assemblies {
+		if a.dir != "" {
+			os.RemoveAll(a.dir)
+		}
 	}
 	os.Exit(code)
 }
 
 // settings checks the preconditions and returns the stack's settings from
-// the shared synthesized assembly.
+// the assembly of testContext.
 func settings(t *testing.T, stack string) (string, pipeline.Settings) {
+	t.Helper()
+	return settingsOf(t, testContext, stack)
+}
+
+// settingsOf returns the stack's settings synthesized with context, each
+// context synthesized once.
+func settingsOf(t *testing.T, context, stack string) (string, pipeline.Settings) {
 	t.Helper()
 	lambdaemu.NeedsEmulator(t)
 	root, err := repo.WorkingRoot()
@@ -65,27 +80,36 @@ func settings(t *testing.T, stack string) (string, pipeline.Settings) {
 			lambdaemu.Precondition(t, fmt.Errorf("%s is missing: run `make deps`", p))
 		}
 	}
-	synthOnce.Do(func() {
-		if synthDir, synthErr = os.MkdirTemp("", "orderly-test-synth-"); synthErr != nil {
-			return
-		}
-		args, err := synth.ContextArgs(testContext)
-		if err != nil {
-			synthErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		synthErr = synth.Run(ctx, root, "dev", args, synthDir)
-	})
-	if synthErr != nil {
-		t.Fatal(synthErr)
+	assembliesMu.Lock()
+	a := assemblies[context]
+	if a == nil {
+		a = &assembly{}
+		assemblies[context] = a
 	}
-	s, err := pipeline.LoadSettings(synthDir, stack)
+	assembliesMu.Unlock()
+	a.once.Do(func() { a.dir, a.err = synthesize(root, context) })
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	s, err := pipeline.LoadSettings(a.dir, stack)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return root, s
+}
+
+func synthesize(root, cdkContext string) (string, error) {
+	dir, err := os.MkdirTemp("", "orderly-test-synth-")
+	if err != nil {
+		return "", err
+	}
+	args, err := synth.ContextArgs(cdkContext)
+	if err != nil {
+		return dir, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return dir, synth.Run(ctx, root, "dev", args, dir)
 }
 
 func run(t *testing.T, ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
@@ -246,4 +270,39 @@ func TestCancelStopsEveryProcess(t *testing.T) {
 	if len(rep.Pids) < 3 {
 		t.Errorf("pids %v: want kinesalite and the consumers' emulator and runtime", rep.Pids)
 	}
+}
+
+// TestRequestRateCapHoldsAcrossTheFleet: api.maxRequestsPerSecond = 20 on
+// 4 shards is 5 requests per second for each of the 4 consumer instances;
+// together they never pass 20 in any one-second window (10% allowed for
+// requests that the network bunches up), and nothing is lost. One record
+// at a time, so that the 100 events make 200 calls: ten seconds' worth.
+func TestRequestRateCapHoldsAcrossTheFleet(t *testing.T) {
+	t.Parallel()
+	const capPerSecond = 20
+	root, s := settingsOf(t, fmt.Sprintf("-c kinesis.shardCount=4 -c api.maxRequestsPerSecond=%d -c function.coalesce=false", capPerSecond), pipeline.StackKinesis)
+	heavy.Lock()
+	defer heavy.Unlock()
+	rep, err := run(t, context.Background(), pipeline.Options{
+		Root: root, Settings: s, MaxConcurrency: 4,
+		Workload: pipeline.Workload{Events: 100, Partitions: 12, EntitiesPerPartition: 10, Seed: 9},
+		Timeout:  2 * time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.LostUpdates != 0 {
+		t.Errorf("not OK: %v", rep.Problems())
+	}
+	if rep.Concurrency != 4 {
+		t.Errorf("%d consumer instances, want 4 (one per shard)", rep.Concurrency)
+	}
+	if limit := capPerSecond * 11 / 10; rep.PeakAPICallsPerSecond > int64(limit) || rep.PeakAPICallsPerSecond == 0 {
+		t.Errorf("peak %d API calls in one second, want 1 to %d", rep.PeakAPICallsPerSecond, limit)
+	}
+	// The cap bit: the calls took at least the time the rate allows.
+	if least := float64(rep.APICalls)/capPerSecond - 1; rep.DurationSeconds < least {
+		t.Errorf("%d API calls in %.1f s: faster than %d per second allows (%.1f s)", rep.APICalls, rep.DurationSeconds, capPerSecond, least)
+	}
+	t.Logf("%d API calls, at most %d in one second, %.1f s", rep.APICalls, rep.PeakAPICallsPerSecond, rep.DurationSeconds)
 }

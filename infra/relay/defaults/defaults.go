@@ -83,6 +83,9 @@ const (
 const (
 	APICallTimeoutSeconds = int(scheduleapi.DefaultCallTimeout / time.Second)
 	APIMaxAttempts        = scheduleapi.DefaultMaxAttempts
+	// APIMaxRequestsPerSecond of 0 leaves the rate uncapped: the vendor's
+	// limit is the integrator's to state.
+	APIMaxRequestsPerSecond = 0
 )
 
 // The Kinesis stream and its event source mapping. StreamMode and
