@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"math"
 	"log/slog"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
