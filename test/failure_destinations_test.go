@@ -169,3 +169,78 @@ func (s *synthesis) expectArchive(t testing.TB, stackID string, days int) {
 		expect(t, "archive detail-type pattern", pattern["detail-type"], rp["detail-type"])
 	}
 }
+
+// TestEveryRuleMayWriteItsDeadLetterQueue: EventBridge can put an event it
+// could not deliver into the rule's dead-letter queue only if the queue's
+// own policy lets events.amazonaws.com send from that rule. Without the
+// statement the dead-letter send fails too and the event is gone.
+func TestEveryRuleMayWriteItsDeadLetterQueue(t *testing.T) {
+	for _, sc := range allSyntheses(t) {
+		s := synth(t, sc.env, sc.overrides)
+		for _, id := range []string{stacks.KinesisStackID, stacks.FifoStackID} {
+			if sc.fifoOnly && id != stacks.FifoStackID {
+				continue
+			}
+			for ruleID, rule := range s.resources(id, "AWS::Events::Rule") {
+				for _, target := range rule["Targets"].([]any) {
+					dlc, ok := target.(map[string]any)["DeadLetterConfig"].(map[string]any)
+					if !ok {
+						t.Errorf("%s/%s rule %s: a target without a dead-letter queue", sc.name, id, ruleID)
+						continue
+					}
+					queueID := fmt.Sprint(dlc["Arn"].(map[string]any)["Fn::GetAtt"].([]any)[0])
+					if !s.queueAllowsRule(id, queueID, ruleID) {
+						t.Errorf("%s/%s: no policy on dead-letter queue %s lets events.amazonaws.com send from rule %s", sc.name, id, queueID, ruleID)
+					}
+				}
+			}
+		}
+	}
+}
+
+// queueAllowsRule reports whether a policy on queueID allows
+// events.amazonaws.com sqs:SendMessage with aws:SourceArn naming ruleID.
+func (s *synthesis) queueAllowsRule(stackID, queueID, ruleID string) bool {
+	ruleArn := fmt.Sprint(map[string]any{"Fn::GetAtt": []any{ruleID, "Arn"}})
+	for _, policy := range s.resources(stackID, "AWS::SQS::QueuePolicy") {
+		names := false
+		for _, q := range policy["Queues"].([]any) {
+			names = names || fmt.Sprint(q) == fmt.Sprint(map[string]any{"Ref": queueID})
+		}
+		if !names {
+			continue
+		}
+		doc := policy["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			stmt := st.(map[string]any)
+			principal, _ := stmt["Principal"].(map[string]any)
+			cond, _ := stmt["Condition"].(map[string]any)
+			arnEquals, _ := cond["ArnEquals"].(map[string]any)
+			if stmt["Effect"] != "Allow" || principal["Service"] != "events.amazonaws.com" || !mentions(stmt["Action"], "sqs:SendMessage") {
+				continue
+			}
+			for _, arn := range asList(arnEquals["aws:SourceArn"]) {
+				if fmt.Sprint(arn) == ruleArn {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func mentions(actions any, action string) bool {
+	for _, a := range asList(actions) {
+		if a == action {
+			return true
+		}
+	}
+	return false
+}

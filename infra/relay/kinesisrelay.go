@@ -164,6 +164,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		RetryAttempts:    jsii.Number(float64(*p.TargetRetryAttempts)),
 		MaxEventAge:      p.TargetMaxEventAge,
 	}))
+	allowRuleDeadLetters(k.TargetDeadLetterQueue, []*string{k.Rule.RuleArn()})
 	// EventBridge puts the records with the role CDK's target made for the
 	// stream.
 	grantKey(p.EncryptionKey, k.Stream.Node().FindChild(jsii.String("EventsRole")).(awsiam.IRole), keyStreamWriter)

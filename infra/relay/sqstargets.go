@@ -54,11 +54,20 @@ func addSQSTargets(queue awssqs.IQueue, targets []sqsTarget, p sqsTargetPolicy) 
 		Resources:  jsii.Strings(*queue.QueueArn()),
 		Conditions: fromRules,
 	}))
-	p.dlq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	allowRuleDeadLetters(p.dlq, ruleArns)
+}
+
+// allowRuleDeadLetters lets EventBridge put the events the rules could not
+// deliver into dlq. Without it the dead-letter send fails too, and the
+// event is gone (InvocationsFailedToBeSentToDlq): a target's dead-letter
+// queue must say so in its own policy, and CDK's Kinesis target, unlike
+// its SQS one, does not add the statement.
+func allowRuleDeadLetters(dlq awssqs.IQueue, ruleArns []*string) {
+	dlq.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EventBridgeRulesDeadLetter"),
-		Principals: events,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("sqs:SendMessage"),
-		Resources:  jsii.Strings(*p.dlq.QueueArn()),
-		Conditions: fromRules,
+		Resources:  jsii.Strings(*dlq.QueueArn()),
+		Conditions: &map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": ruleArns}},
 	}))
 }
