@@ -86,7 +86,10 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	defer running.Wait()
 	defer stop()
 	failed := make(chan error, 1)
-	running.Go(func() { failed <- m.Run(mctx) })
+	startMapping := func() { running.Go(func() { failed <- m.Run(mctx) }) }
+	if !opts.Backlog {
+		startMapping()
+	}
 
 	var rules []assembly.Rule
 	for _, r := range s.Rules {
@@ -99,7 +102,16 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 	if err := pace(ctx, evs, opts.Rate, ev.sentAt, &r.tally.sent, target.put); err != nil && ctx.Err() == nil {
 		return err
 	}
+	var drainStart time.Time
+	if opts.Backlog && ctx.Err() == nil {
+		fmt.Fprintf(opts.Progress, "%d records wait in the stream: starting the event source mapping\n", target.routed)
+		drainStart = time.Now()
+		startMapping()
+	}
 	err = settle(ctx, func() bool { return m.Stats().Finished >= target.routed }, failed)
+	if !drainStart.IsZero() {
+		rep.DrainSeconds = time.Since(drainStart).Seconds()
+	}
 	stop()
 	running.Wait()
 	rep.DuplicateDeliveries = m.Stats().Redelivered

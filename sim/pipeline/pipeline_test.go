@@ -306,3 +306,46 @@ func TestRequestRateCapHoldsAcrossTheFleet(t *testing.T) {
 	}
 	t.Logf("%d API calls, at most %d in one second, %.1f s", rep.APICalls, rep.PeakAPICallsPerSecond, rep.DurationSeconds)
 }
+
+func TestBacklogNeedsOrderedKinesis(t *testing.T) {
+	for _, opts := range []pipeline.Options{
+		{Settings: pipeline.Settings{Stack: pipeline.StackFifo}, Backlog: true, LogDir: t.TempDir()},
+		{Settings: pipeline.Settings{Stack: pipeline.StackKinesis}, Backlog: true, Unordered: true, LogDir: t.TempDir()},
+	} {
+		rep, err := pipeline.Run(context.Background(), opts)
+		if err == nil || !strings.Contains(err.Error(), "Options.Backlog") || rep != nil {
+			t.Errorf("stack %s, unordered %v: error %v, want Options.Backlog refused before anything starts", opts.Settings.Stack, opts.Unordered, err)
+		}
+	}
+}
+
+func TestBacklogDrainsOnceEverythingIsSent(t *testing.T) {
+	t.Parallel()
+	root, s := settings(t, pipeline.StackKinesis)
+	heavy.Lock()
+	defer heavy.Unlock()
+	progress := &syncWriter{}
+	rep, err := run(t, context.Background(), pipeline.Options{
+		Root: root, Settings: s, Backlog: true,
+		Workload: pipeline.Workload{Events: 200, Partitions: 4, EntitiesPerPartition: 3, Seed: 1},
+		Timeout:  90 * time.Second,
+		Progress: progress,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Errorf("not OK: %v", rep.Problems())
+	}
+	if !progress.contains("200 records wait in the stream: starting the event source mapping") {
+		t.Errorf("the mapping did not start on the whole backlog:\n%s", progress.buf.String())
+	}
+	if rep.DrainSeconds <= 0 || rep.DrainSeconds >= rep.DurationSeconds {
+		t.Errorf("drain %.2f s of a %.2f s run: want the drain measured from the consumer's start, after the sending", rep.DrainSeconds, rep.DurationSeconds)
+	}
+	// Three entities per period repeat within each chunk of the backlog.
+	if rep.Superseded == 0 {
+		t.Error("nothing superseded: the backlog's chunks did not merge repeated entities")
+	}
+	requireAllStopped(t, rep)
+}

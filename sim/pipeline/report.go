@@ -81,7 +81,11 @@ type Report struct {
 	Restarts          int         `json:"restarts"`
 	InjectedFaults    FaultCounts `json:"injectedFaults"`
 
-	DurationSeconds  float64 `json:"durationSeconds"`
+	DurationSeconds float64 `json:"durationSeconds"`
+	// DrainSeconds is set for a run with Options.Backlog: the seconds from
+	// the consumer's start, every event already in the stream, until the
+	// last one was finished (DurationSeconds also counts the sending).
+	DrainSeconds     float64 `json:"drainSeconds,omitempty"`
 	ThroughputPerSec float64 `json:"throughputPerSec"`
 	LatencyP50Ms     float64 `json:"latencyP50Ms"`
 	LatencyP99Ms     float64 `json:"latencyP99Ms"`
@@ -147,6 +151,9 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	if r.IdleSecondsSkipped > 0 {
 		fmt.Fprintf(w, "  %.1f s of idle queue time skipped (no batch in progress, nothing visible)\n", r.IdleSecondsSkipped)
+	}
+	if r.DrainSeconds > 0 {
+		fmt.Fprintf(w, "  backlog drained in %.1f s (%.1f events/s) once the consumer started\n", r.DrainSeconds, float64(r.EventsSent)/r.DrainSeconds)
 	}
 	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event, at most %d in one second)\n",
 		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent, r.PeakAPICallsPerSecond)

@@ -69,6 +69,11 @@ type Options struct {
 	// minute; what it skipped is reported. Leave it off when the waits are
 	// what you measure (compare-backoff).
 	SkipIdleTime bool
+	// Backlog (KinesisStack only) puts every event into the stream before
+	// the event source mapping starts reading it: the consumer starts on a
+	// backlog, as after an outage, and Report.DrainSeconds says how long it
+	// took to work through it. Use it with Rate 0.
+	Backlog bool
 	// LogDir receives the logs of every process.
 	LogDir string
 	// Progress receives a few lines about the run's phases, and a progress
@@ -97,6 +102,9 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		return nil, errors.New("pipeline: Options.LogDir is required")
 	}
 	s := opts.Settings
+	if opts.Backlog && (opts.Unordered || s.Stack != StackKinesis) {
+		return nil, fmt.Errorf("pipeline: Options.Backlog holds the events in a Kinesis stream until the consumer starts: it needs the %s stack and ordered delivery", StackKinesis)
+	}
 	if err := fillWorkload(&opts.Workload, s); err != nil {
 		return nil, err
 	}
