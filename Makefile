@@ -106,7 +106,7 @@ redrive:
 	@go build -o $(BIN)/orderly-redrive ./infra/cmd/redrive
 	@$(BIN)/orderly-redrive -env $(ENV) -stack $(STACK) $(CONTEXT) $(REDRIVE_FLAGS)
 
-.PHONY: local local-ci load compare compare-backoff contrast
+.PHONY: local local-ci load compare compare-backoff catchup contrast
 
 STACK ?= kinesis
 EVENTS ?= 5000
@@ -177,7 +177,25 @@ compare-backoff: deps tools $(LOAD)
 	$(LOAD) -compare-backoff -env $(ENV) -context "$(LOCAL_CONTEXT_fifo) -c fifo.messageGroups=per-key $(CONTEXT)" \
 	  -events $(BACKOFF_EVENTS) -partitions 8 -error-rate 0.05 -timeout-rate 0.005 -timeout 15m $(LOAD_FLAGS)
 
-.PHONY: plan plan-chart diagram compare-chart graphviz
+# Catch-up after an outage: every event is in KinesisStack's stream (4
+# shards) before the consumer starts, as after an hour of the third-party
+# API being down, and the backlog is drained three ways at the same
+# workload and seed: coalescing off; chunks that end at a repeated entity
+# (that older consumer, built from git history); superseded changes merged
+# (the default). The fake API answers after 5 ms, as in `make compare`.
+# Prints one Markdown table (drain time, API calls per event, peak request
+# rate at the fake API, lost updates, superseded) and one JSON line.
+# orderly-load owns the default workload (20,000 events over 30 periods of
+# 20 entities); shrink it with e.g. CATCHUP_EVENTS=2000.
+CATCHUP_EVENTS ?=
+CATCHUP_PERIODS ?=
+CATCHUP_ENTITIES ?=
+CATCHUP_WORKLOAD = $(strip $(if $(CATCHUP_EVENTS),-events $(CATCHUP_EVENTS)) $(if $(CATCHUP_PERIODS),-partitions $(CATCHUP_PERIODS)) \
+  $(if $(CATCHUP_ENTITIES),-entities $(CATCHUP_ENTITIES)))
+catchup: deps tools $(LOAD)
+	$(LOAD) -compare-catchup -env $(ENV) -context "$(CONTEXT)" -latency 5ms $(CATCHUP_WORKLOAD) $(LOAD_FLAGS)
+
+.PHONY: plan plan-chart diagram compare-chart catchup-chart graphviz
 
 # Capacity and cost planner for ENV (plus CONTEXT): key-to-shard placement,
 # skew, ceilings, iterator-age risk, recommendation, FIFO groups, monthly

@@ -5,22 +5,32 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
 // compareConfig is one row of a comparison: a stack and the CDK context
-// that selects its settings.
+// that selects its settings, and optionally a commit whose consumer runs
+// in place of the one bundled in the synthesized assembly.
 type compareConfig struct {
 	name, stack, context string
+	consumerRev          string
 }
 
 // comparison is a set of configurations run with the same workload and
 // faults, and the table that shows them side by side.
 type comparison struct {
+	// kind names the comparison in its JSON line, so that comparechart
+	// knows which figures to draw.
+	kind    string
 	configs []compareConfig
 	table   func(w io.Writer, configs []compareConfig, reports []*pipeline.Report)
+	// backlog puts every event into the stream before the consumer starts
+	// (pipeline.Options.Backlog).
+	backlog bool
 }
 
 // classicComparison holds the classic Kinesis-versus-FIFO configurations
@@ -28,13 +38,14 @@ type comparison struct {
 // record), then orderly's recommended ones (large batches, coalescing), as
 // CDK context on top of the chosen environment.
 var classicComparison = comparison{
+	kind: "classic",
 	configs: []compareConfig{
-		{"Kinesis, 1 shard, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
-		{"Kinesis, 2 shards, batch 1, factor 1", pipeline.StackKinesis, "-c kinesis.shardCount=2 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
-		{"FIFO, 1 group, reserved concurrency 1", pipeline.StackFifo, "-c fifo.messageGroups=1 -c function.reservedConcurrency=1 -c function.coalesce=false"},
-		{"FIFO, 2 groups, reserved concurrency 3", pipeline.StackFifo, "-c fifo.messageGroups=2 -c function.reservedConcurrency=3 -c function.coalesce=false"},
-		{"orderly: Kinesis, 1 shard, batch 100, coalescing", pipeline.StackKinesis, "-c kinesis.shardCount=1 -c kinesis.batchSize=100 -c kinesis.parallelizationFactor=1 -c function.coalesce=true"},
-		{"orderly: FIFO per-key, batch 10, coalescing", pipeline.StackFifo, "-c fifo.messageGroups=per-key -c fifo.batchSize=10 -c function.coalesce=true"},
+		{name: "Kinesis, 1 shard, batch 1, factor 1", stack: pipeline.StackKinesis, context: "-c kinesis.shardCount=1 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
+		{name: "Kinesis, 2 shards, batch 1, factor 1", stack: pipeline.StackKinesis, context: "-c kinesis.shardCount=2 -c kinesis.batchSize=1 -c kinesis.parallelizationFactor=1 -c function.coalesce=false"},
+		{name: "FIFO, 1 group, reserved concurrency 1", stack: pipeline.StackFifo, context: "-c fifo.messageGroups=1 -c function.reservedConcurrency=1 -c function.coalesce=false"},
+		{name: "FIFO, 2 groups, reserved concurrency 3", stack: pipeline.StackFifo, context: "-c fifo.messageGroups=2 -c function.reservedConcurrency=3 -c function.coalesce=false"},
+		{name: "orderly: Kinesis, 1 shard, batch 100, coalescing", stack: pipeline.StackKinesis, context: "-c kinesis.shardCount=1 -c kinesis.batchSize=100 -c kinesis.parallelizationFactor=1 -c function.coalesce=true"},
+		{name: "orderly: FIFO per-key, batch 10, coalescing", stack: pipeline.StackFifo, context: "-c fifo.messageGroups=per-key -c fifo.batchSize=10 -c function.coalesce=true"},
 	},
 	table: writeTable,
 }
@@ -43,9 +54,10 @@ var classicComparison = comparison{
 // (a reported failure waits for the queue's visibility timeout) and with
 // its defaults, on top of the chosen environment and -context.
 var backoffComparison = comparison{
+	kind: "backoff",
 	configs: []compareConfig{
-		{"FIFO, retry backoff off", pipeline.StackFifo, "-c fifo.retryBackoffMaxSeconds=0"},
-		{"FIFO, retry backoff on (defaults)", pipeline.StackFifo, ""},
+		{name: "FIFO, retry backoff off", stack: pipeline.StackFifo, context: "-c fifo.retryBackoffMaxSeconds=0"},
+		{name: "FIFO, retry backoff on (defaults)", stack: pipeline.StackFifo, context: ""},
 	},
 	table: writeBackoffTable,
 }
@@ -58,8 +70,25 @@ func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Wri
 	for _, c := range cmp.configs {
 		fc := f
 		fc.stack = c.stack
-		contextString := strings.TrimSpace(c.context + " " + f.context)
+		fc.backlog = cmp.backlog
 		fmt.Fprintf(stderr, "== %s\n", c.name)
+		if c.consumerRev != "" {
+			root, err := repo.WorkingRoot()
+			if err != nil {
+				return false, err
+			}
+			dir, err := os.MkdirTemp("", "orderly-consumer-")
+			if err != nil {
+				return false, err
+			}
+			defer os.RemoveAll(dir)
+			fmt.Fprintf(stderr, "building the consumer of commit %s\n", c.consumerRev)
+			if fc.consumer, err = buildConsumerAt(ctx, root, c.consumerRev, dir); err != nil {
+				return false, fmt.Errorf("%s: %w", c.name, err)
+			}
+			fc.consumerRev = c.consumerRev
+		}
+		contextString := strings.TrimSpace(c.context + " " + f.context)
 		rep, err := runOnce(ctx, fc, contextString, stderr)
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", c.name, err)
@@ -69,16 +98,28 @@ func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Wri
 		reports = append(reports, rep)
 	}
 	cmp.table(stdout, cmp.configs, reports)
-	summary := make([]json.RawMessage, len(reports))
-	for i, r := range reports {
-		summary[i] = json.RawMessage(r.JSON())
-	}
-	line, err := json.Marshal(map[string]any{"compare": summary})
+	line, err := compareLine(f, cmp, reports)
 	if err != nil {
 		return false, err
 	}
-	fmt.Fprintln(stdout, string(line))
+	fmt.Fprintln(stdout, line)
 	return ok, nil
+}
+
+// compareLine is the comparison's JSON line: every report, and what a
+// chart needs to label it (sim/cmd/comparechart reads it back).
+func compareLine(f flags, cmp comparison, reports []*pipeline.Report) (string, error) {
+	summary := make([]json.RawMessage, len(reports))
+	names := make([]string, len(reports))
+	for i, r := range reports {
+		summary[i] = json.RawMessage(r.JSON())
+		names[i] = cmp.configs[i].name
+	}
+	line, err := json.Marshal(map[string]any{
+		"compare": summary, "names": names, "kind": cmp.kind,
+		"workload": map[string]any{"events": f.events, "partitions": f.partitions, "entitiesPerPartition": f.entities, "seed": f.seed},
+	})
+	return string(line), err
 }
 
 // writeTable prints a Markdown table, so that it can go into docs/local.md

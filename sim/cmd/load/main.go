@@ -15,6 +15,7 @@
 //	go run ./sim/cmd/load -unordered -events 300 -latency 5ms   # the race, made visible
 //	go run ./sim/cmd/load -compare                           # the comparison table
 //	go run ./sim/cmd/load -compare-backoff -events 1000 -error-rate 0.05 -timeout-rate 0.005
+//	go run ./sim/cmd/load -compare-catchup -events 2000             # drain a backlog in three modes
 //
 // Deployed mode: -bus NAME sends the events with PutEvents (batches of 10)
 // using the default AWS credential chain, and reports what was accepted;
@@ -68,10 +69,18 @@ type flags struct {
 	unordered, compare, keepLogs  bool
 	replay, skipIdle              bool
 	compareBackoff                bool
+	compareCatchup                bool
 	concurrency                   int
 	seed                          uint64
 	timeout                       time.Duration
 	bus, source                   string
+
+	// backlog, consumer and consumerRev are set by a comparison for its
+	// rows: every event in the stream before the consumer starts, and a
+	// consumer executable (built from commit consumerRev) in place of the
+	// bundled one.
+	backlog               bool
+	consumer, consumerRev string
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -97,6 +106,9 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.skipIdle, "skip-idle", false, "let the SQS FIFO model skip idle queue time once every event is sent (a killed batch's visibility timeout, retry backoff waits): the run takes less time and reports what it skipped")
 	fs.BoolVar(&f.compare, "compare", false, "run the classic configurations (Kinesis 1 and 2 shards, FIFO 1 and 2 groups) and print a table")
 	fs.BoolVar(&f.compareBackoff, "compare-backoff", false, "run FifoStack without and with the consumer's retry backoff and print a table")
+	fs.BoolVar(&f.compareCatchup, "compare-catchup", false, fmt.Sprintf(
+		"drain a backlog (every event in KinesisStack's stream before the consumer starts, as after an outage; %s) with coalescing off, with chunks that end at a repeated entity (an older consumer, built from git history) and with superseded changes merged, and print a table; unless given: -events %d -partitions %d -entities %d -timeout %s",
+		catchupContext, catchupEvents, catchupPartitions, catchupEntities, catchupTimeout))
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
 	fs.DurationVar(&f.timeout, "timeout", pipeline.DefaultTimeout, "bound on one run")
@@ -109,6 +121,8 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments %q: load takes flags only", fs.Args())
 	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if f.stack != pipeline.StackKinesis && f.stack != pipeline.StackFifo {
 		return f, fmt.Errorf("-stack %q: want %q or %q", f.stack, pipeline.StackKinesis, pipeline.StackFifo)
 	}
@@ -121,13 +135,42 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
 	}
-	if f.skipIdle && (f.compare || f.compareBackoff || f.bus != "") {
-		return f, errors.New("-skip-idle shortens the waits that -compare and -compare-backoff measure, and -bus runs nothing locally: it combines with none of them")
+	if f.skipIdle && (f.compare || f.compareBackoff || f.compareCatchup || f.bus != "") {
+		return f, errors.New("-skip-idle shortens the waits that -compare, -compare-backoff and -compare-catchup measure, and -bus runs nothing locally: it combines with none of them")
 	}
 	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare-backoff synthesizes its own two configurations: it does not combine with -compare, -assembly, -unordered or -bus")
 	}
+	if f.compareCatchup {
+		return f, catchupFlags(&f, given)
+	}
 	return f, nil
+}
+
+// catchupFlags checks -compare-catchup's combinations and fills in the
+// catch-up workload where the command line leaves it open.
+func catchupFlags(f *flags, given map[string]bool) error {
+	switch {
+	case f.compare || f.compareBackoff || f.assembly != "" || f.unordered || f.bus != "" || f.replay:
+		return errors.New("-compare-catchup synthesizes its own three configurations: it does not combine with -compare, -compare-backoff, -assembly, -unordered, -bus or -replay")
+	case given["stack"] && f.stack != pipeline.StackKinesis:
+		return fmt.Errorf("-compare-catchup -stack %q: the backlog waits in a Kinesis stream, so the stack is %q", f.stack, pipeline.StackKinesis)
+	case f.rate != 0:
+		return fmt.Errorf("-compare-catchup -rate %g: the backlog is in the stream before the consumer starts, so it is sent at once (-rate 0)", f.rate)
+	}
+	if !given["events"] {
+		f.events = catchupEvents
+	}
+	if !given["partitions"] {
+		f.partitions = catchupPartitions
+	}
+	if !given["entities"] {
+		f.entities = catchupEntities
+	}
+	if !given["timeout"] {
+		f.timeout = catchupTimeout
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -148,6 +191,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFor(ctx, err, ok, stderr)
 	case f.compareBackoff:
 		ok, err := compare(ctx, f, backoffComparison, stdout, stderr)
+		return exitFor(ctx, err, ok, stderr)
+	case f.compareCatchup:
+		ok, err := compare(ctx, f, catchupComparison, stdout, stderr)
 		return exitFor(ctx, err, ok, stderr)
 	default:
 		rep, err := runOnce(ctx, f, f.context, stderr)
@@ -198,6 +244,9 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
+	if f.consumer != "" {
+		settings.Bootstrap = f.consumer
+	}
 	logDir, err := os.MkdirTemp("", "orderly-local-")
 	if err != nil {
 		return nil, err
@@ -214,11 +263,16 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		Unordered:      f.unordered,
 		Replay:         f.replay,
 		SkipIdleTime:   f.skipIdle,
+		Backlog:        f.backlog,
 		MaxConcurrency: f.concurrency,
 		Timeout:        f.timeout,
 		LogDir:         logDir,
 		Progress:       stderr,
 	})
+	if rep != nil && f.consumerRev != "" {
+		// The assembly's settings, another commit's consumer.
+		rep.Config += " consumer=" + f.consumerRev[:min(7, len(f.consumerRev))]
+	}
 	if err == nil && rep.OK && !f.keepLogs {
 		os.RemoveAll(logDir)
 	} else {

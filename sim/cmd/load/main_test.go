@@ -1,16 +1,21 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
@@ -27,6 +32,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-replay", "-bus", "b"}, "-replay re-sends"},
 		{[]string{"-compare-backoff", "-compare"}, "-compare-backoff synthesizes"},
 		{[]string{"-skip-idle", "-compare-backoff"}, "-skip-idle shortens"},
+		{[]string{"-skip-idle", "-compare-catchup"}, "-skip-idle shortens"},
+		{[]string{"-compare-catchup", "-compare"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-compare-backoff"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-assembly", "cdk.out"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-unordered"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-bus", "b"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-replay"}, "-compare-catchup synthesizes"},
+		{[]string{"-compare-catchup", "-stack", "fifo"}, `-compare-catchup -stack "fifo"`},
+		{[]string{"-compare-catchup", "-rate", "200"}, "-compare-catchup -rate 200"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-events", "x"}, "invalid value"},
 		{[]string{"-context", "-c novalue"}, `"novalue" is not key=value`},
@@ -170,5 +184,148 @@ func TestBackoffTableShowsWaitPerFailure(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "| 4 | 240.0 | 10.0 |") {
 		t.Errorf("off row lacks its failures, wait and events/s:\n%s", b.String())
+	}
+}
+
+func TestCatchupWorkloadDefaults(t *testing.T) {
+	f, err := parse([]string{"-compare-catchup"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.events != catchupEvents || f.partitions != catchupPartitions || f.entities != catchupEntities || f.timeout != catchupTimeout {
+		t.Errorf("-compare-catchup alone: events %d, partitions %d, entities %d, timeout %s; want the catch-up workload", f.events, f.partitions, f.entities, f.timeout)
+	}
+	f, err = parse([]string{"-compare-catchup", "-events", "2000", "-entities", "5", "-timeout", "5m", "-stack", "kinesis"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.events != 2000 || f.entities != 5 || f.timeout != 5*time.Minute || f.partitions != catchupPartitions {
+		t.Errorf("given flags: events %d, entities %d, timeout %s, partitions %d; want the given ones kept, the rest the catch-up workload's", f.events, f.entities, f.timeout, f.partitions)
+	}
+	f, err = parse(nil, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.events == catchupEvents || f.timeout == catchupTimeout {
+		t.Errorf("without -compare-catchup: events %d, timeout %s; the catch-up workload leaked into the defaults", f.events, f.timeout)
+	}
+}
+
+func TestCatchupTableShowsDrainAndSpeedup(t *testing.T) {
+	var b bytes.Buffer
+	writeCatchupTable(&b, catchupComparison.configs, []*pipeline.Report{
+		{DrainSeconds: 60, APICallsPerEvent: 2, PeakAPICallsPerSecond: 1200},
+		{DrainSeconds: 24, APICallsPerEvent: 0.36, PeakAPICallsPerSecond: 450},
+		{DrainSeconds: 15, APICallsPerEvent: 0.161, PeakAPICallsPerSecond: 260, Superseded: 311, LostUpdates: 1},
+	})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2+len(catchupComparison.configs)+2 {
+		t.Fatalf("want header, rule, %d rows, a blank line and the speed-ups:\n%s", len(catchupComparison.configs), b.String())
+	}
+	for i, want := range []string{
+		"| coalescing off | 60.0 | 2.00 | 1200 | 0 | 0 |",
+		" | 24.0 | 0.36 | 450 | 0 | 0 |",
+		"| coalescing, superseded changes merged (default) | 15.0 | 0.16 | 260 | 1 | 311 |",
+	} {
+		row := lines[2+i]
+		if !strings.Contains(row, want) || !strings.HasPrefix(row, "| "+catchupComparison.configs[i].name+" |") {
+			t.Errorf("row %d %q, want it to contain %q", i, row, want)
+		}
+		if strings.Count(row, "|") != strings.Count(lines[0], "|") {
+			t.Errorf("row %q has a different number of columns than the header", row)
+		}
+	}
+	if want := "2.5× faster; coalescing, superseded changes merged (default) 4.0× faster"; !strings.HasSuffix(lines[len(lines)-1], want) {
+		t.Errorf("last line %q, want it to end with %q", lines[len(lines)-1], want)
+	}
+
+	b.Reset()
+	writeCatchupTable(&b, catchupComparison.configs[:2], []*pipeline.Report{{DrainSeconds: 60}, {}})
+	if !strings.Contains(b.String(), "not measured") || strings.Contains(b.String(), "Inf") {
+		t.Errorf("a row without a drain time is not marked as such:\n%s", b.String())
+	}
+}
+
+func TestCatchupModes(t *testing.T) {
+	cfg := catchupComparison.configs
+	if len(cfg) != 3 || !catchupComparison.backlog {
+		t.Fatalf("%d modes, backlog %v: want three modes draining a backlog", len(cfg), catchupComparison.backlog)
+	}
+	for i, want := range []string{"function.coalesce=false", "function.coalesce=true", "function.coalesce=true"} {
+		if cfg[i].stack != pipeline.StackKinesis || !strings.Contains(cfg[i].context, want) || !strings.Contains(cfg[i].context, catchupContext) {
+			t.Errorf("mode %q: stack %s, context %q; want KinesisStack with %s and %s", cfg[i].name, cfg[i].stack, cfg[i].context, catchupContext, want)
+		}
+	}
+	// Only the middle mode runs another commit's consumer; the others run
+	// the one the assembly bundles.
+	if cfg[0].consumerRev != "" || cfg[1].consumerRev != chunkEndsAtRepeatRev || cfg[2].consumerRev != "" {
+		t.Errorf("consumer revisions %q, %q, %q", cfg[0].consumerRev, cfg[1].consumerRev, cfg[2].consumerRev)
+	}
+}
+
+func TestCompareLineNamesItsRows(t *testing.T) {
+	f := flags{events: 2000, partitions: 30, entities: 20, seed: 7}
+	reports := []*pipeline.Report{{Stack: "kinesis", DrainSeconds: 4.5}, {Stack: "kinesis"}, {Stack: "kinesis", Superseded: 3}}
+	line, err := compareLine(f, catchupComparison, reports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Compare  []pipeline.Report `json:"compare"`
+		Names    []string          `json:"names"`
+		Kind     string            `json:"kind"`
+		Workload struct {
+			Events, Partitions, EntitiesPerPartition int
+			Seed                                     uint64
+		} `json:"workload"`
+	}
+	if err := json.Unmarshal([]byte(line), &doc); err != nil {
+		t.Fatalf("%v: %s", err, line)
+	}
+	if doc.Kind != "catchup" || len(doc.Compare) != 3 || len(doc.Names) != 3 || doc.Names[2] != catchupComparison.configs[2].name ||
+		doc.Compare[0].DrainSeconds != 4.5 || doc.Compare[2].Superseded != 3 {
+		t.Errorf("line %s: want the three reports, their names and the kind", line)
+	}
+	if w := doc.Workload; w.Events != 2000 || w.Partitions != 30 || w.EntitiesPerPartition != 20 || w.Seed != 7 {
+		t.Errorf("workload %+v, want the flags'", w)
+	}
+	if strings.Contains(line, "\n") {
+		t.Error("the JSON summary spans several lines")
+	}
+}
+
+func TestUntarStaysInside(t *testing.T) {
+	archive := func(name, body string) *bytes.Buffer {
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		_ = tw.WriteHeader(&tar.Header{Name: "lambda/", Typeflag: tar.TypeDir, Mode: 0o755})
+		_ = tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))})
+		_, _ = tw.Write([]byte(body))
+		_ = tw.Close()
+		return &b
+	}
+	dir := t.TempDir()
+	if err := untar(archive("lambda/main.go", "package main\n"), dir); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "lambda", "main.go")); err != nil || string(got) != "package main\n" {
+		t.Errorf("extracted %q, %v", got, err)
+	}
+	if err := untar(archive("../escaped.go", "x"), filepath.Join(dir, "sub")); err == nil || !strings.Contains(err.Error(), "leaves") {
+		t.Errorf("an entry outside the directory: error %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "escaped.go")); !os.IsNotExist(err) {
+		t.Error("an entry was written outside the directory")
+	}
+}
+
+func TestConsumerOfAnUnknownCommit(t *testing.T) {
+	root, err := repo.WorkingRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = buildConsumerAt(context.Background(), root, strings.Repeat("0", 40), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "git history") {
+		t.Errorf("error %v, want one that says the commit is missing from git history", err)
 	}
 }
