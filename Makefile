@@ -226,6 +226,14 @@ compare-chart:
 	go run ./sim/cmd/comparechart -in $(COMPARE_OUT) -out $(COMPARE_CHART)
 	@echo "wrote $(COMPARE_CHART)"
 
+# The catch-up chart from saved `make catchup` output (does not rerun it):
+#   make catchup | tee catchup.out && make catchup-chart CATCHUP_OUT=catchup.out
+CATCHUP_OUT ?= docs/charts/catchup.out
+CATCHUP_CHART ?= docs/charts/catchup.svg
+catchup-chart:
+	go run ./sim/cmd/comparechart -in $(CATCHUP_OUT) -out $(CATCHUP_CHART)
+	@echo "wrote $(CATCHUP_CHART)"
+
 DOT := /usr/bin/dot
 $(DOT):
 	@if [ "$$(id -u)" != 0 ]; then echo "graphviz is missing: run 'sudo apt-get install -y graphviz'" >&2; exit 1; fi

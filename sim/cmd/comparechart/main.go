@@ -1,9 +1,13 @@
-// Command comparechart turns saved `make compare` output (its Markdown
-// table and JSON line, or the JSON line alone) into an SVG chart, without
-// rerunning the comparison. It charts every row the JSON holds.
+// Command comparechart turns saved `make compare` or `make catchup` output
+// (its Markdown table and JSON line, or the JSON line alone) into an SVG
+// chart, without rerunning the comparison. It charts every row the JSON
+// holds; the line's "kind" picks the figures (a catch-up comparison's are
+// drain time, API calls and the peak request rate).
 //
 //	make compare | tee compare.out
 //	make compare-chart COMPARE_OUT=compare.out
+//	make catchup | tee catchup.out
+//	make catchup-chart CATCHUP_OUT=catchup.out
 //
 // Exit status 2 for bad flags or input, 1 when the chart cannot be written.
 package main
@@ -27,9 +31,9 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 
 func run(args []string, stderr io.Writer) int {
 	in, out, err := flags(args, stderr)
-	var reports []pipeline.Report
+	var cmp comparison
 	if err == nil {
-		reports, err = load(in)
+		cmp, err = load(in)
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -38,7 +42,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "comparechart:", err)
 		return 2
 	}
-	if err := os.WriteFile(out, render(reports), 0o644); err != nil {
+	if err := os.WriteFile(out, render(cmp), 0o644); err != nil {
 		fmt.Fprintln(stderr, "comparechart:", err)
 		return 1
 	}
@@ -49,7 +53,7 @@ func run(args []string, stderr io.Writer) int {
 func flags(args []string, stderr io.Writer) (in, out string, err error) {
 	fs := flag.NewFlagSet("comparechart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&in, "in", "", "saved output of `make compare`")
+	fs.StringVar(&in, "in", "", "saved output of `make compare` or `make catchup`")
 	fs.StringVar(&out, "out", "", "SVG file to write")
 	if err = fs.Parse(args); err == nil && (in == "" || out == "" || fs.NArg() > 0) {
 		err = errors.New("-in and -out are required, and nothing else")
@@ -57,21 +61,38 @@ func flags(args []string, stderr io.Writer) (in, out string, err error) {
 	return in, out, err
 }
 
+// comparison is the JSON line a comparison prints last (sim/cmd/load):
+// its reports, and, from lines that have them, the rows' names, which
+// comparison it was and its workload.
+type comparison struct {
+	Compare  []pipeline.Report `json:"compare"`
+	Names    []string          `json:"names"`
+	Kind     string            `json:"kind"`
+	Workload struct {
+		Events               int `json:"events"`
+		Partitions           int `json:"partitions"`
+		EntitiesPerPartition int `json:"entitiesPerPartition"`
+	} `json:"workload"`
+}
+
+// kindCatchup is the kind of `make catchup` output.
+const kindCatchup = "catchup"
+
 // load reads saved compare output.
-func load(path string) ([]pipeline.Report, error) {
+func load(path string) (comparison, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return comparison{}, err
 	}
-	reports, err := parse(data)
+	cmp, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return comparison{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return reports, nil
+	return cmp, nil
 }
 
 // parse finds the {"compare":[...]} line.
-func parse(data []byte) ([]pipeline.Report, error) {
+func parse(data []byte) (comparison, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -79,27 +100,38 @@ func parse(data []byte) ([]pipeline.Report, error) {
 		if !strings.HasPrefix(line, `{"compare":`) {
 			continue
 		}
-		var doc struct {
-			Compare []pipeline.Report `json:"compare"`
-		}
+		var doc comparison
 		if err := json.Unmarshal([]byte(line), &doc); err != nil {
-			return nil, fmt.Errorf("the compare line does not parse: %w", err)
+			return doc, fmt.Errorf("the compare line does not parse: %w", err)
 		}
 		if len(doc.Compare) == 0 {
-			return nil, errors.New("the compare line has no rows")
+			return doc, errors.New("the compare line has no rows")
 		}
-		return doc.Compare, nil
+		if doc.Names != nil && len(doc.Names) != len(doc.Compare) {
+			return doc, fmt.Errorf("the compare line names %d rows but has %d", len(doc.Names), len(doc.Compare))
+		}
+		if doc.Kind == kindCatchup && doc.Names == nil {
+			return doc, errors.New("the catch-up line does not name its rows")
+		}
+		return doc, nil
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return comparison{}, err
 	}
-	return nil, errors.New(`no {"compare":[...]} line: save the whole output of make compare`)
+	return comparison{}, errors.New(`no {"compare":[...]} line: save the whole output of make compare or make catchup`)
 }
 
+// panelFunc draws one figure of every row as a panel.
+type panelFunc func(title, unit string, value func(pipeline.Report) float64, note func(pipeline.Report) string) chart.Panel
+
 // render draws one panel per figure, a bar per row.
-func render(reports []pipeline.Report) []byte {
+func render(cmp comparison) []byte {
+	reports := cmp.Compare
 	labels := labels(reports)
-	panel := func(title, unit string, value func(pipeline.Report) float64, note func(pipeline.Report) string) chart.Panel {
+	if cmp.Kind == kindCatchup {
+		labels = cmp.Names
+	}
+	var panel panelFunc = func(title, unit string, value func(pipeline.Report) float64, note func(pipeline.Report) string) chart.Panel {
 		p := chart.Panel{Title: title, Unit: unit}
 		for i, r := range reports {
 			b := chart.Bar{Label: labels[i], Value: value(r)}
@@ -109,6 +141,9 @@ func render(reports []pipeline.Report) []byte {
 			p.Bars = append(p.Bars, b)
 		}
 		return p
+	}
+	if cmp.Kind == kindCatchup {
+		return renderCatchup(cmp, panel)
 	}
 	sent := reports[0].EventsSent
 	return chart.Render(fmt.Sprintf("make compare: %d events per configuration, env=%s", sent, reports[0].Env),
@@ -120,10 +155,39 @@ func render(reports []pipeline.Report) []byte {
 		panel("Latency p99, send to applied", "ms", func(r pipeline.Report) float64 { return r.LatencyP99Ms }, nil),
 		panel("Third-party API calls per event (retries included)", "", func(r pipeline.Report) float64 { return r.APICallsPerEvent }, nil),
 		panel("Invocations", "", func(r pipeline.Report) float64 { return float64(r.Invocations) }, nil),
-		panel("Lost updates + order violations + duplicate effects (must be 0)", "", func(r pipeline.Report) float64 {
-			return float64(r.LostUpdates + r.OrderViolations + r.DuplicateEffects)
-		}, func(r pipeline.Report) string { return map[bool]string{true: "ok", false: "FAILED"}[r.OK] }),
+		mustBeZero(panel),
 	)
+}
+
+// renderCatchup draws a catch-up comparison: how long each mode took to
+// drain the backlog, and what it cost the third-party API.
+func renderCatchup(cmp comparison, panel panelFunc) []byte {
+	base := cmp.Compare[0].DrainSeconds
+	w := cmp.Workload
+	title := fmt.Sprintf("make catchup: a backlog of %d events, env=%s", cmp.Compare[0].EventsSent, cmp.Compare[0].Env)
+	if w.Partitions > 0 {
+		title = fmt.Sprintf("make catchup: a backlog of %d events over %d periods × %d entities, env=%s", cmp.Compare[0].EventsSent, w.Partitions, w.EntitiesPerPartition, cmp.Compare[0].Env)
+	}
+	return chart.Render(title,
+		panel("Drain time: consumer start to the last event finished", "s", func(r pipeline.Report) float64 { return r.DrainSeconds },
+			func(r pipeline.Report) string {
+				if base <= 0 || r.DrainSeconds <= 0 || r.DrainSeconds == base {
+					return ""
+				}
+				return fmt.Sprintf("%.1f× faster than the first row", base/r.DrainSeconds)
+			}),
+		panel("Third-party API calls per event (retries included)", "", func(r pipeline.Report) float64 { return r.APICallsPerEvent }, nil),
+		panel("Peak request rate at the fake API (most requests in one second)", "req/s", func(r pipeline.Report) float64 { return float64(r.PeakAPICallsPerSecond) }, nil),
+		panel("Events superseded (a newer change of the entity carried the push)", "", func(r pipeline.Report) float64 { return float64(r.Superseded) }, nil),
+		mustBeZero(panel),
+	)
+}
+
+// mustBeZero is the panel of what no run may show.
+func mustBeZero(panel panelFunc) chart.Panel {
+	return panel("Lost updates + order violations + duplicate effects (must be 0)", "", func(r pipeline.Report) float64 {
+		return float64(r.LostUpdates + r.OrderViolations + r.DuplicateEffects)
+	}, func(r pipeline.Report) string { return map[bool]string{true: "ok", false: "FAILED"}[r.OK] })
 }
 
 // labels name each row by its stack and the settings that differ between

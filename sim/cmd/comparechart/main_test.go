@@ -49,3 +49,41 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+const savedCatchup = `| mode | drain s | ... |
+{"compare":[{"stack":"kinesis","mode":"ordered","env":"dev","config":"shards=4 coalesce=false","eventsSent":2000,"apiCallsPerEvent":2,"peakApiCallsPerSecond":1136,"drainSeconds":5,"ok":true},` +
+	`{"stack":"kinesis","mode":"ordered","env":"dev","config":"shards=4 coalesce=true consumer=a266dfc","eventsSent":2000,"apiCallsPerEvent":0.36,"peakApiCallsPerSecond":446,"drainSeconds":2.5,"ok":true},` +
+	`{"stack":"kinesis","mode":"ordered","env":"dev","config":"shards=4 coalesce=true","eventsSent":2000,"apiCallsPerEvent":0.16,"peakApiCallsPerSecond":253,"drainSeconds":1.25,"superseded":311,"ok":true}],` +
+	`"kind":"catchup","names":["off","chunk ends at a repeat","merged"],"workload":{"events":2000,"partitions":30,"entitiesPerPartition":20,"seed":1}}
+`
+
+func TestChartsCatchup(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "catchup.out"), filepath.Join(dir, "catchup.svg")
+	_ = os.WriteFile(in, []byte(savedCatchup), 0o644)
+	var stderr bytes.Buffer
+	if code := run([]string{"-in", in, "-out", out}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	svg, _ := os.ReadFile(out)
+	for _, want := range []string{"2000 events over 30 periods × 20 entities", ">off<", ">chunk ends at a repeat<", ">merged<",
+		">5 s<", "2.50 s · 2.0× faster than the first row", "1.25 s · 4.0× faster than the first row", "1136 req/s", ">311 ", "Drain time"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	if strings.Contains(string(svg), "Latency p50") {
+		t.Error("the catch-up chart has the compare chart's figures")
+	}
+}
+
+func TestCatchupLineMustNameItsRows(t *testing.T) {
+	for _, bad := range []string{
+		strings.Replace(savedCatchup, `"names":["off","chunk ends at a repeat","merged"],`, "", 1),
+		strings.Replace(savedCatchup, `"names":["off","chunk ends at a repeat","merged"]`, `"names":["off"]`, 1),
+	} {
+		if _, err := parse([]byte(bad)); err == nil {
+			t.Errorf("parsed a catch-up line without a name per row:\n%s", bad)
+		}
+	}
+}
