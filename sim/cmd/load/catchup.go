@@ -6,10 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,13 +42,15 @@ const catchupContext = "-c kinesis.shardCount=4"
 // chunk at an entity's second change, so that one push never carried two
 // changes of one entity; the next commit (f6fe1f8) merged superseded
 // changes into one push instead. When this comparison was added, that
-// consumer differed from the current one only by the rule and the metrics
-// and log value that came with it. The rule is gone from the consumer and
-// is not put back for a benchmark: the catch-up comparison builds this
-// commit's consumer from the repository's history, exactly as the bundler
-// builds today's (lambda/buildspec), and runs it on the same synthesized
-// stack. As the consumer moves on, that row keeps measuring this commit's
-// code.
+// consumer differed from the current one by the rule, the metrics and log
+// value that came with it, and the request-rate cap
+// (api.maxRequestsPerSecond), which is off unless configured and which
+// the row refuses (builtConsumer.unread). The rule is gone from the
+// consumer and is not put back for a benchmark: the catch-up comparison
+// builds this commit's consumer from the repository's history, exactly as
+// the bundler builds today's (lambda/buildspec), and runs it on the same
+// synthesized stack. As the consumer moves on, that row keeps measuring
+// this commit's code.
 const chunkEndsAtRepeatRev = "a266dfc6d199bc34bd152429d48f1308e8a006f9"
 
 // catchupComparison drains the same backlog through KinesisStack in three
@@ -89,27 +96,76 @@ func speedup(base, seconds float64) string {
 	return fmt.Sprintf("%.1f× faster", base/seconds)
 }
 
+// builtConsumer is another commit's consumer, built to run in place of
+// the bundled one.
+type builtConsumer struct {
+	rev, bin string
+	// reads holds the environment variables that commit's consumer
+	// declares (lambda/envvar): a setting it does not know, it ignores.
+	reads map[string]bool
+}
+
+// unread lists, sorted, the variables of env the consumer does not read:
+// settings the synthesized stack has and that consumer would silently
+// run without.
+func (c *builtConsumer) unread(env map[string]string) []string {
+	var out []string
+	for name := range env {
+		if !c.reads[name] {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // buildConsumerAt builds the consumer of commit rev of the repository at
-// root into dir, as the bundler builds the current one, and returns the
-// executable's path. It reads the committed tree (git archive), so the
-// working copy's changes do not leak in.
-func buildConsumerAt(ctx context.Context, root, rev, dir string) (string, error) {
+// root into dir, as the bundler builds the current one. It reads the
+// committed tree (git archive), so the working copy's changes do not leak
+// in.
+func buildConsumerAt(ctx context.Context, root, rev, dir string) (*builtConsumer, error) {
 	var tree, stderr bytes.Buffer
 	archive := exec.CommandContext(ctx, "git", "-C", root, "archive", "--format=tar", rev, "go.mod", "go.sum", "lambda")
 	archive.Stdout, archive.Stderr = &tree, &stderr
 	if err := archive.Run(); err != nil {
-		return "", fmt.Errorf("reading the consumer of commit %s from git history (a shallow clone lacks it: git fetch --unshallow): %w: %s",
+		return nil, fmt.Errorf("reading the consumer of commit %s from git history (a shallow clone lacks it: git fetch --unshallow): %w: %s",
 			rev, err, strings.TrimSpace(stderr.String()))
 	}
 	src := filepath.Join(dir, "src")
 	if err := untar(&tree, src); err != nil {
-		return "", fmt.Errorf("the consumer of commit %s: %w", rev, err)
+		return nil, fmt.Errorf("the consumer of commit %s: %w", rev, err)
 	}
-	bin := filepath.Join(dir, buildspec.BinaryName)
-	if out, err := buildspec.Command(ctx, src, bin).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the consumer of commit %s: %w\n%s", rev, err, out)
+	reads, err := declaredEnv(filepath.Join(src, "lambda", "envvar", "envvar.go"))
+	if err != nil {
+		return nil, fmt.Errorf("the consumer of commit %s: %w", rev, err)
 	}
-	return bin, nil
+	c := &builtConsumer{rev: rev, bin: filepath.Join(dir, buildspec.BinaryName), reads: reads}
+	if out, err := buildspec.Command(ctx, src, c.bin).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the consumer of commit %s: %w\n%s", rev, err, out)
+	}
+	return c, nil
+}
+
+// declaredEnv returns the string literals of the Go file at path: for
+// package envvar, the environment variable names it declares.
+func declaredEnv(path string) (map[string]bool, error) {
+	file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	ast.Inspect(file, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if name, err := strconv.Unquote(lit.Value); err == nil {
+				names[name] = true
+			}
+		}
+		return true
+	})
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s declares no environment variable", path)
+	}
+	return names, nil
 }
 
 // untar writes the directories and regular files of a tar stream under

@@ -86,7 +86,6 @@ func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Wri
 			if fc.consumer, err = buildConsumerAt(ctx, root, c.consumerRev, dir); err != nil {
 				return false, fmt.Errorf("%s: %w", c.name, err)
 			}
-			fc.consumerRev = c.consumerRev
 		}
 		contextString := strings.TrimSpace(c.context + " " + f.context)
 		rep, err := runOnce(ctx, fc, contextString, stderr)

@@ -36,6 +36,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -75,12 +76,11 @@ type flags struct {
 	timeout                       time.Duration
 	bus, source                   string
 
-	// backlog, consumer and consumerRev are set by a comparison for its
-	// rows: every event in the stream before the consumer starts, and a
-	// consumer executable (built from commit consumerRev) in place of the
-	// bundled one.
-	backlog               bool
-	consumer, consumerRev string
+	// backlog and consumer are set by a comparison for its rows: every
+	// event in the stream before the consumer starts, and another commit's
+	// consumer in place of the bundled one.
+	backlog  bool
+	consumer *builtConsumer
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -244,8 +244,12 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	if f.consumer != "" {
-		settings.Bootstrap = f.consumer
+	if f.consumer != nil {
+		if unread := f.consumer.unread(settings.Function.Environment); len(unread) > 0 {
+			return nil, fmt.Errorf("the consumer of commit %s does not read %s, which the synthesized function sets: it would not run the configuration the other rows run",
+				f.consumer.rev, strings.Join(unread, ", "))
+		}
+		settings.Bootstrap = f.consumer.bin
 	}
 	logDir, err := os.MkdirTemp("", "orderly-local-")
 	if err != nil {
@@ -269,9 +273,9 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		LogDir:         logDir,
 		Progress:       stderr,
 	})
-	if rep != nil && f.consumerRev != "" {
+	if rep != nil && f.consumer != nil {
 		// The assembly's settings, another commit's consumer.
-		rep.Config += " consumer=" + f.consumerRev[:min(7, len(f.consumerRev))]
+		rep.Config += " consumer=" + f.consumer.rev[:min(7, len(f.consumer.rev))]
 	}
 	if err == nil && rep.OK && !f.keepLogs {
 		os.RemoveAll(logDir)

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/orderly-dev/orderly/infra/repo"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/lambda/schedule"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
@@ -327,5 +328,29 @@ func TestConsumerOfAnUnknownCommit(t *testing.T) {
 	_, err = buildConsumerAt(context.Background(), root, strings.Repeat("0", 40), t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "git history") {
 		t.Errorf("error %v, want one that says the commit is missing from git history", err)
+	}
+}
+
+func TestABuiltConsumerNamesTheSettingsItWouldIgnore(t *testing.T) {
+	root, err := repo.WorkingRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, err := declaredEnv(filepath.Join(root, "lambda", "envvar", "envvar.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{envvar.Coalesce, envvar.PeriodPath, envvar.APIBaseURL} {
+		if !reads[name] {
+			t.Errorf("%s is not among the variables read from lambda/envvar: %v", name, reads)
+		}
+	}
+	c := &builtConsumer{rev: "abc", reads: reads}
+	env := map[string]string{envvar.Coalesce: "true", "ORDERLY_NEWER_SETTING": "5", "A_LATER_ONE": "x"}
+	if got := c.unread(env); strings.Join(got, " ") != "A_LATER_ONE ORDERLY_NEWER_SETTING" {
+		t.Errorf("unread %v, want the two variables that consumer does not declare, sorted", got)
+	}
+	if got := c.unread(map[string]string{envvar.Coalesce: "true"}); len(got) != 0 {
+		t.Errorf("unread %v for a variable the consumer declares", got)
 	}
 }
