@@ -142,5 +142,10 @@ func PlanFifo(cfg config.Config, w Workload, d FifoDelivery) (FifoPlan, error) {
 	if d.Pipe {
 		fp.Notes = append(fp.Notes, "per-key: the Pipe drains the single-group ingest queue one batch at a time; its latency adds to every event and is not modelled")
 	}
+	if limit, note, ok := rateCapCeiling(cfg, w); ok {
+		fp.CeilingPerSec = math.Min(fp.CeilingPerSec, limit)
+		fp.ReachablePeakPerSec = math.Min(fp.ReachablePeakPerSec, limit)
+		fp.Notes = append(fp.Notes, note)
+	}
 	return fp, nil
 }

@@ -189,7 +189,17 @@ func PlanKinesis(cfg config.Config, w Workload) (KinesisPlan, error) {
 	}
 	kp.Skew = maxLoad / (w.PeakPerSec / float64(kp.Shards))
 	kp.ReachablePeakPerSec = m.reachable(w.PeakPerSec, perPeriod)
+	limit, note, capped := rateCapCeiling(cfg, w)
+	if capped {
+		kp.StreamCeilingPerSec = math.Min(kp.StreamCeilingPerSec, limit)
+		kp.ReachablePeakPerSec = math.Min(kp.ReachablePeakPerSec, limit)
+		kp.Notes = append(kp.Notes, note)
+	}
 	kp.Recommendation, err = recommend(cfg, w, perPeriod)
+	if capped && kp.Recommendation.Feasible && limit < kp.Recommendation.TargetPerSec {
+		kp.Recommendation = Recommendation{Headroom: w.Headroom, TargetPerSec: kp.Recommendation.TargetPerSec,
+			Reason: fmt.Sprintf("no shard count helps: %s, below the %.1f events/s target; raise the cap (with the vendor) or lower the calls per event", note, kp.Recommendation.TargetPerSec)}
+	}
 	return kp, err
 }
 
