@@ -160,6 +160,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath.String(), nil)
 		addSQSTargets(f.IngestQueue, []sqsTarget{{rule, IngestGroup}}, delivery)
 		f.Rules = []awsevents.Rule{rule}
+		f.Alarms.RuleDelivery("Rule", rule, f.Ingress, "the ingest queue")
 		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{
 			Source:        f.IngestQueue,
 			Target:        f.Queue,
@@ -167,12 +168,14 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 			LogRetention:  p.LogRetention,
 			RemovalPolicy: p.RemovalPolicy,
 		})
+		f.Alarms.PipeFailures("Pipe", f.Pipe.Pipe)
 	} else {
 		var targets []sqsTarget
 		for _, route := range StaticRoutes(p.MessageGroups, p.PeriodPath) {
 			rule := f.Ingress.NewRule(route.ID, "orderly: deliver events to message group "+route.GroupID, route.Detail)
 			targets = append(targets, sqsTarget{rule, route.GroupID})
 			f.Rules = append(f.Rules, rule)
+			f.Alarms.RuleDelivery(route.ID, rule, f.Ingress, "message group "+route.GroupID+" of the queue")
 		}
 		addSQSTargets(f.Queue, targets, delivery)
 	}
@@ -198,6 +201,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	MarkQueueEventSource(f.Consumer.Function)
 
 	f.Alarms.FunctionErrors("FunctionErrors", f.Consumer.Function)
+	f.Alarms.ConsumerThrottles("Throttles", f.Consumer.Function)
 	f.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", f.Consumer.Function)
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
@@ -225,7 +229,9 @@ func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.D
 		RemovalPolicy:     p.RemovalPolicy,
 	})
 	f.Alarms.Above(id+"OldestMessage", queue.MetricApproximateAgeOfOldestMessage(MaxPerMinute()),
-		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id)
+		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id+": a message group is "+
+			"blocked behind a failing message, or the consumer is throttled or stopped. Nothing is dropped yet; after "+
+			"fifo.maxReceiveCount receives a message moves to the "+id+" dead-letter queue. Look at the consumer's log group.")
 	f.Alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 	return queue, dlq
 }

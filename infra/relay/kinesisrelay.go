@@ -144,6 +144,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		sp.ShardCount = jsii.Number(float64(p.ShardCount))
 	}
 	k.Stream = awskinesis.NewStream(k.Construct, jsii.String("Stream"), sp)
+	pinPartitionKeyDistribution(k.Stream, p.StreamMode)
 
 	k.newTargetDeadLetterQueue(p.RelayProps)
 	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by the period at "+p.PeriodPath.String(), nil)
@@ -178,16 +179,42 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 
 	k.Alarms = NewAlarms(k.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
 	k.Alarms.Above("IteratorAge", k.Stream.MetricGetRecordsIteratorAgeMilliseconds(MaxPerMinute()),
-		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream")
+		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream: its oldest unread record "+
+			"is older than the alarm's threshold. Nothing is dropped yet; records older than kinesis.maxRecordAgeSeconds "+
+			"go to the on-failure bucket. Look at the consumer's errors, throttles and duration on the dashboard.")
 	k.Alarms.FunctionErrors("FunctionErrors", k.Consumer.Function)
 	k.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", k.Consumer.Function)
 	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	k.Alarms.BucketReceivesObjects("OnFailureRecords", k.OnFailureBucket, OnFailureMetricsID, "The stream on-failure bucket")
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
-	k.Alarms.RuleFailedInvocations("RuleFailedInvocations", k.Rule, k.Ingress)
+	k.Alarms.RuleDelivery("Rule", k.Rule, k.Ingress, "the stream")
+	k.Alarms.OnFailureDeliveryFailures("OnFailureDeliveryFailures", k.Consumer.Function)
+	k.Alarms.ConsumerThrottles("Throttles", k.Consumer.Function)
 
 	k.consumerOutputs()
 	k.output(outputs.StreamName, k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
 	k.output(outputs.OnFailureBucketName, k.OnFailureBucket.BucketName(), "Invocation records of batches dropped after retries or record age ran out")
 	return k, nil
+}
+
+// RecordDistributionStrategy is the on-demand stream setting that makes
+// Kinesis place each record by its partition key: the period, so one shard
+// orders all records of a period. Its other value, AUTO, spreads records
+// over shards whatever their key and loses that order; the console can
+// switch an on-demand stream to it at any time.
+const RecordDistributionStrategy = "USER_PARTITION_KEY"
+
+// pinPartitionKeyDistribution states RecordDistributionStrategy in the
+// template of an on-demand stream, so that CloudFormation restores it on
+// every deploy and the drift check (infra/deploycheck/drift) has an
+// expected value to compare. A provisioned stream needs nothing: it has no
+// such setting (Kinesis refuses it) and always places records by partition
+// key; moving it to on-demand is itself a drift of its stream mode.
+func pinPartitionKeyDistribution(stream awskinesis.Stream, mode awskinesis.StreamMode) {
+	if mode != awskinesis.StreamMode_ON_DEMAND {
+		return
+	}
+	// CDK 2.276's L2 Stream has no prop for it; its L1 CfnStream has.
+	cfn := stream.Node().DefaultChild().(awskinesis.CfnStream)
+	cfn.SetRecordDistributionStrategy(jsii.String(RecordDistributionStrategy))
 }
