@@ -94,6 +94,9 @@ type Function struct {
 	// Coalesce lets the consumer apply a period's consecutive records with
 	// one fetch and one push.
 	Coalesce bool
+	// EventSourceMetrics turns on the event source mapping's EventCount
+	// metrics.
+	EventSourceMetrics bool
 }
 
 // API bounds the consumer's calls to the third-party schedule API.

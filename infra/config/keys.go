@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
 	"github.com/orderly-dev/orderly/lambda/envvar"
@@ -254,6 +255,9 @@ var Keys = []Key{
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
 	boolKey("function.coalesce", defaults.Coalesce, func(c *Config) *bool { return &c.Function.Coalesce },
 		"Apply consecutive records of one period in a batch with one API fetch and at most one push; a failed chunk is retried one record at a time, so outcomes are the same. `false` makes one fetch and one push per record (for comparisons)."),
+	boolKey("function.eventSourceMetrics", defaults.EventSourceMetrics, func(c *Config) *bool { return &c.Function.EventSourceMetrics },
+		fmt.Sprintf("EventCount metrics of the consumer's event source mapping (`MetricsConfig`): events polled, invoked, filtered out, failed and dropped per minute, charted on the dashboard. CloudWatch bills them as custom metrics (%d for Kinesis, %d for SQS; see `make plan`).",
+			len(awsmetrics.StreamEventCounts()), len(awsmetrics.QueueEventCounts()))),
 
 	intKey("api.callTimeoutSeconds", defaults.APICallTimeoutSeconds, 1, 300, func(c *Config) *int { return &c.API.CallTimeoutSeconds },
 		"Longest one attempt of a third-party API call may take."),

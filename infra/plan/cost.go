@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
@@ -77,7 +78,9 @@ func lambdaUse(cfg config.Config, w Workload, lanes, keys, batchSize int, pollWi
 
 // addCommon adds what both stacks pay alike: EventBridge, Lambda, logs,
 // alarms, metrics and the asset.
-func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSeconds float64, alarms int) {
+// eventCounts are the EventCount metrics of the stack's event source
+// mapping, all billed as custom metrics when function.eventSourceMetrics is on.
+func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSeconds float64, alarms int, eventCounts []string) {
 	p := Prices
 	events := monthlyEvents(w)
 	s.add("EventBridge custom events", events*chunks(w.EventBytes, 64<<10), p.EventBridgeEventMillion, 1e6)
@@ -90,6 +93,9 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 		logGB*float64(cfg.Function.LogRetentionDays)/30.4, p.LogsStorageGBMonth, 1)
 	s.add("CloudWatch alarms", float64(alarms), p.AlarmMonth, 1)
 	s.add("CloudWatch custom metrics (EMF)", emfMetrics, p.CustomMetricMonth, 1)
+	if cfg.Function.EventSourceMetrics {
+		s.add("CloudWatch event source mapping metrics (function.eventSourceMetrics)", float64(len(eventCounts)), p.CustomMetricMonth, 1)
+	}
 	s.add("S3 asset storage (bootstrap zip)", float64(assetZipBytes)/(1<<30), p.S3StandardGBMonth, 1)
 	s.add("S3 asset uploads", deploysPerMonth, p.S3PutThousand, 1000)
 }
@@ -122,7 +128,7 @@ func KinesisCost(cfg config.Config, w Workload, kp KinesisPlan, in CostInputs) S
 	lanes := kp.ShardsUsed * kp.ParallelizationFactor
 	window := math.Max(pollSeconds, float64(k.MaxBatchingWindowSecs))
 	invocations, gbSeconds, _ := lambdaUse(cfg, w, lanes, len(w.Periods), k.BatchSize, window)
-	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms)
+	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms, awsmetrics.StreamEventCounts())
 	return s
 }
 
@@ -143,6 +149,6 @@ func FifoCost(cfg config.Config, w Workload, fp FifoPlan, d FifoDelivery, in Cos
 		s.add("EventBridge Pipes requests", events*c, Prices.PipesRequestMillion, 1e6)
 	}
 	s.add("SQS FIFO requests (empty receives while idle not counted)", requests, Prices.SQSFifoRequestMillion, 1e6)
-	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms)
+	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms, awsmetrics.QueueEventCounts())
 	return s
 }

@@ -192,6 +192,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 		// The consumer fails a message and every later message of its group;
 		// without this flag Lambda would retry the whole batch.
 		ReportBatchItemFailures: jsii.Bool(true),
+		MetricsConfig:           p.eventSourceMetrics(),
 	}
 	if p.MaxConcurrency > 0 {
 		esm.MaxConcurrency = jsii.Number(float64(p.MaxConcurrency))

@@ -173,6 +173,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		// Lambda would ignore the report and retry the whole batch.
 		ReportBatchItemFailures: jsii.Bool(true),
 		OnFailure:               awslambdaeventsources.NewS3OnFailureDestination(k.OnFailureBucket),
+		MetricsConfig:           p.eventSourceMetrics(),
 	})
 	k.Consumer.Function.AddEventSource(k.EventSource)
 	markOnFailureGrant(k.Consumer.Role, k.OnFailureBucket)

@@ -93,6 +93,11 @@ type RelayProps struct {
 	// are the same. nil means defaults.Coalesce (true); new(false) processes
 	// one record at a time.
 	Coalesce *bool
+	// EventSourceMetrics sets the event source mapping's MetricsConfig to
+	// EventCount, so Lambda publishes how many events it polled, invoked,
+	// filtered, failed and dropped (billed as custom metrics). nil means
+	// defaults.EventSourceMetrics (true).
+	EventSourceMetrics *bool
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -192,6 +197,9 @@ func (p RelayProps) withDefaults() RelayProps {
 	if p.Coalesce == nil {
 		p.Coalesce = new(defaults.Coalesce)
 	}
+	if p.EventSourceMetrics == nil {
+		p.EventSourceMetrics = new(defaults.EventSourceMetrics)
+	}
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = defaultRemovalPolicy()
 	}
@@ -265,4 +273,13 @@ func (p RelayProps) timeout() time.Duration {
 		return time.Duration(defaults.FunctionTimeoutSeconds) * time.Second
 	}
 	return time.Duration(*p.Timeout.ToMilliseconds(nil)) * time.Millisecond
+}
+
+// eventSourceMetrics is the MetricsConfig of the relay's event source
+// mapping: EventCount, or nil for none. Filled by withDefaults.
+func (p RelayProps) eventSourceMetrics() *awslambda.MetricsConfig {
+	if !*p.EventSourceMetrics {
+		return nil
+	}
+	return &awslambda.MetricsConfig{Metrics: &[]awslambda.MetricType{awslambda.MetricType_EVENT_COUNT}}
 }

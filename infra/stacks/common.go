@@ -81,6 +81,7 @@ func relayProps(props Props) relay.RelayProps {
 		LogRetention:            retention,
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		Coalesce:                new(c.Function.Coalesce),
+		EventSourceMetrics:      new(c.Function.EventSourceMetrics),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           removal,
 	}

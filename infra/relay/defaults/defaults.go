@@ -124,6 +124,12 @@ const (
 	FifoRetentionHours = 96
 )
 
+// EventSourceMetrics turns on the event source mappings' EventCount
+// metrics (MetricsConfig): polled, invoked, filtered, failed and dropped
+// events per minute, which the dashboards chart. CloudWatch bills them as
+// custom metrics (the cost planner counts them).
+const EventSourceMetrics = true
+
 // The alarms.
 const (
 	IteratorAgeSeconds      = 300
