@@ -215,7 +215,8 @@ $(DOT):
 graphviz: $(DOT)
 
 # Architecture diagrams drawn from the synthesized templates: KinesisStack
-# and FifoStack in each grouping mode, as DOT and SVG under docs/diagrams.
+# and FifoStack in each grouping mode, as DOT and SVG under docs/diagrams;
+# and the layout of the dashboards of KinesisStack and per-key FifoStack.
 DIAGRAM_ENV ?= dev
 DIAGRAMS := docs/diagrams
 DIAGRAM_MODES := 1 3 per-key
@@ -227,5 +228,7 @@ diagram: deps graphviz
 	  $(CDK) synth --quiet -c env=$(DIAGRAM_ENV) -c fifo.messageGroups=$$mode -o "$$tmp/$$mode" >/dev/null; \
 	  go run ./infra/cmd/diagram -assembly "$$tmp/$$mode" -stack FifoStack -title "FifoStack, fifo.messageGroups=$$mode (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/fifo-groups-$$mode.dot; \
 	done; \
-	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -title "KinesisStack (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/kinesis.dot
+	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -title "KinesisStack (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/kinesis.dot; \
+	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -dashboard -out $(DIAGRAMS)/dashboard-kinesis.svg; \
+	go run ./infra/cmd/diagram -assembly "$$tmp/per-key" -stack FifoStack -dashboard -out $(DIAGRAMS)/dashboard-fifo-per-key.svg
 	for f in $(DIAGRAMS)/*.dot; do $(DOT) -Tsvg "$$f" -o "$${f%.dot}.svg"; echo "wrote $${f%.dot}.svg"; done

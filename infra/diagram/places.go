@@ -39,6 +39,7 @@ var Places = map[string]Place{
 	"AWS::Lambda::Function":           {Cluster: "Consumer", Label: "Go consumer (arm64)", Shape: "component"},
 	"AWS::Logs::LogGroup":             {Cluster: "Observability", Label: "Log groups", Shape: "note", Summarized: true},
 	"AWS::CloudWatch::Alarm":          {Cluster: "Observability", Label: "CloudWatch alarms", Shape: "note", Summarized: true},
+	"AWS::CloudWatch::Dashboard":      {Cluster: "Observability", Label: "CloudWatch dashboard", Shape: "note", Summarized: true},
 	"AWS::IAM::Role":                  {Cluster: "Security", Label: "IAM roles", Shape: "note", Summarized: true},
 	"AWS::IAM::Policy":                {Cluster: "Security", Label: "IAM policies (least privilege)", Shape: "note", Summarized: true},
 	// CDK's version reporting (the golden templates drop it).

@@ -22,6 +22,8 @@ const (
 	// TargetDeadLetterQueueURL receives events EventBridge could not deliver
 	// (both stacks).
 	TargetDeadLetterQueueURL = "TargetDeadLetterQueueUrl"
+	// DashboardName is the stack's CloudWatch dashboard (both stacks).
+	DashboardName = "DashboardName"
 	// StreamName is the Kinesis stream (KinesisStack).
 	StreamName = "StreamName"
 	// OnFailureBucketName receives the full invocation record of every batch

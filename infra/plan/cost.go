@@ -92,6 +92,8 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 		// In steady state the group holds retention's worth of months of logs.
 		logGB*float64(cfg.Function.LogRetentionDays)/30.4, p.LogsStorageGBMonth, 1)
 	s.add("CloudWatch alarms", float64(alarms), p.AlarmMonth, 1)
+	// Each stack has one (the first three of an account are free).
+	s.add("CloudWatch dashboard", 1, p.DashboardMonth, 1)
 	s.add("CloudWatch custom metrics (EMF)", emfMetrics, p.CustomMetricMonth, 1)
 	if cfg.Function.EventSourceMetrics {
 		s.add("CloudWatch event source mapping metrics (function.eventSourceMetrics)", float64(len(eventCounts)), p.CustomMetricMonth, 1)

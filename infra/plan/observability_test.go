@@ -31,6 +31,9 @@ func TestObservabilityCostLines(t *testing.T) {
 		}
 		want := map[string]int{"KinesisStack": len(awsmetrics.StreamEventCounts()), "FifoStack": len(awsmetrics.QueueEventCounts())}
 		for _, c := range p.Cost {
+			if n, ok := line(c, "CloudWatch dashboard"); n != 1 || !ok {
+				t.Errorf("%s: %v dashboards in the cost table, want 1", c.Stack, n)
+			}
 			n, ok := line(c, esm)
 			if ok != on || (on && n != float64(want[c.Stack])) {
 				t.Errorf("eventSourceMetrics %v, %s: line present %v with %v metrics, want %d", on, c.Stack, ok, n, want[c.Stack])

@@ -28,6 +28,7 @@ type PriceTable struct {
 	LogsStorageGBMonth      Price `json:"logsStorageGBMonth"`
 	AlarmMonth              Price `json:"alarmMonth"`
 	CustomMetricMonth       Price `json:"customMetricMonth"`
+	DashboardMonth          Price `json:"dashboardMonth"`
 }
 
 const (
@@ -67,5 +68,6 @@ var Prices = func() PriceTable {
 	t.LogsStorageGBMonth = Price{0.03, "GB-month of logs stored", cloudWatchPricing}
 	t.AlarmMonth = Price{0.10, "standard-resolution alarm-month", cloudWatchPricing}
 	t.CustomMetricMonth = Price{0.30, "custom metric-month", cloudWatchPricing}
+	t.DashboardMonth = Price{3.00, "dashboard-month", cloudWatchPricing}
 	return t
 }()

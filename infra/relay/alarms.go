@@ -22,13 +22,26 @@ type AlarmsProps struct {
 // Alarms groups a stack's alarms and wires them to one optional SNS topic.
 type Alarms struct {
 	constructs.Construct
-	topic awssns.ITopic
-	all   []awscloudwatch.Alarm
+	topic   awssns.ITopic
+	watched []watched
+}
+
+// watched is an alarm and the metric it watches, which the dashboard
+// charts as it is.
+type watched struct {
+	alarm  awscloudwatch.Alarm
+	metric awscloudwatch.IMetric
 }
 
 // All returns every alarm created so far, in creation order: the
-// dashboard shows each with its state and charts its metric.
-func (a *Alarms) All() []awscloudwatch.Alarm { return append([]awscloudwatch.Alarm(nil), a.all...) }
+// dashboard lists each one's state and charts its metric.
+func (a *Alarms) All() []awscloudwatch.Alarm {
+	out := make([]awscloudwatch.Alarm, len(a.watched))
+	for i, w := range a.watched {
+		out[i] = w.alarm
+	}
+	return out
+}
 
 // NewAlarms creates the container construct.
 func NewAlarms(scope constructs.Construct, id string, props AlarmsProps) *Alarms {
@@ -63,7 +76,7 @@ func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float6
 		alarm.AddAlarmAction(action)
 		alarm.AddOkAction(action)
 	}
-	a.all = append(a.all, alarm)
+	a.watched = append(a.watched, watched{alarm, metric})
 	return alarm
 }
 

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
@@ -207,6 +209,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
 
+	f.newDashboard(f.dashboardProps(p))
 	f.consumerOutputs()
 	f.output(outputs.QueueURL, f.Queue.QueueUrl(), "FIFO queue the consumer reads")
 	f.output(outputs.DeadLetterQueueURL, f.QueueDeadLetterQueue.QueueUrl(), "Messages the consumer failed MaxReceiveCount times")
@@ -244,4 +247,34 @@ func (p FifoRelayProps) retryBackoff() visibility.Backoff {
 		return *p.RetryBackoff
 	}
 	return visibility.DefaultBackoff.CappedBelow(p.visibilityTimeout())
+}
+
+// dashboardProps is what FifoStack's dashboard shows of the transport: the
+// messages sent to the consumer's queue and deleted from it once applied,
+// and in per-key mode the ingest queue and the pipe before it.
+func (f *FifoRelay) dashboardProps(p FifoRelayProps) DashboardProps {
+	rules := make([]NamedRule, len(f.Rules))
+	for i, r := range f.Rules {
+		rules[i] = NamedRule{*r.Node().Id(), r}
+	}
+	flow := "Events go from the bus through the rules into the SQS FIFO queue, each under the message group of its period, and the consumer applies each group's messages in order."
+	var transport []awscloudwatch.IMetric
+	if f.Pipe != nil {
+		flow = "Events go from the bus through the rule into the ingest FIFO queue; the pipe forwards each to the consumer's FIFO queue under its period as message group, and the consumer applies each group's messages in order."
+		transport = append(transport,
+			labelled(f.IngestQueue.MetricNumberOfMessagesSent(sumPerMinute()), "sent to the ingest queue"),
+			labelled(PipeMetric(awsmetrics.PipeEventCount, f.Pipe.Pipe), "forwarded by the pipe"))
+	}
+	transport = append(transport,
+		labelled(f.Queue.MetricNumberOfMessagesSent(sumPerMinute()), "sent to the queue"),
+		labelled(f.Queue.MetricNumberOfMessagesDeleted(sumPerMinute()), "deleted once applied"))
+	return DashboardProps{
+		Title:          *awscdk.Aws_STACK_NAME(),
+		Flow:           flow,
+		Rules:          rules,
+		TransportTitle: "Messages in the queues",
+		Transport:      transport,
+		EventSourceID:  p.eventSourceID(f.EventSource.EventSourceMappingId()),
+		EventCounts:    awsmetrics.QueueEventCounts(),
+	}
 }

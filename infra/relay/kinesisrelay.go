@@ -2,6 +2,7 @@ package relay
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
@@ -192,6 +194,18 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Alarms.OnFailureDeliveryFailures("OnFailureDeliveryFailures", k.Consumer.Function)
 	k.Alarms.ConsumerThrottles("Throttles", k.Consumer.Function)
 
+	k.newDashboard(DashboardProps{
+		Title:          *awscdk.Aws_STACK_NAME(),
+		Flow:           "Events go from the bus through the rule into the Kinesis stream, keyed by the period, and the consumer applies each period's events in order.",
+		Rules:          []NamedRule{{"Rule", k.Rule}},
+		TransportTitle: "Records in the stream",
+		Transport: []awscloudwatch.IMetric{
+			labelled(k.Stream.MetricIncomingRecords(sumPerMinute()), "written by the rule"),
+			labelled(k.Stream.Metric(jsii.String(awsmetrics.GetRecordsRecords), sumPerMinute()), "read by the consumer"),
+		},
+		EventSourceID: p.eventSourceID(k.EventSource.EventSourceMappingId()),
+		EventCounts:   awsmetrics.StreamEventCounts(),
+	})
 	k.consumerOutputs()
 	k.output(outputs.StreamName, k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
 	k.output(outputs.OnFailureBucketName, k.OnFailureBucket.BucketName(), "Invocation records of batches dropped after retries or record age ran out")

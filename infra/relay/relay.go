@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -122,6 +123,8 @@ type Relay struct {
 	Consumer *Consumer
 	// Alarms holds the relay's alarms; add more with its methods.
 	Alarms *Alarms
+	// Dashboard follows an event through the relay and charts every alarm.
+	Dashboard awscloudwatch.Dashboard
 }
 
 // PropsError lists every missing or conflicting Props field, so they can be
@@ -245,6 +248,14 @@ func (r *Relay) newConsumer(p RelayProps) {
 	})
 }
 
+// newDashboard creates the relay's dashboard, once every alarm exists, and
+// names it in an output.
+func (r *Relay) newDashboard(p DashboardProps) {
+	p.Ingress, p.Function, p.Alarms = r.Ingress, r.Consumer.Function, r.Alarms
+	r.Dashboard = NewDashboard(r.Construct, "Dashboard", p)
+	r.output(outputs.DashboardName, r.Dashboard.DashboardName(), "CloudWatch dashboard: an event's path through the stack, every alarm's metric and state")
+}
+
 // consumerOutputs declares the outputs both relays share; the deploy tools
 // read them back by the names in package outputs.
 func (r *Relay) consumerOutputs() {
@@ -282,4 +293,13 @@ func (p RelayProps) eventSourceMetrics() *awslambda.MetricsConfig {
 		return nil
 	}
 	return &awslambda.MetricsConfig{Metrics: &[]awslambda.MetricType{awslambda.MetricType_EVENT_COUNT}}
+}
+
+// eventSourceID is the mapping's id for the dashboard when it publishes
+// EventCount metrics, nil otherwise. Filled by withDefaults.
+func (p RelayProps) eventSourceID(id *string) *string {
+	if !*p.EventSourceMetrics {
+		return nil
+	}
+	return id
 }
