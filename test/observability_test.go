@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,4 +215,55 @@ func TestDashboardShowsEveryAlarmAndOnlyEmittedMetrics(t *testing.T) {
 
 func metricKey(namespace, name string, dims map[string]string, stat string, period int) string {
 	return fmt.Sprintf("%s/%s%v %s/%ds", namespace, name, dims, stat, period)
+}
+
+// TestBusLogging: bus.logLevel turns on the created bus's LogConfig
+// (without event details) and delivers each of its log types to a log
+// group of its own, which only this account's log delivery may write;
+// "off", the default, adds nothing.
+func TestBusLogging(t *testing.T) {
+	for _, level := range []string{"off", "error", "info"} {
+		s := synth(t, "dev", map[string]string{"bus.logLevel": level})
+		for _, stackID := range []string{kinesisID, fifoID} {
+			t.Run(level+"/"+stackID, func(t *testing.T) {
+				busID, bus := s.only(t, stackID, "AWS::Events::EventBus")
+				sources := s.resources(stackID, "AWS::Logs::DeliverySource")
+				outputs := s.templates[stackID]["Outputs"].(map[string]any)
+				if level == "off" {
+					expect(t, "LogConfig", bus["LogConfig"], nil)
+					expect(t, "delivery sources", len(sources), 0)
+					expect(t, "BusLogGroupName output", outputs[outputs_.BusLogGroupName], nil)
+					return
+				}
+				expect(t, "LogConfig", bus["LogConfig"], map[string]any{"Level": strings.ToUpper(level), "IncludeDetail": "NONE"})
+				wantTypes := []string{"ERROR_LOGS"}
+				if level == "info" {
+					wantTypes = append(wantTypes, "INFO_LOGS")
+				}
+				var types []string
+				for _, src := range sources {
+					expect(t, "source ResourceArn", src["ResourceArn"], map[string]any{"Fn::GetAtt": []any{busID, "Arn"}})
+					types = append(types, src["LogType"].(string))
+				}
+				slices.Sort(types)
+				expect(t, "log types", types, wantTypes)
+				destID, dest := s.only(t, stackID, "AWS::Logs::DeliveryDestination")
+				deliveries := s.resources(stackID, "AWS::Logs::Delivery")
+				expect(t, "deliveries", len(deliveries), len(wantTypes))
+				for id, d := range deliveries {
+					expect(t, id+" destination", d["DeliveryDestinationArn"], map[string]any{"Fn::GetAtt": []any{destID, "Arn"}})
+				}
+				// The destination is the log group the output names.
+				group := outputs[outputs_.BusLogGroupName].(map[string]any)["Value"].(map[string]any)["Ref"].(string)
+				if !strings.Contains(fmt.Sprint(dest["DestinationResourceArn"]), group) {
+					t.Errorf("destination %v is not log group %s", dest["DestinationResourceArn"], group)
+				}
+				expect(t, "retention", s.resources(stackID, "AWS::Logs::LogGroup")[group]["RetentionInDays"], float64(s.cfg.Function.LogRetentionDays))
+				_, policy := s.only(t, stackID, "AWS::Logs::ResourcePolicy")
+				if doc := fmt.Sprint(policy["PolicyDocument"]); !strings.Contains(doc, "delivery.logs.amazonaws.com") || !strings.Contains(doc, "aws:SourceAccount") {
+					t.Errorf("log group policy %s does not limit writes to this account's log delivery", doc)
+				}
+			})
+		}
+	}
 }

@@ -61,7 +61,19 @@ type Bus struct {
 	// ArchiveRetentionDays is how long the archive of a created bus keeps
 	// orderly's events for replay; 0 means no archive.
 	ArchiveRetentionDays int
+	// LogLevel is what a created bus logs to CloudWatch Logs.
+	LogLevel BusLogLevel
 }
+
+// BusLogLevel is "off", "error" or "info".
+type BusLogLevel string
+
+// Bus log levels.
+const (
+	BusLogOff   BusLogLevel = "off"
+	BusLogError BusLogLevel = "error"
+	BusLogInfo  BusLogLevel = "info"
+)
 
 // Rule is the event pattern that selects orderly's events.
 type Rule struct {

@@ -220,6 +220,8 @@ var Keys = []Key{
 		func(c *Config) *string { return &c.Bus.Existing }, "Import this existing bus (name or ARN) instead of creating one."),
 	intKey("bus.archiveRetentionDays", defaults.ArchiveRetentionDays, 0, 3650, func(c *Config) *int { return &c.Bus.ArchiveRetentionDays },
 		"Days the archive of a created bus keeps orderly's events (its rule pattern) for replay; 0: no archive. The default matches the 14-day retention of the dead-letter and poison queues, so anything you could redrive you could also replay. An existing bus is archived where it is managed."),
+	enumKey("bus.logLevel", BusLogLevel(defaults.BusLogLevel), []BusLogLevel{BusLogOff, BusLogError, BusLogInfo}, func(c *Config) *BusLogLevel { return &c.Bus.LogLevel },
+		"What a created bus logs to a CloudWatch Logs group of its own (event bus logging, without event details): `error`, the events it failed to deliver and why; `info`, also each event received, matched and delivered (several records per event, billed per GB ingested: see `make plan`). An existing bus is logged where it is managed."),
 	listKey("rule.sources", defaults.Sources(), 1, "a non-empty list of event sources",
 		func(c *Config) *[]string { return &c.Rule.Sources }, "Event pattern `source` values (list, or comma-separated on the command line)."),
 	{Name: "rule.detailTypes", Default: "`" + strings.Join(defaults.DetailTypes(), ", ") + "`", def: defaults.DetailTypes(),

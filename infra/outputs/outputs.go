@@ -13,6 +13,9 @@ const (
 	// ArchiveArn is the bus archive a replay starts from (both stacks, only
 	// when they create the bus and bus.archiveRetentionDays is not 0).
 	ArchiveArn = "ArchiveArn"
+	// BusLogGroupName receives the created bus's logs (both stacks, only
+	// when bus.logLevel is not off).
+	BusLogGroupName = "BusLogGroupName"
 	// FunctionName is the consumer function (both stacks).
 	FunctionName = "FunctionName"
 	// LogGroupName is the consumer's log group (both stacks).

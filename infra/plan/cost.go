@@ -23,6 +23,11 @@ const (
 	// deploys a month that upload it.
 	assetZipBytes   = 5 << 20
 	deploysPerMonth = 4
+	// Bytes a created bus logs per event at bus.logLevel=info, without event
+	// details: a few records (received, matched, delivered) of some hundred
+	// bytes each. At "error" it logs failed deliveries only: nothing in a
+	// healthy month.
+	busLogBytesPerEventInfo = 1500
 	// Lambda's pollers read a caught-up shard or queue about once a second,
 	// so a batch holds about a second of one lane's arrivals.
 	pollSeconds = 1.0
@@ -91,6 +96,7 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 	s.add(fmt.Sprintf("CloudWatch Logs storage (%d-day retention)", cfg.Function.LogRetentionDays),
 		// In steady state the group holds retention's worth of months of logs.
 		logGB*float64(cfg.Function.LogRetentionDays)/30.4, p.LogsStorageGBMonth, 1)
+	addBusLogs(s, cfg, events)
 	s.add("CloudWatch alarms", float64(alarms), p.AlarmMonth, 1)
 	// Each stack has one (the first three of an account are free).
 	s.add("CloudWatch dashboard", 1, p.DashboardMonth, 1)
@@ -153,4 +159,20 @@ func FifoCost(cfg config.Config, w Workload, fp FifoPlan, d FifoDelivery, in Cos
 	s.add("SQS FIFO requests (empty receives while idle not counted)", requests, Prices.SQSFifoRequestMillion, 1e6)
 	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms, awsmetrics.QueueEventCounts())
 	return s
+}
+
+// addBusLogs adds the created bus's logs (bus.logLevel), delivered to
+// CloudWatch Logs as vended logs at the ingestion price, and kept for the
+// consumer's log retention. "error" logs failed deliveries only, which a
+// healthy month has none of: its line says so with a quantity of 0.
+func addBusLogs(s *StackCost, cfg config.Config, events float64) {
+	switch cfg.Bus.LogLevel {
+	case config.BusLogError:
+		s.add("EventBridge bus logs, bus.logLevel=error (failed deliveries only; none when healthy)", 0, Prices.LogsIngestGB, 1)
+	case config.BusLogInfo:
+		gb := events * busLogBytesPerEventInfo / (1 << 30)
+		s.add("EventBridge bus logs, bus.logLevel=info (ingestion)", gb, Prices.LogsIngestGB, 1)
+		s.add(fmt.Sprintf("EventBridge bus logs storage (%d-day retention)", cfg.Function.LogRetentionDays),
+			gb*float64(cfg.Function.LogRetentionDays)/30.4, Prices.LogsStorageGBMonth, 1)
+	}
 }

@@ -41,3 +41,26 @@ func TestObservabilityCostLines(t *testing.T) {
 		}
 	}
 }
+
+// Bus logging costs nothing when off, a stated zero at "error", and at
+// "info" its ingestion grows with the events.
+func TestBusLogCostLines(t *testing.T) {
+	route := FifoDelivery{Pipe: true, Route: func(k string) (string, error) { return k, nil }}
+	const prefix = "EventBridge bus logs"
+	for level, want := range map[string]func(n float64, ok bool) bool{
+		"off":   func(_ float64, ok bool) bool { return !ok },
+		"error": func(n float64, ok bool) bool { return ok && n == 0 },
+		"info":  func(n float64, ok bool) bool { return ok && n > 0 },
+	} {
+		cfg := resolve(t, "dev", map[string]any{"bus.logLevel": level})
+		p, err := Make(cfg, workload(50, december), route, CostInputs{KinesisAlarms: 6, FifoAlarms: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range p.Cost {
+			if n, ok := line(c, prefix); !want(n, ok) {
+				t.Errorf("bus.logLevel=%s, %s: line present %v, quantity %v", level, c.Stack, ok, n)
+			}
+		}
+	}
+}

@@ -5,8 +5,11 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 // IngressProps configures NewIngress.
@@ -28,6 +31,12 @@ type IngressProps struct {
 	// RemovalPolicy of a created bus and its archive. Default
 	// defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
+	// LogLevel is what a created bus logs ("off", "error", "info":
+	// BusLogLevels). Default defaults.BusLogLevel ("off").
+	LogLevel string
+	// LogRetention of the bus's log group. Default
+	// defaults.LogRetentionDays.
+	LogRetention awslogs.RetentionDays
 }
 
 // Ingress is the event bus and the base pattern every orderly rule extends.
@@ -38,7 +47,9 @@ type Ingress struct {
 	BasePattern awsevents.EventPattern
 	// Archive keeps the events the base pattern selects, for replay; nil
 	// when the bus is imported or ArchiveRetentionDays is 0.
-	Archive  awsevents.Archive
+	Archive awsevents.Archive
+	// Logs is the created bus's log delivery; nil when it logs nothing.
+	Logs     *BusLogs
 	existing string
 }
 
@@ -72,6 +83,12 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 		in.Bus = bus
 		if props.ArchiveRetentionDays > 0 {
 			in.Archive = in.newArchive(props)
+		}
+		if props.LogLevel != "" && props.LogLevel != defaults.BusLogLevel {
+			if props.LogRetention == "" {
+				props.LogRetention = defaultLogRetention()
+			}
+			in.Logs = newBusLogs(c, bus, props.BusName, props.LogLevel, props.LogRetention, props.RemovalPolicy)
 		}
 	}
 	return in

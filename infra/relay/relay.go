@@ -2,6 +2,7 @@ package relay
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,11 @@ type RelayProps struct {
 	// new(0) creates no archive. An ExistingBus is never archived here, and
 	// setting a non-zero value with it is refused.
 	ArchiveRetentionDays *int
+	// BusLogLevel is what a created bus logs to a log group of its own:
+	// "off", "error" or "info" (BusLogLevels). The zero value is
+	// defaults.BusLogLevel ("off"); any other level with ExistingBus is
+	// refused.
+	BusLogLevel string
 	// TargetRetryAttempts are EventBridge's delivery retries before an event
 	// goes to the target dead-letter queue. nil means
 	// defaults.TargetRetryAttempts (185); new(0) turns retries off.
@@ -159,6 +165,11 @@ func (p RelayProps) problems() []string {
 	} else if err := limits.CheckTimeout(p.timeout()); err != nil {
 		out = append(out, "APILimits and Timeout: "+err.Error())
 	}
+	if l := p.BusLogLevel; l != "" && !slices.Contains(BusLogLevels(), l) {
+		out = append(out, fmt.Sprintf("BusLogLevel %q: must be one of %s", l, strings.Join(BusLogLevels(), ", ")))
+	} else if l != "" && l != defaults.BusLogLevel && p.ExistingBus != "" {
+		out = append(out, fmt.Sprintf("BusLogLevel %q and ExistingBus %q: only a created bus's logging is configured here; configure an existing bus where it is managed, or set BusLogLevel to %q", l, p.ExistingBus, defaults.BusLogLevel))
+	}
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
 	}
@@ -218,6 +229,8 @@ func newRelay(scope constructs.Construct, id string, p RelayProps) *Relay {
 		Sources:       p.Sources,
 		DetailTypes:   p.DetailTypes,
 		RemovalPolicy: p.RemovalPolicy,
+		LogLevel:      p.BusLogLevel,
+		LogRetention:  p.LogRetention,
 		// Filled by withDefaults.
 		ArchiveRetentionDays: *p.ArchiveRetentionDays,
 	})
@@ -263,6 +276,9 @@ func (r *Relay) consumerOutputs() {
 	r.output(outputs.EventBusArn, r.Ingress.Bus.EventBusArn(), "The bus: a replay's destination")
 	if r.Ingress.Archive != nil {
 		r.output(outputs.ArchiveArn, r.Ingress.Archive.ArchiveArn(), "Archive of the relay's events: start a replay from it (README: Archive and replay)")
+	}
+	if r.Ingress.Logs != nil {
+		r.output(outputs.BusLogGroupName, r.Ingress.Logs.LogGroup.LogGroupName(), "The bus's logs (bus.logLevel)")
 	}
 	r.output(outputs.FunctionName, r.Consumer.Function.FunctionName(), "The consumer")
 	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")

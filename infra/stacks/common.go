@@ -82,6 +82,7 @@ func relayProps(props Props) relay.RelayProps {
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		Coalesce:                new(c.Function.Coalesce),
 		EventSourceMetrics:      new(c.Function.EventSourceMetrics),
+		BusLogLevel:             string(c.Bus.LogLevel),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           removal,
 	}
