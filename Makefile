@@ -79,23 +79,33 @@ bench:
 clean:
 	rm -rf cdk.out .bin
 
-.PHONY: preflight smoke
+.PHONY: preflight smoke assembly
+# The cloud assembly of ENV (plus CONTEXT) that preflight and smoke compare
+# the deployed stack's ordering settings with (their drift check), as a
+# deploy would synthesize it. Quiet on stdout, so -json stays JSON.
+ASSEMBLY := cdk.out
+assembly: deps
+	@rm -rf $(ASSEMBLY)
+	@$(CDK) synth --quiet $(CDK_CONTEXT) -o $(ASSEMBLY) >&2
+
 # Read-only checks of the AWS account before `cdk deploy` (default
-# credential chain): one line per check, exit 1 on any failure.
+# credential chain): one line per check, exit 1 on any failure; on an
+# update, every ordering setting of the deployed stack against the template.
 # PREFLIGHT_FLAGS=-json prints JSON.
 # Built rather than `go run`, which adds its own "exit status" line.
 PREFLIGHT_FLAGS ?=
-preflight:
+preflight: assembly
 	@go build -o $(BIN)/orderly-preflight ./infra/cmd/preflight
-	@$(BIN)/orderly-preflight -env $(ENV) -stack $(STACK) $(CONTEXT) $(PREFLIGHT_FLAGS)
+	@$(BIN)/orderly-preflight -env $(ENV) -stack $(STACK) -assembly $(ASSEMBLY) $(CONTEXT) $(PREFLIGHT_FLAGS)
 
 # After a deploy: canary events through the deployed stack, checked in the
-# consumer's log group and dead-letter queues; exit 0 only on PASS.
+# consumer's log group and dead-letter queues, and every ordering setting of
+# the deployed stack against the template; exit 0 only on PASS.
 # SMOKE_FLAGS="-timeout 10m" waits longer.
 SMOKE_FLAGS ?=
-smoke:
+smoke: assembly
 	@go build -o $(BIN)/orderly-smoke ./infra/cmd/smoke
-	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) $(CONTEXT) $(SMOKE_FLAGS)
+	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) -assembly $(ASSEMBLY) $(CONTEXT) $(SMOKE_FLAGS)
 # Put a deployed stack's failed events (poison queue, dead-letter queues,
 # Kinesis on-failure bucket) back on its bus, per period in stamp order; a
 # message or object is deleted only once PutEvents accepted its events.

@@ -37,6 +37,14 @@ func (s *Server) PutStack(st Stack) {
 	s.mu.Unlock()
 }
 
+// StackByName returns a stack, to change it and put it back.
+func (s *Server) StackByName(name string) (Stack, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stacks[name]
+	return st, ok
+}
+
 // DeleteStack removes a stack.
 func (s *Server) DeleteStack(name string) {
 	s.mu.Lock()

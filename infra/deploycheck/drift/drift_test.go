@@ -2,6 +2,8 @@ package drift_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -136,5 +138,23 @@ func TestUnreadableResourceIsAnError(t *testing.T) {
 	}
 	if _, err := drift.Check(context.Background(), checktest.AWS(d.Fake), "no-such-stack", tmpl); err == nil || !strings.Contains(err.Error(), "no-such-stack") {
 		t.Errorf("a missing stack: %v", err)
+	}
+}
+
+// The permissions the check needs are read-only, and docs/operations.md
+// lists each one.
+func TestPermissionsAreReadOnlyAndDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range drift.Permissions {
+		service, action, _ := strings.Cut(p, ":")
+		if !strings.HasPrefix(action, "Get") && !strings.HasPrefix(action, "Describe") && !strings.HasPrefix(action, "List") {
+			t.Errorf("%s is not a read", p)
+		}
+		if !strings.Contains(string(doc), "`"+p+"`") && !strings.Contains(string(doc), "`"+action+"`") || !strings.Contains(string(doc), "`"+service+":") {
+			t.Errorf("docs/operations.md does not list %s", p)
+		}
 	}
 }

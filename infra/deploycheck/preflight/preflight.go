@@ -26,6 +26,7 @@ const (
 	CheckConcurrency = "reserved-concurrency"
 	CheckRules       = "event-bus-rules"
 	CheckShards      = "kinesis-shards"
+	CheckDrift       = "drift"
 )
 
 // Options select what to check.
@@ -37,6 +38,10 @@ type Options struct {
 	// AWS is the configuration with credentials already checked (see
 	// awsenv.Load); its region is the one the stacks deploy to.
 	AWS aws.Config
+	// Assembly is the cloud assembly synthesized for this environment: on
+	// an update, the drift check compares the deployed stack's ordering
+	// settings with its template. Default deploycheck.DefaultAssembly.
+	Assembly string
 }
 
 // Run performs every check and returns the report; it never writes to AWS.
@@ -67,12 +72,16 @@ func run(ctx context.Context, r *Report, o Options) {
 	cfn := cloudformation.NewFromConfig(o.AWS)
 	checkBootstrap(ctx, r, cfn)
 	deployed := checkStack(ctx, r, cfn, c, o.Kind)
+	stackOK := r.Checks[len(r.Checks)-1].Status == OK
 	checkSecret(ctx, r, o.AWS, c.Function.APIKeySecret)
 	checkAPIURL(r, c.Function.APIBaseURL)
 	checkConcurrency(ctx, r, o.AWS, c, deployed)
 	checkRules(ctx, r, o.AWS, c, o.Kind, deployed)
 	if o.Kind == config.KindKinesis {
 		checkShards(ctx, r, o.AWS, c, deployed)
+	}
+	if stackOK {
+		checkDrift(ctx, r, o, deployed != nil)
 	}
 }
 

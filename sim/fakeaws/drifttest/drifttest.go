@@ -370,3 +370,25 @@ func (d *Deployed) Changes() []Change {
 	}
 	return out
 }
+
+// WriteAssembly writes tmpl as the only stack of a cloud assembly in a new
+// temporary directory, as `cdk synth` would (manifest.json and the
+// template), and returns the directory.
+func WriteAssembly(t testing.TB, stackID, stackName string, tmpl assembly.Template) string {
+	t.Helper()
+	dir := t.TempDir()
+	manifest := map[string]any{"version": "48.0.0", "artifacts": map[string]any{stackID: map[string]any{
+		"type":       "aws:cloudformation:stack",
+		"properties": map[string]any{"templateFile": stackID + ".template.json", "stackName": stackName},
+	}}}
+	for file, v := range map[string]any{"manifest.json": manifest, stackID + ".template.json": tmpl} {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
