@@ -102,7 +102,7 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 	s.add("CloudWatch dashboard", 1, p.DashboardMonth, 1)
 	s.add("CloudWatch custom metrics (EMF)", emfMetrics, p.CustomMetricMonth, 1)
 	if cfg.Function.EventSourceMetrics {
-		s.add("CloudWatch event source mapping metrics (function.eventSourceMetrics)", float64(len(eventCounts)), p.CustomMetricMonth, 1)
+		s.add("CloudWatch event source mapping metrics", float64(len(eventCounts)), p.CustomMetricMonth, 1)
 	}
 	s.add("S3 asset storage (bootstrap zip)", float64(assetZipBytes)/(1<<30), p.S3StandardGBMonth, 1)
 	s.add("S3 asset uploads", deploysPerMonth, p.S3PutThousand, 1000)
