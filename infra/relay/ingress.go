@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -85,6 +86,10 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 			in.Archive = in.newArchive(props)
 		}
 		if props.LogLevel != "" && props.LogLevel != defaults.BusLogLevel {
+			if _, ok := busLogTypes[props.LogLevel]; !ok {
+				// RelayProps and the config refuse it first, with a message.
+				panic(fmt.Sprintf("relay: IngressProps.LogLevel %q: must be one of %s", props.LogLevel, strings.Join(BusLogLevels(), ", ")))
+			}
 			if props.LogRetention == "" {
 				props.LogRetention = defaultLogRetention()
 			}
