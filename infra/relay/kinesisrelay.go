@@ -220,9 +220,10 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 const RecordDistributionStrategy = "USER_PARTITION_KEY"
 
 // pinPartitionKeyDistribution states RecordDistributionStrategy in the
-// template of an on-demand stream, so that CloudFormation restores it on
-// every deploy and the drift check (infra/deploycheck/drift) has an
-// expected value to compare. A provisioned stream needs nothing: it has no
+// template of an on-demand stream rather than leave it to Kinesis's
+// default, so the drift check (infra/deploycheck/drift) has an expected
+// value to compare: CloudFormation does not undo a console change of a
+// property its template did not change, preflight and smoke report it. A provisioned stream needs nothing: it has no
 // such setting (Kinesis refuses it) and always places records by partition
 // key; moving it to on-demand is itself a drift of its stream mode.
 func pinPartitionKeyDistribution(stream awskinesis.Stream, mode awskinesis.StreamMode) {
