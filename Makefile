@@ -79,23 +79,33 @@ bench:
 clean:
 	rm -rf cdk.out .bin
 
-.PHONY: preflight smoke
+.PHONY: preflight smoke assembly
+# The cloud assembly of ENV (plus CONTEXT) that preflight and smoke compare
+# the deployed stack's ordering settings with (their drift check), as a
+# deploy would synthesize it. Quiet on stdout, so -json stays JSON.
+ASSEMBLY := cdk.out
+assembly: deps
+	@rm -rf $(ASSEMBLY)
+	@$(CDK) synth --quiet $(CDK_CONTEXT) -o $(ASSEMBLY) >&2
+
 # Read-only checks of the AWS account before `cdk deploy` (default
-# credential chain): one line per check, exit 1 on any failure.
+# credential chain): one line per check, exit 1 on any failure; on an
+# update, every ordering setting of the deployed stack against the template.
 # PREFLIGHT_FLAGS=-json prints JSON.
 # Built rather than `go run`, which adds its own "exit status" line.
 PREFLIGHT_FLAGS ?=
-preflight:
+preflight: assembly
 	@go build -o $(BIN)/orderly-preflight ./infra/cmd/preflight
-	@$(BIN)/orderly-preflight -env $(ENV) -stack $(STACK) $(CONTEXT) $(PREFLIGHT_FLAGS)
+	@$(BIN)/orderly-preflight -env $(ENV) -stack $(STACK) -assembly $(ASSEMBLY) $(CONTEXT) $(PREFLIGHT_FLAGS)
 
 # After a deploy: canary events through the deployed stack, checked in the
-# consumer's log group and dead-letter queues; exit 0 only on PASS.
+# consumer's log group and dead-letter queues, and every ordering setting of
+# the deployed stack against the template; exit 0 only on PASS.
 # SMOKE_FLAGS="-timeout 10m" waits longer.
 SMOKE_FLAGS ?=
-smoke:
+smoke: assembly
 	@go build -o $(BIN)/orderly-smoke ./infra/cmd/smoke
-	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) $(CONTEXT) $(SMOKE_FLAGS)
+	@$(BIN)/orderly-smoke -env $(ENV) -stack $(STACK) -assembly $(ASSEMBLY) $(CONTEXT) $(SMOKE_FLAGS)
 # Put a deployed stack's failed events (poison queue, dead-letter queues,
 # Kinesis on-failure bucket) back on its bus, per period in stamp order; a
 # message or object is deleted only once PutEvents accepted its events.
@@ -241,7 +251,8 @@ $(DOT):
 graphviz: $(DOT)
 
 # Architecture diagrams drawn from the synthesized templates: KinesisStack
-# and FifoStack in each grouping mode, as DOT and SVG under docs/diagrams.
+# and FifoStack in each grouping mode, as DOT and SVG under docs/diagrams;
+# and the layout of the dashboards of KinesisStack and per-key FifoStack.
 DIAGRAM_ENV ?= dev
 DIAGRAMS := docs/diagrams
 DIAGRAM_MODES := 1 3 per-key
@@ -253,5 +264,7 @@ diagram: deps graphviz
 	  $(CDK) synth --quiet -c env=$(DIAGRAM_ENV) -c fifo.messageGroups=$$mode -o "$$tmp/$$mode" >/dev/null; \
 	  go run ./infra/cmd/diagram -assembly "$$tmp/$$mode" -stack FifoStack -title "FifoStack, fifo.messageGroups=$$mode (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/fifo-groups-$$mode.dot; \
 	done; \
-	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -title "KinesisStack (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/kinesis.dot
+	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -title "KinesisStack (env=$(DIAGRAM_ENV))" -out $(DIAGRAMS)/kinesis.dot; \
+	go run ./infra/cmd/diagram -assembly "$$tmp/1" -stack KinesisStack -dashboard -out $(DIAGRAMS)/dashboard-kinesis.svg; \
+	go run ./infra/cmd/diagram -assembly "$$tmp/per-key" -stack FifoStack -dashboard -out $(DIAGRAMS)/dashboard-fifo-per-key.svg
 	for f in $(DIAGRAMS)/*.dot; do $(DOT) -Tsvg "$$f" -o "$${f%.dot}.svg"; echo "wrote $${f%.dot}.svg"; done

@@ -105,7 +105,7 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 	expect(t, "iterator age threshold", alarm["Threshold"], float64(defaults.IteratorAgeSeconds*1000))
 	s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
 	expectOutputs(t, s, outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.StreamName, outputs.FunctionName, outputs.LogGroupName,
-		outputs.PoisonQueueURL, outputs.OnFailureBucketName, outputs.TargetDeadLetterQueueURL)
+		outputs.PoisonQueueURL, outputs.OnFailureBucketName, outputs.TargetDeadLetterQueueURL, outputs.DashboardName)
 }
 
 // TestFifoRelayWithRequiredPropsOnly builds the FIFO relay in each grouping
@@ -163,7 +163,7 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 			expectConsumerDefaults(t, s)
 			s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
 			want := []string{outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
-				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL}
+				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL, outputs.DashboardName}
 			if perKey {
 				want = append(want, outputs.IngestDeadLetterQueueURL)
 			}

@@ -64,7 +64,19 @@ type Bus struct {
 	// ArchiveRetentionDays is how long the archive of a created bus keeps
 	// orderly's events for replay; 0 means no archive.
 	ArchiveRetentionDays int
+	// LogLevel is what a created bus logs to CloudWatch Logs.
+	LogLevel BusLogLevel
 }
+
+// BusLogLevel is "off", "error" or "info".
+type BusLogLevel string
+
+// Bus log levels.
+const (
+	BusLogOff   BusLogLevel = "off"
+	BusLogError BusLogLevel = "error"
+	BusLogInfo  BusLogLevel = "info"
+)
 
 // Rule is the event pattern that selects orderly's events.
 type Rule struct {
@@ -100,6 +112,9 @@ type Function struct {
 	// Coalesce lets the consumer apply a period's consecutive records with
 	// one fetch and one push.
 	Coalesce bool
+	// EventSourceMetrics turns on the event source mapping's EventCount
+	// metrics.
+	EventSourceMetrics bool
 }
 
 // API bounds the consumer's calls to the third-party schedule API.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
 	"github.com/orderly-dev/orderly/lambda/envvar"
@@ -251,6 +252,8 @@ var Keys = []Key{
 		func(c *Config) *string { return &c.Bus.Existing }, "Import this existing bus (name or ARN) instead of creating one."),
 	intKey("bus.archiveRetentionDays", defaults.ArchiveRetentionDays, 0, 3650, func(c *Config) *int { return &c.Bus.ArchiveRetentionDays },
 		"Days the archive of a created bus keeps orderly's events (its rule pattern) for replay; 0: no archive. The default matches the 14-day retention of the dead-letter and poison queues, so anything you could redrive you could also replay. An existing bus is archived where it is managed."),
+	enumKey("bus.logLevel", BusLogLevel(defaults.BusLogLevel), []BusLogLevel{BusLogOff, BusLogError, BusLogInfo}, func(c *Config) *BusLogLevel { return &c.Bus.LogLevel },
+		"What a created bus logs to a CloudWatch Logs group of its own (event bus logging, without event details): `error`, the events it failed to deliver and why; `info`, also each event received, matched and delivered (several records per event, billed per GB ingested: see `make plan`). An existing bus is logged where it is managed."),
 	listKey("rule.sources", defaults.Sources(), 1, "a non-empty list of event sources",
 		func(c *Config) *[]string { return &c.Rule.Sources }, "Event pattern `source` values (list, or comma-separated on the command line)."),
 	{Name: "rule.detailTypes", Default: "`" + strings.Join(defaults.DetailTypes(), ", ") + "`", def: defaults.DetailTypes(),
@@ -289,6 +292,9 @@ var Keys = []Key{
 		"Partitions one invocation processes at once (records of one partition always run one after another)."),
 	boolKey("function.coalesce", defaults.Coalesce, func(c *Config) *bool { return &c.Function.Coalesce },
 		"Apply consecutive records of one period in a batch with one API fetch and at most one push; a failed chunk is retried one record at a time, so outcomes are the same. `false` makes one fetch and one push per record (for comparisons)."),
+	boolKey("function.eventSourceMetrics", defaults.EventSourceMetrics, func(c *Config) *bool { return &c.Function.EventSourceMetrics },
+		fmt.Sprintf("EventCount metrics of the consumer's event source mapping (`MetricsConfig`): events polled, invoked, filtered out, failed and dropped per minute, charted on the dashboard. CloudWatch bills them as custom metrics (%d for Kinesis, %d for SQS; see `make plan`).",
+			len(awsmetrics.StreamEventCounts()), len(awsmetrics.QueueEventCounts()))),
 
 	intKey("api.callTimeoutSeconds", defaults.APICallTimeoutSeconds, 1, 300, func(c *Config) *int { return &c.API.CallTimeoutSeconds },
 		"Longest one attempt of a third-party API call may take."),

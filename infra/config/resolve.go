@@ -175,6 +175,10 @@ func (r *resolver) crossCheck(cfg *Config) {
 		}
 		// The default applies to a created bus only.
 		cfg.Bus.ArchiveRetentionDays = 0
+		if cfg.Bus.LogLevel != BusLogOff {
+			r.problem("bus.logLevel = %q and bus.existing = %q: the stacks configure the logging of a bus they create only; configure an existing bus's logging where it is managed, or set bus.logLevel to %q",
+				cfg.Bus.LogLevel, cfg.Bus.Existing, BusLogOff)
+		}
 	}
 	r.checkAPILimits(cfg)
 	r.checkAPIRate(cfg)

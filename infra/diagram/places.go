@@ -39,8 +39,14 @@ var Places = map[string]Place{
 	"AWS::Lambda::Function":           {Cluster: "Consumer", Label: "Go consumer (arm64)", Shape: "component"},
 	"AWS::Logs::LogGroup":             {Cluster: "Observability", Label: "Log groups", Shape: "note", Summarized: true},
 	"AWS::CloudWatch::Alarm":          {Cluster: "Observability", Label: "CloudWatch alarms", Shape: "note", Summarized: true},
-	"AWS::IAM::Role":                  {Cluster: "Security", Label: "IAM roles", Shape: "note", Summarized: true},
-	"AWS::IAM::Policy":                {Cluster: "Security", Label: "IAM policies (least privilege)", Shape: "note", Summarized: true},
+	"AWS::CloudWatch::Dashboard":      {Cluster: "Observability", Label: "CloudWatch dashboard", Shape: "note", Summarized: true},
+	// The bus's log delivery (bus.logLevel).
+	"AWS::Logs::DeliverySource":      {Cluster: "Observability", Label: "Bus log delivery sources", Shape: "note", Summarized: true},
+	"AWS::Logs::DeliveryDestination": {Cluster: "Observability", Label: "Bus log delivery destination", Shape: "note", Summarized: true},
+	"AWS::Logs::Delivery":            {Cluster: "Observability", Label: "Bus log deliveries", Shape: "note", Summarized: true},
+	"AWS::Logs::ResourcePolicy":      {Cluster: "Security", Label: "Log group resource policies", Shape: "note", Summarized: true},
+	"AWS::IAM::Role":                 {Cluster: "Security", Label: "IAM roles", Shape: "note", Summarized: true},
+	"AWS::IAM::Policy":               {Cluster: "Security", Label: "IAM policies (least privilege)", Shape: "note", Summarized: true},
 	// CDK's version reporting (the golden templates drop it).
 	"AWS::CDK::Metadata":    {Omitted: true},
 	"AWS::SQS::QueuePolicy": {Cluster: "Security", Label: "Queue policies (TLS only)", Shape: "note", Summarized: true},

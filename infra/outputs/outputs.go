@@ -13,6 +13,9 @@ const (
 	// ArchiveArn is the bus archive a replay starts from (both stacks, only
 	// when they create the bus and bus.archiveRetentionDays is not 0).
 	ArchiveArn = "ArchiveArn"
+	// BusLogGroupName receives the created bus's logs (both stacks, only
+	// when bus.logLevel is not off).
+	BusLogGroupName = "BusLogGroupName"
 	// FunctionName is the consumer function (both stacks).
 	FunctionName = "FunctionName"
 	// LogGroupName is the consumer's log group (both stacks).
@@ -22,6 +25,8 @@ const (
 	// TargetDeadLetterQueueURL receives events EventBridge could not deliver
 	// (both stacks).
 	TargetDeadLetterQueueURL = "TargetDeadLetterQueueUrl"
+	// DashboardName is the stack's CloudWatch dashboard (both stacks).
+	DashboardName = "DashboardName"
 	// StreamName is the Kinesis stream (KinesisStack).
 	StreamName = "StreamName"
 	// OnFailureBucketName receives the full invocation record of every batch

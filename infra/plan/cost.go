@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 )
@@ -22,6 +23,11 @@ const (
 	// deploys a month that upload it.
 	assetZipBytes   = 5 << 20
 	deploysPerMonth = 4
+	// Bytes a created bus logs per event at bus.logLevel=info, without event
+	// details: a few records (received, matched, delivered) of some hundred
+	// bytes each. At "error" it logs failed deliveries only: nothing in a
+	// healthy month.
+	busLogBytesPerEventInfo = 1500
 	// Lambda's pollers read a caught-up shard or queue about once a second,
 	// so a batch holds about a second of one lane's arrivals.
 	pollSeconds = 1.0
@@ -93,7 +99,9 @@ func lambdaUse(cfg config.Config, w Workload, lanes, keys, batchSize int, pollWi
 
 // addCommon adds what both stacks pay alike: EventBridge, Lambda, logs,
 // alarms, metrics and the asset.
-func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSeconds float64, alarms int) {
+// eventCounts are the EventCount metrics of the stack's event source
+// mapping, all billed as custom metrics when function.eventSourceMetrics is on.
+func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSeconds float64, alarms int, eventCounts []string) {
 	p := Prices
 	events := monthlyEvents(w)
 	s.add("EventBridge custom events", events*chunks(w.EventBytes, 64<<10), p.EventBridgeEventMillion, 1e6)
@@ -104,8 +112,14 @@ func addCommon(s *StackCost, cfg config.Config, w Workload, invocations, gbSecon
 	s.add(fmt.Sprintf("CloudWatch Logs storage (%d-day retention)", cfg.Function.LogRetentionDays),
 		// In steady state the group holds retention's worth of months of logs.
 		logGB*float64(cfg.Function.LogRetentionDays)/30.4, p.LogsStorageGBMonth, 1)
+	addBusLogs(s, cfg, events)
 	s.add("CloudWatch alarms", float64(alarms), p.AlarmMonth, 1)
+	// Each stack has one (the first three of an account are free).
+	s.add("CloudWatch dashboard", 1, p.DashboardMonth, 1)
 	s.add("CloudWatch custom metrics (EMF)", emfMetrics, p.CustomMetricMonth, 1)
+	if cfg.Function.EventSourceMetrics {
+		s.add("CloudWatch event source mapping metrics", float64(len(eventCounts)), p.CustomMetricMonth, 1)
+	}
 	s.add("S3 asset storage (bootstrap zip)", float64(assetZipBytes)/(1<<30), p.S3StandardGBMonth, 1)
 	s.add("S3 asset uploads", deploysPerMonth, p.S3PutThousand, 1000)
 }
@@ -161,7 +175,7 @@ func KinesisCost(cfg config.Config, w Workload, kp KinesisPlan, in CostInputs) S
 	lanes := kp.ShardsUsed * kp.ParallelizationFactor
 	window := math.Max(pollSeconds, float64(k.MaxBatchingWindowSecs))
 	invocations, gbSeconds, _ := lambdaUse(cfg, w, lanes, len(w.Periods), k.BatchSize, window)
-	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms)
+	addCommon(&s, cfg, w, invocations, gbSeconds, in.KinesisAlarms, awsmetrics.StreamEventCounts())
 	// EventBridge's role writes, and the consumer's pollers read, every shard.
 	addKMS(&s, cfg, in.KinesisKeys, in.KinesisLogGroups, 2*kp.Shards)
 	return s
@@ -184,7 +198,7 @@ func FifoCost(cfg config.Config, w Workload, fp FifoPlan, d FifoDelivery, in Cos
 		s.add("EventBridge Pipes requests", events*c, Prices.PipesRequestMillion, 1e6)
 	}
 	s.add("SQS FIFO requests (empty receives while idle not counted)", requests, Prices.SQSFifoRequestMillion, 1e6)
-	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms)
+	addCommon(&s, cfg, w, invocations, gbSeconds, in.FifoAlarms, awsmetrics.QueueEventCounts())
 	// A sender and a reader per queue events travel through: EventBridge
 	// and the consumer, and with the pipe the ingest queue's too.
 	queues := 1
@@ -193,4 +207,20 @@ func FifoCost(cfg config.Config, w Workload, fp FifoPlan, d FifoDelivery, in Cos
 	}
 	addKMS(&s, cfg, in.FifoKeys, in.FifoLogGroups, 2*queues)
 	return s
+}
+
+// addBusLogs adds the created bus's logs (bus.logLevel), delivered to
+// CloudWatch Logs as vended logs at the ingestion price, and kept for the
+// consumer's log retention. "error" logs failed deliveries only, which a
+// healthy month has none of: its line says so with a quantity of 0.
+func addBusLogs(s *StackCost, cfg config.Config, events float64) {
+	switch cfg.Bus.LogLevel {
+	case config.BusLogError:
+		s.add("EventBridge bus logs, bus.logLevel=error (failed deliveries only; none when healthy)", 0, Prices.LogsIngestGB, 1)
+	case config.BusLogInfo:
+		gb := events * busLogBytesPerEventInfo / (1 << 30)
+		s.add("EventBridge bus logs, bus.logLevel=info (ingestion)", gb, Prices.LogsIngestGB, 1)
+		s.add(fmt.Sprintf("EventBridge bus logs storage (%d-day retention)", cfg.Function.LogRetentionDays),
+			gb*float64(cfg.Function.LogRetentionDays)/30.4, Prices.LogsStorageGBMonth, 1)
+	}
 }

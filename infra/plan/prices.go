@@ -30,6 +30,7 @@ type PriceTable struct {
 	CustomMetricMonth       Price `json:"customMetricMonth"`
 	KMSKeyMonth             Price `json:"kmsKeyMonth"`
 	KMSRequestTenThousand   Price `json:"kmsRequestTenThousand"`
+	DashboardMonth          Price `json:"dashboardMonth"`
 }
 
 const (
@@ -72,5 +73,6 @@ var Prices = func() PriceTable {
 	t.CustomMetricMonth = Price{0.30, "custom metric-month", cloudWatchPricing}
 	t.KMSKeyMonth = Price{1.00, "customer managed key-month (rotation adds up to $1 for each of its first two yearly rotations)", kmsPricing}
 	t.KMSRequestTenThousand = Price{0.03, "10,000 symmetric key requests", kmsPricing}
+	t.DashboardMonth = Price{3.00, "dashboard-month", cloudWatchPricing}
 	return t
 }()

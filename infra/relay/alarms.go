@@ -4,7 +4,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -23,7 +22,25 @@ type AlarmsProps struct {
 // Alarms groups a stack's alarms and wires them to one optional SNS topic.
 type Alarms struct {
 	constructs.Construct
-	topic awssns.ITopic
+	topic   awssns.ITopic
+	watched []watched
+}
+
+// watched is an alarm and the metric it watches, which the dashboard
+// charts as it is.
+type watched struct {
+	alarm  awscloudwatch.Alarm
+	metric awscloudwatch.IMetric
+}
+
+// All returns every alarm created so far, in creation order: the
+// dashboard lists each one's state and charts its metric.
+func (a *Alarms) All() []awscloudwatch.Alarm {
+	out := make([]awscloudwatch.Alarm, len(a.watched))
+	for i, w := range a.watched {
+		out[i] = w.alarm
+	}
+	return out
 }
 
 // NewAlarms creates the container construct.
@@ -59,6 +76,7 @@ func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float6
 		alarm.AddAlarmAction(action)
 		alarm.AddOkAction(action)
 	}
+	a.watched = append(a.watched, watched{alarm, metric})
 	return alarm
 }
 
@@ -66,7 +84,8 @@ func (a *Alarms) Above(id string, metric awscloudwatch.IMetric, threshold float6
 // single message is a lost or stuck event.
 func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awscloudwatch.Alarm {
 	metric := queue.MetricApproximateNumberOfMessagesVisible(MaxPerMinute())
-	return a.Above(id, metric, 0, what+" holds messages: inspect and redrive them")
+	return a.Above(id, metric, 0, what+" holds messages: events that failed and wait there to be inspected; "+
+		"fix the cause, then put them back on the bus with make redrive.")
 }
 
 // BucketReceivesObjects alarms on any object written to bucket: its S3
@@ -74,16 +93,7 @@ func (a *Alarms) QueueNotEmpty(id string, queue awssqs.IQueue, what string) awsc
 // bucket) count PUTs, and for an on-failure bucket a single PUT is a
 // discarded batch.
 func (a *Alarms) BucketReceivesObjects(id string, bucket awss3.IBucket, filterID, what string) awscloudwatch.Alarm {
-	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:  jsii.String("AWS/S3"),
-		MetricName: jsii.String("PutRequests"),
-		DimensionsMap: &map[string]*string{
-			"BucketName": bucket.BucketName(),
-			"FilterId":   jsii.String(filterID),
-		},
-		Period:    oneMinute,
-		Statistic: awscloudwatch.Stats_SUM(),
-	})
+	metric := BucketPutRequests(bucket, filterID)
 	return a.Above(id, metric, 0, what+" received objects: records were discarded; inspect and redrive them (make redrive)")
 }
 
@@ -91,7 +101,9 @@ func (a *Alarms) BucketReceivesObjects(id string, bucket awss3.IBucket, filterID
 // timeout); record-level failures are reported as partial batch failures.
 func (a *Alarms) FunctionErrors(id string, fn awslambda.IFunction) awscloudwatch.Alarm {
 	metric := fn.MetricErrors(&awscloudwatch.MetricOptions{Period: oneMinute, Statistic: awscloudwatch.Stats_SUM()})
-	return a.Above(id, metric, 0, "The consumer failed whole invocations (crash or timeout)")
+	return a.Above(id, metric, 0, "The consumer failed whole invocations (crash or timeout): their batches are retried, "+
+		"and once the retries run out they land in the on-failure bucket (Kinesis) or the FIFO dead-letter queue. "+
+		"Look at the consumer's log group (output LogGroupName).")
 }
 
 // PeriodsSplitAcrossPartitions alarms when the consumer saw one period
@@ -100,30 +112,6 @@ func (a *Alarms) FunctionErrors(id string, fn awslambda.IFunction) awscloudwatch
 // its updates. The consumer publishes the metric (lambda/telemetry) under
 // its function name.
 func (a *Alarms) PeriodsSplitAcrossPartitions(id string, fn awslambda.IFunction) awscloudwatch.Alarm {
-	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String(telemetry.Namespace),
-		MetricName:    jsii.String(telemetry.MetricPeriodsSplit),
-		DimensionsMap: &map[string]*string{telemetry.FunctionNameDimension: fn.FunctionName()},
-		Period:        oneMinute,
-		Statistic:     awscloudwatch.Stats_SUM(),
-	})
+	metric := ConsumerMetric(telemetry.MetricPeriodsSplit, fn, awscloudwatch.Stats_SUM())
 	return a.Above(id, metric, 0, "A period arrived under more than one partition: the producer or the routing does not key delivery on the period, so updates of that period can be lost")
-}
-
-// RuleFailedInvocations alarms when EventBridge could not deliver to a
-// target. CloudWatch publishes a custom bus's rule metrics with both the
-// EventBusName and RuleName dimensions, the default bus's with RuleName only.
-func (a *Alarms) RuleFailedInvocations(id string, rule awsevents.IRule, bus *Ingress) awscloudwatch.Alarm {
-	dims := map[string]*string{"RuleName": rule.RuleName()}
-	if !bus.IsDefaultBus() {
-		dims["EventBusName"] = bus.Bus.EventBusName()
-	}
-	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String("AWS/Events"),
-		MetricName:    jsii.String("FailedInvocations"),
-		DimensionsMap: &dims,
-		Period:        oneMinute,
-		Statistic:     awscloudwatch.Stats_SUM(),
-	})
-	return a.Above(id, metric, 0, "EventBridge failed to deliver events to the target; they go to the target dead-letter queue")
 }

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/routing"
@@ -160,6 +162,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 		rule := f.Ingress.NewRule("Rule", "orderly: deliver events to the ingest queue; the pipe groups them by the period at "+p.PeriodPath.String(), nil)
 		addSQSTargets(f.IngestQueue, []sqsTarget{{rule, IngestGroup}}, delivery)
 		f.Rules = []awsevents.Rule{rule}
+		f.Alarms.RuleDelivery("Rule", rule, f.Ingress, "the ingest queue")
 		f.Pipe = NewKeyedPipe(f.Construct, "KeyedPipe", KeyedPipeProps{
 			Source:        f.IngestQueue,
 			Target:        f.Queue,
@@ -168,12 +171,14 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 			RemovalPolicy: p.RemovalPolicy,
 			EncryptionKey: p.EncryptionKey,
 		})
+		f.Alarms.PipeFailures("Pipe", f.Pipe.Pipe)
 	} else {
 		var targets []sqsTarget
 		for _, route := range StaticRoutes(p.MessageGroups, p.PeriodPath) {
 			rule := f.Ingress.NewRule(route.ID, "orderly: deliver events to message group "+route.GroupID, route.Detail)
 			targets = append(targets, sqsTarget{rule, route.GroupID})
 			f.Rules = append(f.Rules, rule)
+			f.Alarms.RuleDelivery(route.ID, rule, f.Ingress, "message group "+route.GroupID+" of the queue")
 		}
 		addSQSTargets(f.Queue, targets, delivery)
 	}
@@ -190,6 +195,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 		// The consumer fails a message and every later message of its group;
 		// without this flag Lambda would retry the whole batch.
 		ReportBatchItemFailures: jsii.Bool(true),
+		MetricsConfig:           p.eventSourceMetrics(),
 	}
 	if p.MaxConcurrency > 0 {
 		esm.MaxConcurrency = jsii.Number(float64(p.MaxConcurrency))
@@ -202,10 +208,12 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	grantKey(p.EncryptionKey, f.Consumer.Role, keyReader)
 
 	f.Alarms.FunctionErrors("FunctionErrors", f.Consumer.Function)
+	f.Alarms.ConsumerThrottles("Throttles", f.Consumer.Function)
 	f.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", f.Consumer.Function)
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
 
+	f.newDashboard(f.dashboardProps(p))
 	f.consumerOutputs()
 	f.output(outputs.QueueURL, f.Queue.QueueUrl(), "FIFO queue the consumer reads")
 	f.output(outputs.DeadLetterQueueURL, f.QueueDeadLetterQueue.QueueUrl(), "Messages the consumer failed MaxReceiveCount times")
@@ -230,7 +238,9 @@ func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.D
 		EncryptionKey:     p.EncryptionKey,
 	})
 	f.Alarms.Above(id+"OldestMessage", queue.MetricApproximateAgeOfOldestMessage(MaxPerMinute()),
-		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id)
+		*p.OldestMessageAlarm.ToSeconds(nil), "Messages wait too long in the "+id+": a message group is "+
+			"blocked behind a failing message, or the consumer is throttled or stopped. Nothing is dropped yet; after "+
+			"fifo.maxReceiveCount receives a message moves to the "+id+" dead-letter queue. Look at the consumer's log group.")
 	f.Alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 	return queue, dlq
 }
@@ -242,4 +252,34 @@ func (p FifoRelayProps) retryBackoff() visibility.Backoff {
 		return *p.RetryBackoff
 	}
 	return visibility.DefaultBackoff.CappedBelow(p.visibilityTimeout())
+}
+
+// dashboardProps is what FifoStack's dashboard shows of the transport: the
+// messages sent to the consumer's queue and deleted from it once applied,
+// and in per-key mode the ingest queue and the pipe before it.
+func (f *FifoRelay) dashboardProps(p FifoRelayProps) DashboardProps {
+	rules := make([]NamedRule, len(f.Rules))
+	for i, r := range f.Rules {
+		rules[i] = NamedRule{*r.Node().Id(), r}
+	}
+	flow := "Events go from the bus through the rules into the SQS FIFO queue, each under the message group of its period, and the consumer applies each group's messages in order."
+	var transport []awscloudwatch.IMetric
+	if f.Pipe != nil {
+		flow = "Events go from the bus through the rule into the ingest FIFO queue; the pipe forwards each to the consumer's FIFO queue under its period as message group, and the consumer applies each group's messages in order."
+		transport = append(transport,
+			labelled(f.IngestQueue.MetricNumberOfMessagesSent(sumPerMinute()), "sent to the ingest queue"),
+			labelled(PipeMetric(awsmetrics.PipeEventCount, f.Pipe.Pipe), "forwarded by the pipe"))
+	}
+	transport = append(transport,
+		labelled(f.Queue.MetricNumberOfMessagesSent(sumPerMinute()), "sent to the queue"),
+		labelled(f.Queue.MetricNumberOfMessagesDeleted(sumPerMinute()), "deleted once applied"))
+	return DashboardProps{
+		Title:          *awscdk.Aws_STACK_NAME(),
+		Flow:           flow,
+		Rules:          rules,
+		TransportTitle: "Messages in the queues",
+		Transport:      transport,
+		EventSourceID:  p.eventSourceID(f.EventSource.EventSourceMappingId()),
+		EventCounts:    awsmetrics.QueueEventCounts(),
+	}
 }

@@ -1,13 +1,17 @@
 package relay
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 // IngressProps configures NewIngress.
@@ -34,6 +38,12 @@ type IngressProps struct {
 	// keypolicy.ServiceStatements for CreatedBusName in the key policy
 	// (the relays add them). An imported bus keeps its own encryption.
 	EncryptionKey awskms.IKey
+	// LogLevel is what a created bus logs ("off", "error", "info":
+	// BusLogLevels). Default defaults.BusLogLevel ("off").
+	LogLevel string
+	// LogRetention of the bus's log group. Default
+	// defaults.LogRetentionDays.
+	LogRetention awslogs.RetentionDays
 }
 
 // Ingress is the event bus and the base pattern every orderly rule extends.
@@ -44,7 +54,9 @@ type Ingress struct {
 	BasePattern awsevents.EventPattern
 	// Archive keeps the events the base pattern selects, for replay; nil
 	// when the bus is imported or ArchiveRetentionDays is 0.
-	Archive  awsevents.Archive
+	Archive awsevents.Archive
+	// Logs is the created bus's log delivery; nil when it logs nothing.
+	Logs     *BusLogs
 	existing string
 	// busName is the created bus's name as a literal: a key policy that
 	// named it through the bus resource would depend on the bus, which
@@ -97,6 +109,16 @@ func NewIngress(scope constructs.Construct, id string, props IngressProps) *Ingr
 		}
 		if props.ArchiveRetentionDays > 0 {
 			in.Archive = in.newArchive(props)
+		}
+		if props.LogLevel != "" && props.LogLevel != defaults.BusLogLevel {
+			if _, ok := busLogTypes[props.LogLevel]; !ok {
+				// RelayProps and the config refuse it first, with a message.
+				panic(fmt.Sprintf("relay: IngressProps.LogLevel %q: must be one of %s", props.LogLevel, strings.Join(BusLogLevels(), ", ")))
+			}
+			if props.LogRetention == "" {
+				props.LogRetention = defaultLogRetention()
+			}
+			in.Logs = newBusLogs(c, bus, props.BusName, props.LogLevel, props.LogRetention, props.RemovalPolicy)
 		}
 	}
 	return in

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/orderly-dev/orderly/infra/awsmetrics"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
@@ -154,6 +156,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		suppress(k.Stream, "AwsSolutions-KDS3",
 			"A customer managed key is what EncryptionKey asks for (teams whose compliance requires their own key); its KMS requests are the cost the rule warns of, and orderly's planner counts them.")
 	}
+	pinPartitionKeyDistribution(k.Stream, p.StreamMode)
 
 	k.newTargetDeadLetterQueue(p.RelayProps)
 	k.Rule = k.Ingress.NewRule("Rule", "orderly: relay events to the stream, keyed by the period at "+p.PeriodPath.String(), nil)
@@ -187,6 +190,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		// Lambda would ignore the report and retry the whole batch.
 		ReportBatchItemFailures: jsii.Bool(true),
 		OnFailure:               awslambdaeventsources.NewS3OnFailureDestination(k.OnFailureBucket),
+		MetricsConfig:           p.eventSourceMetrics(),
 	})
 	k.Consumer.Function.AddEventSource(k.EventSource)
 	markOnFailureGrant(k.Consumer.Role, k.OnFailureBucket)
@@ -197,16 +201,55 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 
 	k.Alarms = NewAlarms(k.Construct, "Alarms", AlarmsProps{TopicArn: p.AlarmTopicArn})
 	k.Alarms.Above("IteratorAge", k.Stream.MetricGetRecordsIteratorAgeMilliseconds(MaxPerMinute()),
-		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream")
+		*p.IteratorAgeAlarm.ToMilliseconds(nil), "The consumer is falling behind the stream: its oldest unread record "+
+			"is older than the alarm's threshold. Nothing is dropped yet; records older than kinesis.maxRecordAgeSeconds "+
+			"go to the on-failure bucket. Look at the consumer's errors, throttles and duration on the dashboard.")
 	k.Alarms.FunctionErrors("FunctionErrors", k.Consumer.Function)
 	k.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", k.Consumer.Function)
 	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	k.Alarms.BucketReceivesObjects("OnFailureRecords", k.OnFailureBucket, OnFailureMetricsID, "The stream on-failure bucket")
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
-	k.Alarms.RuleFailedInvocations("RuleFailedInvocations", k.Rule, k.Ingress)
+	k.Alarms.RuleDelivery("Rule", k.Rule, k.Ingress, "the stream")
+	k.Alarms.OnFailureDeliveryFailures("OnFailureDeliveryFailures", k.Consumer.Function)
+	k.Alarms.ConsumerThrottles("Throttles", k.Consumer.Function)
 
+	k.newDashboard(DashboardProps{
+		Title:          *awscdk.Aws_STACK_NAME(),
+		Flow:           "Events go from the bus through the rule into the Kinesis stream, keyed by the period, and the consumer applies each period's events in order.",
+		Rules:          []NamedRule{{"Rule", k.Rule}},
+		TransportTitle: "Records in the stream",
+		Transport: []awscloudwatch.IMetric{
+			labelled(k.Stream.MetricIncomingRecords(sumPerMinute()), "written by the rule"),
+			labelled(k.Stream.Metric(jsii.String(awsmetrics.GetRecordsRecords), sumPerMinute()), "read by the consumer"),
+		},
+		EventSourceID: p.eventSourceID(k.EventSource.EventSourceMappingId()),
+		EventCounts:   awsmetrics.StreamEventCounts(),
+	})
 	k.consumerOutputs()
 	k.output(outputs.StreamName, k.Stream.StreamName(), "Kinesis stream between the rule and the consumer")
 	k.output(outputs.OnFailureBucketName, k.OnFailureBucket.BucketName(), "Invocation records of batches dropped after retries or record age ran out")
 	return k, nil
+}
+
+// RecordDistributionStrategy is the on-demand stream setting that makes
+// Kinesis place each record by its partition key: the period, so one shard
+// orders all records of a period. Its other value, AUTO, spreads records
+// over shards whatever their key and loses that order; the console can
+// switch an on-demand stream to it at any time.
+const RecordDistributionStrategy = "USER_PARTITION_KEY"
+
+// pinPartitionKeyDistribution states RecordDistributionStrategy in the
+// template of an on-demand stream rather than leave it to Kinesis's
+// default, so the drift check (infra/deploycheck/drift) has an expected
+// value to compare: CloudFormation does not undo a console change of a
+// property its template did not change, preflight and smoke report it. A provisioned stream needs nothing: it has no
+// such setting (Kinesis refuses it) and always places records by partition
+// key; moving it to on-demand is itself a drift of its stream mode.
+func pinPartitionKeyDistribution(stream awskinesis.Stream, mode awskinesis.StreamMode) {
+	if mode != awskinesis.StreamMode_ON_DEMAND {
+		return
+	}
+	// CDK 2.276's L2 Stream has no prop for it; its L1 CfnStream has.
+	cfn := stream.Node().DefaultChild().(awskinesis.CfnStream)
+	cfn.SetRecordDistributionStrategy(jsii.String(RecordDistributionStrategy))
 }

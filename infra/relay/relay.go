@@ -2,10 +2,12 @@ package relay
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -62,6 +64,11 @@ type RelayProps struct {
 	// new(0) creates no archive. An ExistingBus is never archived here, and
 	// setting a non-zero value with it is refused.
 	ArchiveRetentionDays *int
+	// BusLogLevel is what a created bus logs to a log group of its own:
+	// "off", "error" or "info" (BusLogLevels). The zero value is
+	// defaults.BusLogLevel ("off"); any other level with ExistingBus is
+	// refused.
+	BusLogLevel string
 	// TargetRetryAttempts are EventBridge's delivery retries before an event
 	// goes to the target dead-letter queue. nil means
 	// defaults.TargetRetryAttempts (185); new(0) turns retries off.
@@ -95,6 +102,11 @@ type RelayProps struct {
 	// are the same. nil means defaults.Coalesce (true); new(false) processes
 	// one record at a time.
 	Coalesce *bool
+	// EventSourceMetrics sets the event source mapping's MetricsConfig to
+	// EventCount, so Lambda publishes how many events it polled, invoked,
+	// filtered, failed and dropped (billed as custom metrics). nil means
+	// defaults.EventSourceMetrics (true).
+	EventSourceMetrics *bool
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -139,6 +151,8 @@ type Relay struct {
 	KeyPolicy []keypolicy.Statement
 
 	key awskms.IKey
+	// Dashboard follows an event through the relay and charts every alarm.
+	Dashboard awscloudwatch.Dashboard
 }
 
 // PropsError lists every missing or conflicting Props field, so they can be
@@ -172,6 +186,11 @@ func (p RelayProps) problems() []string {
 		out = append(out, "APILimits: "+err.Error())
 	} else if err := limits.CheckTimeout(p.timeout()); err != nil {
 		out = append(out, "APILimits and Timeout: "+err.Error())
+	}
+	if l := p.BusLogLevel; l != "" && !slices.Contains(BusLogLevels(), l) {
+		out = append(out, fmt.Sprintf("BusLogLevel %q: must be one of %s", l, strings.Join(BusLogLevels(), ", ")))
+	} else if l != "" && l != defaults.BusLogLevel && p.ExistingBus != "" {
+		out = append(out, fmt.Sprintf("BusLogLevel %q and ExistingBus %q: only a created bus's logging is configured here; configure an existing bus where it is managed, or set BusLogLevel to %q", l, p.ExistingBus, defaults.BusLogLevel))
 	}
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
@@ -214,6 +233,9 @@ func (p RelayProps) withDefaults() RelayProps {
 	if p.Coalesce == nil {
 		p.Coalesce = new(defaults.Coalesce)
 	}
+	if p.EventSourceMetrics == nil {
+		p.EventSourceMetrics = new(defaults.EventSourceMetrics)
+	}
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = defaultRemovalPolicy()
 	}
@@ -230,6 +252,8 @@ func newRelay(scope constructs.Construct, id string, p RelayProps) *Relay {
 		DetailTypes:   p.DetailTypes,
 		RemovalPolicy: p.RemovalPolicy,
 		EncryptionKey: p.EncryptionKey,
+		LogLevel:      p.BusLogLevel,
+		LogRetention:  p.LogRetention,
 		// Filled by withDefaults.
 		ArchiveRetentionDays: *p.ArchiveRetentionDays,
 	})
@@ -266,6 +290,14 @@ func (r *Relay) newConsumer(p RelayProps) {
 	})
 }
 
+// newDashboard creates the relay's dashboard, once every alarm exists, and
+// names it in an output.
+func (r *Relay) newDashboard(p DashboardProps) {
+	p.Ingress, p.Function, p.Alarms = r.Ingress, r.Consumer.Function, r.Alarms
+	r.Dashboard = NewDashboard(r.Construct, "Dashboard", p)
+	r.output(outputs.DashboardName, r.Dashboard.DashboardName(), "CloudWatch dashboard: an event's path through the stack, every alarm's metric and state")
+}
+
 // consumerOutputs declares the outputs both relays share; the deploy tools
 // read them back by the names in package outputs.
 func (r *Relay) consumerOutputs() {
@@ -273,6 +305,9 @@ func (r *Relay) consumerOutputs() {
 	r.output(outputs.EventBusArn, r.Ingress.Bus.EventBusArn(), "The bus: a replay's destination")
 	if r.Ingress.Archive != nil {
 		r.output(outputs.ArchiveArn, r.Ingress.Archive.ArchiveArn(), "Archive of the relay's events: start a replay from it (README: Archive and replay)")
+	}
+	if r.Ingress.Logs != nil {
+		r.output(outputs.BusLogGroupName, r.Ingress.Logs.LogGroup.LogGroupName(), "The bus's logs (bus.logLevel)")
 	}
 	r.output(outputs.FunctionName, r.Consumer.Function.FunctionName(), "The consumer")
 	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
@@ -297,4 +332,22 @@ func (p RelayProps) timeout() time.Duration {
 		return time.Duration(defaults.FunctionTimeoutSeconds) * time.Second
 	}
 	return time.Duration(*p.Timeout.ToMilliseconds(nil)) * time.Millisecond
+}
+
+// eventSourceMetrics is the MetricsConfig of the relay's event source
+// mapping: EventCount, or nil for none. Filled by withDefaults.
+func (p RelayProps) eventSourceMetrics() *awslambda.MetricsConfig {
+	if !*p.EventSourceMetrics {
+		return nil
+	}
+	return &awslambda.MetricsConfig{Metrics: &[]awslambda.MetricType{awslambda.MetricType_EVENT_COUNT}}
+}
+
+// eventSourceID is the mapping's id for the dashboard when it publishes
+// EventCount metrics, nil otherwise. Filled by withDefaults.
+func (p RelayProps) eventSourceID(id *string) *string {
+	if !*p.EventSourceMetrics {
+		return nil
+	}
+	return id
 }

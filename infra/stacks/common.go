@@ -100,6 +100,8 @@ func relayProps(stack awscdk.Stack, kind string, props Props) relay.RelayProps {
 		LogRetention:            retention,
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		Coalesce:                new(c.Function.Coalesce),
+		EventSourceMetrics:      new(c.Function.EventSourceMetrics),
+		BusLogLevel:             string(c.Bus.LogLevel),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           removal,
 		EncryptionKey:           encryptionKey(stack, c, removal),

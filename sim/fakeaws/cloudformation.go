@@ -14,7 +14,18 @@ type Stack struct {
 	// Status defaults to CREATE_COMPLETE.
 	Status  string
 	Outputs map[string]string
+	// Resources are what ListStackResources lists, in order.
+	Resources []StackResource
 }
+
+// StackResource is one resource of a deployed stack.
+type StackResource struct {
+	LogicalID, PhysicalID, Type string
+}
+
+// resourcesPerPage is small so that tests exercise ListStackResources
+// pagination.
+const resourcesPerPage = 3
 
 // PutStack creates or replaces a stack.
 func (s *Server) PutStack(st Stack) {
@@ -24,6 +35,14 @@ func (s *Server) PutStack(st Stack) {
 	s.mu.Lock()
 	s.stacks[st.Name] = st
 	s.mu.Unlock()
+}
+
+// StackByName returns a stack, to change it and put it back.
+func (s *Server) StackByName(name string) (Stack, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.stacks[name]
+	return st, ok
 }
 
 // DeleteStack removes a stack.
@@ -51,6 +70,30 @@ func (s *Server) cloudFormation(op string, form map[string][]string) (string, *a
 			fmt.Fprintf(&b, "<member><OutputKey>%s</OutputKey><OutputValue>%s</OutputValue></member>", escape(k), escape(st.Outputs[k]))
 		}
 		b.WriteString("</Outputs></member></Stacks>")
+		return b.String(), nil
+	case "ListStackResources":
+		name := first(form["StackName"])
+		st, ok := s.stacks[name]
+		if !ok {
+			return "", errorf(http.StatusBadRequest, "ValidationError", "Stack with id %s does not exist", name)
+		}
+		start := 0
+		if token := first(form["NextToken"]); token != "" {
+			fmt.Sscanf(token, "%d", &start)
+		}
+		end := min(start+resourcesPerPage, len(st.Resources))
+		var b strings.Builder
+		b.WriteString("<StackResourceSummaries>")
+		for _, r := range st.Resources[start:end] {
+			fmt.Fprintf(&b, "<member><LogicalResourceId>%s</LogicalResourceId><PhysicalResourceId>%s</PhysicalResourceId>"+
+				"<ResourceType>%s</ResourceType><ResourceStatus>CREATE_COMPLETE</ResourceStatus>"+
+				"<LastUpdatedTimestamp>2026-01-01T00:00:00Z</LastUpdatedTimestamp></member>",
+				escape(r.LogicalID), escape(r.PhysicalID), escape(r.Type))
+		}
+		b.WriteString("</StackResourceSummaries>")
+		if end < len(st.Resources) {
+			fmt.Fprintf(&b, "<NextToken>%d</NextToken>", end)
+		}
 		return b.String(), nil
 	}
 	return "", unknownOperation("cloudformation", op)

@@ -55,6 +55,22 @@ func (s *Server) PutEvents() []PutEvent {
 	return append([]PutEvent(nil), s.events...)
 }
 
+// RuleTarget is one target of a rule, as ListTargetsByRule reports it.
+type RuleTarget struct {
+	ID, Arn string
+	// PartitionKeyPath is a Kinesis target's, MessageGroupID an SQS FIFO
+	// target's; empty leaves the parameters out.
+	PartitionKeyPath, MessageGroupID string
+}
+
+// PutRuleTargets replaces the targets of a rule on a bus ("default" for
+// the account's default bus).
+func (s *Server) PutRuleTargets(bus, rule string, targets ...RuleTarget) {
+	s.mu.Lock()
+	s.ruleTargets[bus+"|"+rule] = targets
+	s.mu.Unlock()
+}
+
 // rulesPerPage is small so that tests exercise ListRules pagination.
 const rulesPerPage = 2
 
@@ -64,7 +80,7 @@ func (s *Server) eventBridge(op string, body []byte) (any, *apiError) {
 		return s.putEvents(body)
 	}
 	var in struct {
-		Name, EventBusName, NextToken string
+		Name, EventBusName, NextToken, Rule string
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -96,6 +112,27 @@ func (s *Server) eventBridge(op string, body []byte) (any, *apiError) {
 			out["NextToken"] = fmt.Sprint(end)
 		}
 		return out, nil
+	case "ListTargetsByRule":
+		bus := in.EventBusName
+		if bus == "" {
+			bus = "default"
+		}
+		targets, ok := s.ruleTargets[bus+"|"+in.Rule]
+		if !ok {
+			return nil, errorf(http.StatusBadRequest, "ResourceNotFoundException", "Rule %s does not exist on EventBus %s.", in.Rule, bus)
+		}
+		out := []map[string]any{}
+		for _, t := range targets {
+			target := map[string]any{"Id": t.ID, "Arn": t.Arn}
+			if t.PartitionKeyPath != "" {
+				target["KinesisParameters"] = map[string]any{"PartitionKeyPath": t.PartitionKeyPath}
+			}
+			if t.MessageGroupID != "" {
+				target["SqsParameters"] = map[string]any{"MessageGroupId": t.MessageGroupID}
+			}
+			out = append(out, target)
+		}
+		return map[string]any{"Targets": out}, nil
 	}
 	return nil, unknownOperation("events", op)
 }

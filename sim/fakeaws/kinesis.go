@@ -21,6 +21,21 @@ func (s *Server) PutStream(name string, openShards int) {
 	s.mu.Unlock()
 }
 
+// StreamMode is a stream's capacity mode and, for an on-demand stream, its
+// record distribution strategy, as DescribeStreamSummary reports them.
+type StreamMode struct {
+	Mode                       string // "PROVISIONED" or "ON_DEMAND"
+	RecordDistributionStrategy string // "" (provisioned), "USER_PARTITION_KEY" or "AUTO"
+}
+
+// SetStreamMode sets what DescribeStreamSummary reports of a stream's
+// mode; a stream without one reports PROVISIONED.
+func (s *Server) SetStreamMode(name string, m StreamMode) {
+	s.mu.Lock()
+	s.streamModes[name] = m
+	s.mu.Unlock()
+}
+
 func (s *Server) kinesisAPI(op string, body []byte) (any, *apiError) {
 	var in struct{ StreamName string }
 	if err := decode(body, &in); err != nil {
@@ -38,7 +53,15 @@ func (s *Server) kinesisAPI(op string, body []byte) (any, *apiError) {
 		if !ok {
 			return nil, errorf(http.StatusBadRequest, "ResourceNotFoundException", "Stream %s under account %s not found.", in.StreamName, s.caller.Account)
 		}
-		return map[string]any{"StreamDescriptionSummary": map[string]any{"StreamName": in.StreamName, "OpenShardCount": n, "StreamStatus": "ACTIVE"}}, nil
+		summary := map[string]any{"StreamName": in.StreamName, "OpenShardCount": n, "StreamStatus": "ACTIVE",
+			"StreamModeDetails": map[string]any{"StreamMode": "PROVISIONED"}}
+		if m, ok := s.streamModes[in.StreamName]; ok {
+			summary["StreamModeDetails"] = map[string]any{"StreamMode": m.Mode}
+			if m.RecordDistributionStrategy != "" {
+				summary["RecordDistributionStrategy"] = m.RecordDistributionStrategy
+			}
+		}
+		return map[string]any{"StreamDescriptionSummary": summary}, nil
 	}
 	return nil, unknownOperation("kinesis", op)
 }

@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
 )
@@ -25,7 +26,57 @@ func (s *Server) SetReservedConcurrency(function string, n int) {
 	s.mu.Unlock()
 }
 
-var functionConcurrencyPath = regexp.MustCompile(`^/2019-09-30/functions/([^/]+)/concurrency$`)
+// EventSourceMapping is what GetEventSourceMapping reports.
+type EventSourceMapping struct {
+	UUID                  string
+	State                 string // "Enabled", "Disabled", ...
+	BatchSize             int
+	ParallelizationFactor int // 0 leaves it out (SQS)
+	FunctionResponseTypes []string
+}
+
+// PutEventSourceMapping creates or replaces a mapping.
+func (s *Server) PutEventSourceMapping(m EventSourceMapping) {
+	s.mu.Lock()
+	s.mappings[m.UUID] = m
+	s.mu.Unlock()
+}
+
+// EventSourceMappingByUUID returns a mapping, to change it and put it back.
+func (s *Server) EventSourceMappingByUUID(uuid string) EventSourceMapping {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mappings[uuid]
+}
+
+// Function is what GetFunctionConfiguration reports.
+type Function struct {
+	Name        string
+	Environment map[string]string
+}
+
+// PutFunction creates or replaces a function's configuration.
+func (s *Server) PutFunction(f Function) {
+	s.mu.Lock()
+	s.functions[f.Name] = f
+	s.mu.Unlock()
+}
+
+// FunctionByName returns a function's configuration, to change it and put
+// it back.
+func (s *Server) FunctionByName(name string) Function {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.functions[name]
+	f.Environment = maps.Clone(f.Environment)
+	return f
+}
+
+var (
+	functionConcurrencyPath   = regexp.MustCompile(`^/2019-09-30/functions/([^/]+)/concurrency$`)
+	eventSourceMappingPath    = regexp.MustCompile(`^/2015-03-31/event-source-mappings/([^/]+)$`)
+	functionConfigurationPath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/configuration$`)
+)
 
 // serveLambda answers Lambda's REST JSON operations by path.
 func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request) {
@@ -46,6 +97,27 @@ func (s *Server) serveLambda(w http.ResponseWriter, r *http.Request) {
 		} else {
 			out = map[string]any{}
 		}
+	case r.Method == http.MethodGet && eventSourceMappingPath.MatchString(r.URL.Path):
+		s.requests = append(s.requests, Request{Service: "lambda", Operation: "GetEventSourceMapping"})
+		m, ok := s.mappings[eventSourceMappingPath.FindStringSubmatch(r.URL.Path)[1]]
+		if !ok {
+			restError(w, errorf(http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist."))
+			return
+		}
+		mapping := map[string]any{"UUID": m.UUID, "State": m.State, "BatchSize": m.BatchSize, "FunctionResponseTypes": m.FunctionResponseTypes}
+		if m.ParallelizationFactor != 0 {
+			mapping["ParallelizationFactor"] = m.ParallelizationFactor
+		}
+		out = mapping
+	case r.Method == http.MethodGet && functionConfigurationPath.MatchString(r.URL.Path):
+		s.requests = append(s.requests, Request{Service: "lambda", Operation: "GetFunctionConfiguration"})
+		name := functionConfigurationPath.FindStringSubmatch(r.URL.Path)[1]
+		f, ok := s.functions[name]
+		if !ok {
+			restError(w, errorf(http.StatusNotFound, "ResourceNotFoundException", "Function not found: %s", name))
+			return
+		}
+		out = map[string]any{"FunctionName": f.Name, "Environment": map[string]any{"Variables": f.Environment}}
 	default:
 		s.requests = append(s.requests, Request{Service: "lambda", Operation: r.Method + " " + r.URL.Path})
 		restError(w, unknownOperation("lambda", r.Method+" "+r.URL.Path))

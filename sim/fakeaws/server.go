@@ -4,8 +4,8 @@
 // protocol each service speaks: the X-Amz-Target header for the JSON
 // protocols (SQS, Secrets Manager, Service Quotas, CloudWatch Logs,
 // EventBridge, Kinesis, KMS), the form's Action for the query protocols (STS,
-// CloudFormation), and the path for REST JSON (Lambda) and REST XML (S3,
-// path-style). The service is the
+// CloudFormation), and the path for REST JSON (Lambda, Pipes) and REST XML
+// (S3, path-style). The service is the
 // signing name in the SigV4 Authorization header.
 //
 // State is scriptable through the Set/Put/Add methods and read back through
@@ -43,6 +43,12 @@ type Server struct {
 	quotas         map[string]float64
 	kinesis        KinesisLimits
 	streams        map[string]int
+	streamModes    map[string]StreamMode
+	ruleTargets    map[string][]RuleTarget
+	queueAttrs     map[string]map[string]string
+	mappings       map[string]EventSourceMapping
+	functions      map[string]Function
+	pipes          map[string]Pipe
 	buses          map[string][]string
 	onPutEvents    func(PutEvent) PutEventResult
 	afterPutEvents func([]PutEvent)
@@ -74,13 +80,20 @@ func NewUnstarted() *Server {
 		reserved: map[string]int{},
 		quotas:   map[string]float64{},
 		streams:  map[string]int{},
-		buses:    map[string][]string{},
-		logs:     map[string][]LogEvent{},
-		queues:   map[string][]Message{},
-		attached: map[string]VisibilityQueue{},
-		buckets:  map[string]map[string]Object{},
-		kmsKeys:  map[string]KMSKey{},
-		caller:   Caller{Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/deployer", UserID: "AIDAEXAMPLE"},
+		// What the drift check reads (drift.go).
+		streamModes: map[string]StreamMode{},
+		ruleTargets: map[string][]RuleTarget{},
+		queueAttrs:  map[string]map[string]string{},
+		mappings:    map[string]EventSourceMapping{},
+		functions:   map[string]Function{},
+		pipes:       map[string]Pipe{},
+		buses:       map[string][]string{},
+		logs:        map[string][]LogEvent{},
+		queues:      map[string][]Message{},
+		attached:    map[string]VisibilityQueue{},
+		buckets:     map[string]map[string]Object{},
+		kmsKeys:     map[string]KMSKey{},
+		caller:      Caller{Account: "111122223333", Arn: "arn:aws:iam::111122223333:user/deployer", UserID: "AIDAEXAMPLE"},
 	}
 }
 
@@ -137,6 +150,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveJSON(w, r, service, s.cloudWatchLogs)
 	case "kms":
 		s.serveJSON(w, r, service, s.kms)
+	case "pipes":
+		s.servePipes(w, r)
 	case "s3":
 		s.serveS3(w, r)
 	default:

@@ -31,6 +31,20 @@ func (s *Server) AddQueue(url string, bodies ...string) {
 	}
 }
 
+// SetQueueAttributes sets attributes GetQueueAttributes reports besides the
+// message counts (FifoQueue, VisibilityTimeout, RedrivePolicy, ...); the
+// queue must exist.
+func (s *Server) SetQueueAttributes(url string, attrs map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.queueAttrs[url] == nil {
+		s.queueAttrs[url] = map[string]string{}
+	}
+	for k, v := range attrs {
+		s.queueAttrs[url][k] = v
+	}
+}
+
 // DefaultVisibilityTimeout is what a receive hides a message for when it
 // names no VisibilityTimeout: SQS's default for a new queue.
 const DefaultVisibilityTimeout = 30 * time.Second
@@ -116,10 +130,14 @@ func (s *Server) sqs(op string, body []byte) (any, *apiError) {
 	}
 	switch op {
 	case "GetQueueAttributes":
-		return map[string]any{"Attributes": map[string]string{
+		attrs := map[string]string{
 			"ApproximateNumberOfMessages":           strconv.Itoa(len(msgs)),
 			"ApproximateNumberOfMessagesNotVisible": "0",
-		}}, nil
+		}
+		for k, v := range s.queueAttrs[in.QueueUrl] {
+			attrs[k] = v
+		}
+		return map[string]any{"Attributes": attrs}, nil
 	case "ReceiveMessage":
 		now := time.Now()
 		out := []map[string]any{}

@@ -1,5 +1,6 @@
 // Command diagram writes one stack of a synthesized cloud assembly as a
-// Graphviz DOT file (`make diagram` renders it to SVG with dot -Tsvg).
+// Graphviz DOT file (`make diagram` renders it to SVG with dot -Tsvg), or
+// with -dashboard the layout of the stack's CloudWatch dashboard as SVG.
 // Exit status 2 for bad flags, 1 when the stack cannot be drawn (among
 // others: a resource type with no place in the diagram).
 package main
@@ -23,7 +24,8 @@ func run(args []string, stderr io.Writer) int {
 	dir := fs.String("assembly", "cdk.out", "cloud assembly directory")
 	stack := fs.String("stack", "", "stack id (KinesisStack, FifoStack)")
 	title := fs.String("title", "", "diagram title (default: the stack name)")
-	out := fs.String("out", "", "DOT file to write")
+	out := fs.String("out", "", "DOT file to write (an SVG file with -dashboard)")
+	dashboard := fs.Bool("dashboard", false, "draw the stack's dashboard layout as SVG instead")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -34,14 +36,14 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "diagram: -stack and -out are required, and nothing else")
 		return 2
 	}
-	if err := write(*dir, *stack, *title, *out); err != nil {
+	if err := write(*dir, *stack, *title, *out, *dashboard); err != nil {
 		fmt.Fprintln(stderr, "diagram:", err)
 		return 1
 	}
 	return 0
 }
 
-func write(dir, id, title, out string) error {
+func write(dir, id, title, out string, dashboard bool) error {
 	stacks, err := assembly.Read(dir)
 	if err != nil {
 		return err
@@ -49,6 +51,16 @@ func write(dir, id, title, out string) error {
 	for _, s := range stacks {
 		if s.ID != id {
 			continue
+		}
+		if dashboard {
+			ds, err := s.Template.Dashboards()
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			if len(ds) != 1 {
+				return fmt.Errorf("%s: %d dashboards, want 1", id, len(ds))
+			}
+			return os.WriteFile(out, []byte(diagram.DashboardSVG(id, ds[0])), 0o644)
 		}
 		if title == "" {
 			title = s.Name

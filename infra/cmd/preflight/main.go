@@ -1,9 +1,10 @@
 // Command preflight checks, with read-only AWS calls, what would make
-// `cdk deploy` of an orderly stack fail: one line per check (ok, warn,
-// fail), or -json. Exit status 1 on any failed check, 2 on bad input or
+// `cdk deploy` of an orderly stack fail, and on an update whether the
+// deployed stack's ordering settings still match the synthesized template
+// (-assembly): one line per check (ok, warn, fail), or -json. Exit status 1 on any failed check, 2 on bad input or
 // missing credentials.
 //
-//	go run ./infra/cmd/preflight -env prod -stack kinesis [-json] [-c key=value]
+//	go run ./infra/cmd/preflight -env prod -stack kinesis [-assembly cdk.out] [-json] [-c key=value]
 package main
 
 import (
@@ -27,6 +28,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f deploycheck.Flags
 	f.Register(fs)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	assemblyDir := fs.String("assembly", deploycheck.DefaultAssembly, "cloud assembly synthesized for this environment and context (make preflight synthesizes it): on an update, the drift check compares the deployed stack with its template")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -35,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "error:", err)
 		return 2
 	}
-	report := preflight.Run(ctx, preflight.Options{Config: target.Config, Kind: target.Kind, AWS: target.AWS})
+	report := preflight.Run(ctx, preflight.Options{Config: target.Config, Kind: target.Kind, AWS: target.AWS, Assembly: *assemblyDir})
 	write := report.WriteText
 	if *asJSON {
 		write = report.WriteJSON

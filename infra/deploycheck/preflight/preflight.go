@@ -27,6 +27,7 @@ const (
 	CheckRules       = "event-bus-rules"
 	CheckShards      = "kinesis-shards"
 	CheckKMSKey      = "kms-key"
+	CheckDrift       = "drift"
 )
 
 // Options select what to check.
@@ -38,6 +39,10 @@ type Options struct {
 	// AWS is the configuration with credentials already checked (see
 	// awsenv.Load); its region is the one the stacks deploy to.
 	AWS aws.Config
+	// Assembly is the cloud assembly synthesized for this environment: on
+	// an update, the drift check compares the deployed stack's ordering
+	// settings with its template. Default deploycheck.DefaultAssembly.
+	Assembly string
 }
 
 // Run performs every check and returns the report; it never writes to AWS.
@@ -68,6 +73,7 @@ func run(ctx context.Context, r *Report, o Options) {
 	cfn := cloudformation.NewFromConfig(o.AWS)
 	checkBootstrap(ctx, r, cfn)
 	deployed := checkStack(ctx, r, cfn, c, o.Kind)
+	stackOK := r.Checks[len(r.Checks)-1].Status == OK
 	checkSecret(ctx, r, o.AWS, c)
 	checkKMSKey(ctx, r, o.AWS, c, o.Kind)
 	checkAPIURL(r, c.Function.APIBaseURL)
@@ -75,6 +81,9 @@ func run(ctx context.Context, r *Report, o Options) {
 	checkRules(ctx, r, o.AWS, c, o.Kind, deployed)
 	if o.Kind == config.KindKinesis {
 		checkShards(ctx, r, o.AWS, c, deployed)
+	}
+	if stackOK {
+		checkDrift(ctx, r, o, deployed != nil)
 	}
 }
 

@@ -58,6 +58,7 @@ func TestHealthyAccountPasses(t *testing.T) {
 			if kind == config.KindKinesis {
 				want = append(want, preflight.CheckShards)
 			}
+			want = append(want, preflight.CheckDrift)
 			var got []string
 			for _, c := range r.Checks {
 				got = append(got, c.Name)
@@ -199,16 +200,18 @@ func TestEachCheckFails(t *testing.T) {
 // the account's figures and must not be counted twice.
 func TestUpdateCountsTheStackOnce(t *testing.T) {
 	fake := healthy(t)
-	fake.PutStack(fakeaws.Stack{Name: "orderly-prod-kinesis", Status: "UPDATE_COMPLETE", Outputs: map[string]string{
-		outputs.FunctionName: "orderly-prod-fn", outputs.StreamName: "orderly-prod-stream",
-	}})
+	d, dir := deploy(t, fake, "prod/KinesisStack.json", config.KindKinesis)
+	fn, stream := d.Physical[logicalID(t, d, "AWS::Lambda::Function")], d.Physical[logicalID(t, d, "AWS::Kinesis::Stream")]
+	st := stackOf(t, fake, "orderly-prod-kinesis")
+	st.Status = "UPDATE_COMPLETE"
+	st.Outputs = map[string]string{outputs.FunctionName: fn, outputs.StreamName: stream}
+	fake.PutStack(st)
 	fake.SetLambdaAccount(fakeaws.LambdaAccount{ConcurrentExecutions: 140, UnreservedConcurrentExecutions: 120})
-	fake.SetReservedConcurrency("orderly-prod-fn", 20)
+	fake.SetReservedConcurrency(fn, 20)
 	fake.SetKinesisLimits(fakeaws.KinesisLimits{ShardLimit: 10, OpenShardCount: 10})
-	fake.PutStream("orderly-prod-stream", 4)
 	fake.AddBus("team-bus", append(names("team-rule", 260), "orderly-prod-kinesis-IngressRule-ABC")...)
 
-	r := run(t, fake, config.KindKinesis, "bus.existing=team-bus")
+	r := runWith(t, fake, config.KindKinesis, dir, "bus.existing=team-bus")
 	for _, c := range r.Checks {
 		if c.Status != preflight.OK {
 			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)

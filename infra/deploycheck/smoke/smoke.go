@@ -20,6 +20,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/deploycheck"
 	"github.com/orderly-dev/orderly/infra/deploycheck/awsenv"
+	"github.com/orderly-dev/orderly/infra/deploycheck/drift"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
@@ -53,6 +54,10 @@ type Options struct {
 	Progress io.Writer
 	// RunID names this run's canary entities. Default: random.
 	RunID string
+	// Assembly is the cloud assembly synthesized for this environment,
+	// whose template the deployed stack's ordering settings are compared
+	// with (infra/deploycheck/drift). Default deploycheck.DefaultAssembly.
+	Assembly string
 }
 
 // ErrBadInput marks errors found before anything was sent.
@@ -60,17 +65,20 @@ var ErrBadInput = errors.New("smoke")
 
 // Report is the outcome of a run.
 type Report struct {
-	Stack      string        `json:"stack"`
-	RunID      string        `json:"runId"`
-	Events     int           `json:"events"`
-	Settled    int           `json:"settled"`
-	Applied    int           `json:"applied"`
-	Stale      int           `json:"stale"`
-	Superseded int           `json:"superseded"`
-	Retries    int           `json:"retries"`
-	Took       time.Duration `json:"tookNs"`
-	Problems   []string      `json:"problems"`
-	OK         bool          `json:"ok"`
+	Stack      string `json:"stack"`
+	RunID      string `json:"runId"`
+	Events     int    `json:"events"`
+	Settled    int    `json:"settled"`
+	Applied    int    `json:"applied"`
+	Stale      int    `json:"stale"`
+	Superseded int    `json:"superseded"`
+	Retries    int    `json:"retries"`
+	// OrderingSettings is how many ordering settings were compared with
+	// the template; a difference is a problem.
+	OrderingSettings int           `json:"orderingSettingsCompared"`
+	Took             time.Duration `json:"tookNs"`
+	Problems         []string      `json:"problems"`
+	OK               bool          `json:"ok"`
 }
 
 // WriteText writes the problems, then one verdict line.
@@ -84,8 +92,8 @@ func (r Report) WriteText(w io.Writer) error {
 	if !r.OK {
 		verdict = "FAIL"
 	}
-	_, err := fmt.Fprintf(w, "smoke %s: %s: %d/%d canary events settled in period %s (%d applied, %d stale, %d superseded, %d retried attempts), run %s, %s\n",
-		verdict, r.Stack, r.Settled, r.Events, CanaryPeriod, r.Applied, r.Stale, r.Superseded, r.Retries, r.RunID, r.Took.Round(time.Second))
+	_, err := fmt.Fprintf(w, "smoke %s: %s: %d/%d canary events settled in period %s (%d applied, %d stale, %d superseded, %d retried attempts), %d ordering settings compared with the template, run %s, %s\n",
+		verdict, r.Stack, r.Settled, r.Events, CanaryPeriod, r.Applied, r.Stale, r.Superseded, r.Retries, r.OrderingSettings, r.RunID, r.Took.Round(time.Second))
 	return err
 }
 
@@ -101,6 +109,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	bus, group := out[outputs.EventBusName], out[outputs.LogGroupName]
 	if err := checkTargets(ctx, o, bus, group); err != nil {
+		return r, err
+	}
+	if err := checkDrift(ctx, o, &r); err != nil {
 		return r, err
 	}
 	start := time.Now()
@@ -124,6 +135,28 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	return r, nil
 }
 
+// checkDrift compares the deployed stack's ordering settings with the
+// synthesized template (infra/deploycheck/drift): each difference is a
+// problem, and so is a setting that cannot be read. A missing or foreign
+// template is bad input: nothing is sent.
+func checkDrift(ctx context.Context, o Options, r *Report) error {
+	s, err := deploycheck.Synthesized(o.Assembly, o.Config, o.Kind)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	res, err := drift.Check(ctx, o.AWS, s.Name, s.Template)
+	if err != nil {
+		r.Problems = append(r.Problems, fmt.Sprintf("cannot compare the deployed ordering settings with the template: %v (the identity needs %s)",
+			err, strings.Join(drift.Permissions, ", ")))
+		return nil
+	}
+	r.OrderingSettings = res.Compared
+	for _, d := range res.Differences {
+		r.Problems = append(r.Problems, "drift: "+d.String())
+	}
+	return nil
+}
+
 func withDefaults(o Options) Options {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
@@ -133,6 +166,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.Assembly == "" {
+		o.Assembly = deploycheck.DefaultAssembly
 	}
 	if o.RunID == "" {
 		b := make([]byte, 4)

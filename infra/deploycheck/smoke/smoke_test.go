@@ -20,6 +20,7 @@ import (
 	"github.com/orderly-dev/orderly/lambda/telemetry"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
+	"github.com/orderly-dev/orderly/sim/fakeaws/drifttest"
 	"github.com/orderly-dev/orderly/sim/payloads"
 )
 
@@ -47,7 +48,7 @@ func deployed(t *testing.T, kind string) *fakeaws.Server {
 		out[outputs.OnFailureBucketName] = onFailure
 		fake.AddBucket(onFailure)
 	}
-	fake.PutStack(fakeaws.Stack{Name: cfg.StackName(kind), Outputs: out})
+	drifttest.Deploy(fake, cfg.StackName(kind), drifttest.Golden(t, "dev/"+config.StackID(kind)+".json"), out)
 	fake.AddBus(bus)
 	fake.AddLogGroup(logGroup)
 	return fake
@@ -104,11 +105,19 @@ func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
 	return fakeaws.PutEventResult{}
 }
 
+// assemblyOf is dev's synthesized cloud assembly of kind: the golden
+// template deployed by deployed.
+func assemblyOf(t *testing.T, kind string) string {
+	cfg := checktest.Config(t, "dev")
+	return drifttest.WriteAssembly(t, config.StackID(kind), cfg.StackName(kind), drifttest.Golden(t, "dev/"+config.StackID(kind)+".json"))
+}
+
 func runSmoke(t *testing.T, fake *fakeaws.Server, kind string, progress *strings.Builder) (smoke.Report, error) {
 	t.Helper()
 	return smoke.Run(context.Background(), smoke.Options{
 		Config: checktest.Config(t, "dev"), Kind: kind, AWS: checktest.AWS(fake),
 		Timeout: 300 * time.Millisecond, Poll: 20 * time.Millisecond, Progress: progress, RunID: "run1",
+		Assembly: assemblyOf(t, kind),
 	})
 }
 

@@ -36,6 +36,12 @@ const (
 	ArchiveRetentionDays = DeadLetterRetentionDays
 )
 
+// BusLogLevel leaves a created bus's logging off: at "info" a bus writes
+// several records per event to CloudWatch Logs, billed per GB (the cost
+// planner estimates it). The name is the config key's value; the relay
+// maps it (relay.BusLogLevels).
+const BusLogLevel = "off"
+
 // RemovalPolicy keeps the bus, the stream, the queues, the on-failure
 // bucket and the log groups when their stack is deleted: they may hold
 // events not yet applied, or the record of those that failed. The name is
@@ -133,6 +139,12 @@ const (
 	MaxReceiveCount    = 5
 	FifoRetentionHours = 96
 )
+
+// EventSourceMetrics turns on the event source mappings' EventCount
+// metrics (MetricsConfig): polled, invoked, filtered, failed and dropped
+// events per minute, which the dashboards chart. CloudWatch bills them as
+// custom metrics (the cost planner counts them).
+const EventSourceMetrics = true
 
 // The alarms.
 const (
