@@ -60,9 +60,11 @@ test: deps tools
 
 # The edit loop: every test that needs no emulator (-short skips the ones
 # that run the bootstrap under it, and runs the property tests with fewer
-# iterations). `make test` before you push.
+# iterations). It keeps Go's test cache, so a run after an edit re-runs
+# only the packages the edit can affect; `make test` (no cache, nothing
+# skipped) before you push.
 test-fast: deps
-	go test -count=1 -short ./...
+	go test -short ./...
 
 # Rewrite the golden templates under test/testdata after an intended change.
 snapshots: deps

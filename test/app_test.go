@@ -37,6 +37,9 @@ func TestAppRejectsBadConfigurationWritingNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			// Each case is its own app process (its own jsii runtime),
+			// so they may run at once; nothing here calls jsii in-process.
+			t.Parallel()
 			ctx := cdkContext(t)
 			for k, v := range tc.overrides {
 				ctx[k] = v
