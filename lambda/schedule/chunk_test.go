@@ -148,14 +148,7 @@ func TestHandleChunk(t *testing.T) {
 // nine are applied, in order.
 func TestRejectedChangeInsideAChunk(t *testing.T) {
 	const bad = "e6"
-	client := &memClient{reject: func(stored, pushed schedule.Schedule) error {
-		for k, e := range pushed.Entities {
-			if e.Stamp.EventID == bad && stored.Entities[k].Stamp.EventID != bad {
-				return failure.Permanent(errors.New("HTTP 400: invalid shift for driver/d-6"))
-			}
-		}
-		return nil
-	}}
+	client := &memClient{reject: refusing(bad)}
 	h, err := schedule.NewHandler(client)
 	if err != nil {
 		t.Fatal(err)
@@ -196,14 +189,7 @@ func TestRejectedChangeInsideAChunk(t *testing.T) {
 // superseded, not poisoned.
 func TestSupersededChangeIsNeverJudged(t *testing.T) {
 	const bad = "e6"
-	client := &memClient{reject: func(stored, pushed schedule.Schedule) error {
-		for k, e := range pushed.Entities {
-			if e.Stamp.EventID == bad && stored.Entities[k].Stamp.EventID != bad {
-				return failure.Permanent(errors.New("HTTP 400: invalid shift for driver/d-6"))
-			}
-		}
-		return nil
-	}}
+	client := &memClient{reject: refusing(bad)}
 	effects := map[string]schedule.Effect{}
 	h, err := schedule.NewHandler(client, schedule.WithObserver(schedule.Observer{
 		Applied: func(_ context.Context, ev event.Event, _ schedule.Change, effect schedule.Effect) {
@@ -275,4 +261,17 @@ type poisonList struct{ ids []string }
 func (p *poisonList) Poison(_ context.Context, rec ordering.Record, _ error) error {
 	p.ids = append(p.ids, rec.ID)
 	return nil
+}
+
+// refusing is an API that refuses (400) any push that newly carries the
+// change of event bad.
+func refusing(bad string) func(stored, pushed schedule.Schedule) error {
+	return func(stored, pushed schedule.Schedule) error {
+		for k, e := range pushed.Entities {
+			if e.Stamp.EventID == bad && stored.Entities[k].Stamp.EventID != bad {
+				return failure.Permanent(errors.New("HTTP 400: invalid shift for driver/d-6"))
+			}
+		}
+		return nil
+	}
 }

@@ -1,14 +1,13 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"net"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/delivery"
+	"github.com/orderly-dev/orderly/sim/fakeaws/drifttest"
 )
 
 func TestPlanSizesThePoolLikeLambdaScales(t *testing.T) {
@@ -89,19 +88,6 @@ func TestSocketOwnerOfALoopbackConnection(t *testing.T) {
 }
 
 // goldenStack reads a stack template written by the snapshot tests.
-func goldenStack(t *testing.T, name string) assembly.Template {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "test", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tmpl assembly.Template
-	if err := json.Unmarshal(data, &tmpl); err != nil {
-		t.Fatal(err)
-	}
-	return tmpl
-}
-
 func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 	cases := []struct {
 		golden string
@@ -113,7 +99,7 @@ func TestEventsReachTheGroupTheirPeriodBelongsTo(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
-			read, err := goldenStack(t, tc.golden).Settings()
+			read, err := drifttest.Golden(t, tc.golden).Settings()
 			if err != nil {
 				t.Fatal(err)
 			}
