@@ -129,49 +129,53 @@ func (in *Instance) Starts() int {
 func (in *Instance) start(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, in.cfg.StartTimeout)
 	defer cancel()
+	// A free port can be taken by another process between choosing and
+	// binding it. The emulator then exits, but the port answers, so the
+	// readiness probe and even the first invoke may reach the other
+	// process (seen as "connection reset by peer"). Only an answer from
+	// the function proves the instance is ours: until then, choose new
+	// ports and launch again, a few times.
 	var lastErr error
-	// A free port can be taken between choosing and binding it; choose
-	// again a few times before giving up.
 	for attempt := 0; attempt < 3; attempt++ {
 		if err := in.launch(); err != nil {
 			return err
 		}
-		lastErr = in.waitReady(ctx)
-		if lastErr == nil {
-			break
+		if lastErr = in.waitReady(ctx); lastErr != nil {
+			in.stopProcess()
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
+		began := time.Now()
+		resp, err := in.Invoke(ctx, WarmUpPayload)
+		if err == nil && resp.FunctionError != nil {
+			// The function itself failed its init: launching again
+			// would fail the same way.
+			in.stopProcess()
+			return fmt.Errorf("instance %d: function init (empty invocation): %w%s", in.id, resp.FunctionError, in.logTail())
+		}
+		if err == nil {
+			in.mu.Lock()
+			in.initTime = time.Since(began)
+			in.mu.Unlock()
+			return nil
+		}
+		lastErr = fmt.Errorf("function init (empty invocation): %w", err)
 		in.stopProcess()
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	if lastErr != nil {
-		return fmt.Errorf("instance %d: %w%s", in.id, lastErr, in.logTail())
-	}
-	began := time.Now()
-	resp, err := in.Invoke(ctx, WarmUpPayload)
-	if err == nil && resp.FunctionError != nil {
-		err = resp.FunctionError
-	}
-	if err != nil {
-		in.stopProcess()
-		return fmt.Errorf("instance %d: function init (empty invocation): %w%s", in.id, err, in.logTail())
-	}
-	in.mu.Lock()
-	in.initTime = time.Since(began)
-	in.mu.Unlock()
-	return nil
+	return fmt.Errorf("instance %d: %w%s", in.id, lastErr, in.logTail())
 }
 
 func (in *Instance) launch() error {
-	invokeAddr, err := freeLoopbackAddr()
+	addrs, err := freeLoopbackAddrs(2)
 	if err != nil {
 		return err
 	}
-	runtimeAddr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
+	invokeAddr, runtimeAddr := addrs[0], addrs[1]
 	args := []string{
 		"--runtime-interface-emulator-address", invokeAddr,
 		"--runtime-api-address", runtimeAddr,
@@ -462,12 +466,40 @@ func (in *Instance) Pids() []int {
 
 // freeLoopbackAddr returns a 127.0.0.1 address with a port that was free a
 // moment ago.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free loopback port: %w", err)
+// handedOut remembers the ports this process gave an emulator, so that two
+// instances starting at once never get the same one: the kernel may hand a
+// port out again as soon as the probe closes it.
+var handedOut = struct {
+	sync.Mutex
+	ports map[string]bool
+}{ports: map[string]bool{}}
+
+// freeLoopbackAddrs returns n distinct free loopback addresses, none handed
+// out before by this process. The probes stay open together, so the n are
+// distinct; another process can still take one before the emulator binds
+// it (start launches again then).
+func freeLoopbackAddrs(n int) ([]string, error) {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	var probes []net.Listener
+	defer func() {
+		for _, ln := range probes {
+			ln.Close()
+		}
+	}()
+	var addrs []string
+	for len(addrs) < n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free loopback port: %w", err)
+		}
+		probes = append(probes, ln)
+		addr := ln.Addr().String()
+		if handedOut.ports[addr] {
+			continue
+		}
+		handedOut.ports[addr] = true
+		addrs = append(addrs, addr)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr, nil
+	return addrs, nil
 }
