@@ -32,14 +32,20 @@ func (c Config) ConcurrentExecutions(kind string) (n int, bounded bool) {
 	return n, n > 0
 }
 
+// rateShareMargin is the part of its even share each execution uses.
+// Requests leave an execution evenly spaced, but reach the vendor with
+// network jitter, which can bunch two of them into one second; the margin
+// keeps every one-second window at the vendor at or below the cap.
+const rateShareMargin = 0.95
+
 // APILimits are the consumer's call limits on kind's stack, with the
-// fleet-wide rate cap split evenly over its concurrent executions (no cap
-// when api.maxRequestsPerSecond is 0; the resolver refuses a cap on an
-// unbounded fleet).
+// fleet-wide rate cap split evenly over its concurrent executions, less
+// rateShareMargin (no cap when api.maxRequestsPerSecond is 0; the resolver
+// refuses a cap on an unbounded fleet).
 func (c Config) APILimits(kind string) scheduleapi.Limits {
 	limits := c.API.Limits()
 	if n, bounded := c.ConcurrentExecutions(kind); c.API.MaxRequestsPerSecond > 0 && bounded {
-		limits.RequestsPerSecond = float64(c.API.MaxRequestsPerSecond) / float64(n)
+		limits.RequestsPerSecond = rateShareMargin * float64(c.API.MaxRequestsPerSecond) / float64(n)
 	}
 	return limits
 }

@@ -210,7 +210,7 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 		{"rate cap over an unbounded fleet", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.streamMode": "on-demand"},
 			"api.maxRequestsPerSecond = 20 needs a bounded number of concurrent executions to split over, but kinesis.streamMode = on-demand adds shards without bound: set function.reservedConcurrency (or fifo.maxConcurrency), or api.maxRequestsPerSecond to 0"},
 		{"rate cap too low for a call's budget", map[string]any{"api.maxRequestsPerSecond": "1", "kinesis.shardCount": "30"},
-			"api.maxRequestsPerSecond = 1 split over KinesisStack's 30 concurrent executions is 0.0333 requests per second each: one request every 30s, longer than api.retryBudgetSeconds = 20, so a call could never get a slot; raise api.maxRequestsPerSecond to at least 2 or lower the concurrency"},
+			"api.maxRequestsPerSecond = 1 split over KinesisStack's 30 concurrent executions is 0.0317 requests per second each: one request every 31.579s, longer than api.retryBudgetSeconds = 20, so a call could never get a slot; raise api.maxRequestsPerSecond to at least 2 or lower the concurrency"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -373,9 +373,10 @@ func TestAPIRateIsSplitOverConcurrentExecutions(t *testing.T) {
 		kinesis, fifo float64
 	}{
 		{"no cap", map[string]any{}, 0, 0},
-		{"4 shards, 3 static groups and the catch-all", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.shardCount": "4", "fifo.messageGroups": "3"}, 5, 5},
-		{"reserved concurrency bounds an on-demand stream", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.streamMode": "on-demand", "function.reservedConcurrency": "4"}, 5, 20},
-		{"per-key groups bounded by fifo.maxConcurrency", map[string]any{"api.maxRequestsPerSecond": "20", "fifo.messageGroups": "per-key", "fifo.maxConcurrency": "8"}, 20, 2.5},
+		// Each execution uses 95% of its even share (rateShareMargin).
+		{"4 shards, 3 static groups and the catch-all", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.shardCount": "4", "fifo.messageGroups": "3"}, 4.75, 4.75},
+		{"reserved concurrency bounds an on-demand stream", map[string]any{"api.maxRequestsPerSecond": "20", "kinesis.streamMode": "on-demand", "function.reservedConcurrency": "4"}, 4.75, 19},
+		{"per-key groups bounded by fifo.maxConcurrency", map[string]any{"api.maxRequestsPerSecond": "20", "fifo.messageGroups": "per-key", "fifo.maxConcurrency": "8"}, 19, 2.375},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -276,7 +276,7 @@ func TestCancelStopsEveryProcess(t *testing.T) {
 // 4 shards is 5 requests per second for each of the 4 consumer instances;
 // together they never pass 20 in any one-second window (10% allowed for
 // requests that the network bunches up), and nothing is lost. One record
-// at a time, so that the 100 events make 200 calls: ten seconds' worth.
+// at a time, so that the 60 events make 120 calls: six seconds' worth.
 func TestRequestRateCapHoldsAcrossTheFleet(t *testing.T) {
 	t.Parallel()
 	const capPerSecond = 20
@@ -285,7 +285,7 @@ func TestRequestRateCapHoldsAcrossTheFleet(t *testing.T) {
 	defer heavy.Unlock()
 	rep, err := run(t, context.Background(), pipeline.Options{
 		Root: root, Settings: s, MaxConcurrency: 4,
-		Workload: pipeline.Workload{Events: 100, Partitions: 12, EntitiesPerPartition: 10, Seed: 9},
+		Workload: pipeline.Workload{Events: 60, Partitions: 12, EntitiesPerPartition: 10, Seed: 9},
 		Timeout:  2 * time.Minute,
 	})
 	if err != nil {
