@@ -128,6 +128,12 @@ func run(t *testing.T, ctx context.Context, opts pipeline.Options) (*pipeline.Re
 				rep.WriteText(&b)
 				t.Logf("report:\n%s", b.String())
 			}
+			// The local Kinesis's own account of a failure (it once
+			// stopped listening during a replay); the log dir goes away
+			// with the test.
+			if data, err := os.ReadFile(filepath.Join(opts.LogDir, "kinesalite.log")); err == nil {
+				t.Logf("kinesalite.log (last 4 KB):\n%s", data[max(0, len(data)-4096):])
+			}
 		}
 	})
 	return rep, err
