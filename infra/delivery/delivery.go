@@ -59,25 +59,31 @@ func FifoGroup(d assembly.FifoDelivery, event []byte) (string, error) {
 	if d.PipeGroupIDPath == "" {
 		return matched[0].MessageGroupID, nil
 	}
-	return PipeField(d.PipeGroupIDPath, events.SQSMessage{
+	_, doc, err := PipeSource(events.SQSMessage{
 		Body:       string(event),
 		Attributes: map[string]string{"MessageGroupId": matched[0].MessageGroupID},
 	})
-}
-
-// PipeField evaluates a Pipe target's JSON path (its message group or
-// deduplication id) on the Pipe's source event, the SQS record, whose JSON
-// body Pipes look into.
-func PipeField(path string, record events.SQSMessage) (string, error) {
-	data, err := json.Marshal(record)
 	if err != nil {
 		return "", err
 	}
-	var doc any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return "", err
+	return PipeField(d.PipeGroupIDPath, doc)
+}
+
+// PipeSource is the Pipe's source event for an SQS record: its JSON, and
+// that JSON decoded for PipeField.
+func PipeSource(record events.SQSMessage) (data []byte, doc any, err error) {
+	if data, err = json.Marshal(record); err != nil {
+		return nil, nil, err
 	}
-	return jsonpath.String(doc, path)
+	err = json.Unmarshal(data, &doc)
+	return data, doc, err
+}
+
+// PipeField evaluates a Pipe target's JSON path (its message group or
+// deduplication id) on the Pipe's source event (PipeSource), the SQS
+// record, whose JSON body Pipes look into.
+func PipeField(path string, source any) (string, error) {
+	return jsonpath.String(source, path)
 }
 
 // Example event envelope fields: what EventBridge fills in on a real bus.

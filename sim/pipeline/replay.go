@@ -188,7 +188,7 @@ func judgeReplay(base replayBaseline, round evidence, rep *ReplayReport) {
 			rep.StateUnchanged = false
 		}
 	}
-	rep.StateMismatches = stateMismatches(round, effects)
+	rep.StateMismatches = stateMismatches(round, newestEffective(round.events, effects))
 	for _, e := range round.events {
 		dead := round.deadLettered[e.ID]
 		if dead {

@@ -96,8 +96,8 @@ func verify(ev evidence, r *Report) {
 			r.DuplicateEffects += n - 1
 		}
 	}
-	r.StateMismatches = stateMismatches(ev, effects)
 	newest := newestEffective(ev.events, effects)
+	r.StateMismatches = stateMismatches(ev, newest)
 
 	for _, e := range ev.events {
 		if e.Poison {
@@ -112,7 +112,7 @@ func verify(ev evidence, r *Report) {
 		}
 		switch {
 		case effects[e.ID] > 0 || dead:
-		case ev.noEffect[e.ID] && newest[e.Period][e.Entity] > e.Version:
+		case ev.noEffect[e.ID] && newest[e.Period][e.Entity].Version > e.Version:
 			r.Superseded++
 		default:
 			r.Unaccounted++
@@ -142,30 +142,12 @@ func verify(ev evidence, r *Report) {
 	r.judge()
 }
 
-// newestEffective returns, per period and entity, the highest version that
-// took effect: an event below it that never took effect itself was
-// superseded, and its entity is in a newer state than it would have put it
-// in (stateMismatches checks that state).
-func newestEffective(events []Event, effects map[string]int) map[string]map[string]int64 {
-	out := map[string]map[string]int64{}
-	for _, e := range events {
-		if e.Poison || effects[e.ID] == 0 {
-			continue
-		}
-		if out[e.Period] == nil {
-			out[e.Period] = map[string]int64{}
-		}
-		out[e.Period][e.Entity] = max(out[e.Period][e.Entity], e.Version)
-	}
-	return out
-}
-
-// stateMismatches checks every entity's final stamp against the newest
-// event of that entity that took effect: with per-entity versions, that is
-// the only correct final state, whatever happened in between.
-func stateMismatches(ev evidence, effects map[string]int) int {
+// newestEffective returns, per period and entity, the newest event that
+// took effect: the state the entity must end in (stateMismatches), and
+// what makes an older event that never took effect a superseded one.
+func newestEffective(events []Event, effects map[string]int) map[string]map[string]Event {
 	newest := map[string]map[string]Event{} // period → entity → event
-	for _, e := range ev.events {
+	for _, e := range events {
 		if e.Poison || effects[e.ID] == 0 {
 			continue
 		}
@@ -176,6 +158,13 @@ func stateMismatches(ev evidence, effects map[string]int) int {
 			newest[e.Period][e.Entity] = e
 		}
 	}
+	return newest
+}
+
+// stateMismatches checks every entity's final stamp against the newest
+// event of that entity that took effect: with per-entity versions, that is
+// the only correct final state, whatever happened in between.
+func stateMismatches(ev evidence, newest map[string]map[string]Event) int {
 	mismatches := 0
 	for period, entities := range newest {
 		doc, ok := ev.api.Document(period)

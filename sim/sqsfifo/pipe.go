@@ -2,7 +2,6 @@ package sqsfifo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -104,16 +103,15 @@ func (p *Pipe) forward(msg Received) error {
 // Pipe's source event (the SQS record as JSON), and the group and
 // deduplication ids come from the configured paths.
 func (c PipeConfig) Target(msg Received) (body, group, dedup string, err error) {
-	record := sqsRecord(msg, c.SourceARN, c.Region)
-	data, err := json.Marshal(record)
+	data, source, err := delivery.PipeSource(sqsRecord(msg, c.SourceARN, c.Region))
 	if err != nil {
 		return "", "", "", err
 	}
-	if group, err = delivery.PipeField(c.GroupIDPath, record); err != nil {
+	if group, err = delivery.PipeField(c.GroupIDPath, source); err != nil {
 		return "", "", "", fmt.Errorf("pipe message group: %w", err)
 	}
 	if c.DeduplicationIDPath != "" {
-		if dedup, err = delivery.PipeField(c.DeduplicationIDPath, record); err != nil {
+		if dedup, err = delivery.PipeField(c.DeduplicationIDPath, source); err != nil {
 			return "", "", "", fmt.Errorf("pipe deduplication id: %w", err)
 		}
 	}
