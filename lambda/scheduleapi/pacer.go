@@ -35,15 +35,8 @@ func (p *pacer) wait(ctx context.Context, deadline time.Time, now func() time.Ti
 	if p == nil || p.interval <= 0 {
 		return nil
 	}
-	waitTurn, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	select {
-	case <-p.turn:
-	case <-waitTurn.Done():
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return errNoSlot
+	if err := p.takeTurn(ctx, deadline.Sub(now())); err != nil {
+		return err
 	}
 	defer func() { p.turn <- struct{}{} }()
 	if d := p.next.Sub(now()); d > 0 {
@@ -56,4 +49,33 @@ func (p *pacer) wait(ctx context.Context, deadline time.Time, now func() time.Ti
 	}
 	p.next = now().Add(p.interval)
 	return nil
+}
+
+// takeTurn waits at most budget for the turn to wait for a slot. The budget
+// is measured on the caller's clock rather than as a wall-clock deadline,
+// because the deadline comes from that clock: comparing it with the
+// machine's time would let an injected clock that differs from it (every
+// test clock) decide the outcome. A free turn is taken before any timer is
+// consulted, so the outcome never rests on select's random choice between
+// two ready cases.
+func (p *pacer) takeTurn(ctx context.Context, budget time.Duration) error {
+	if budget <= 0 {
+		return errNoSlot
+	}
+	select {
+	case <-p.turn:
+		return nil
+	default:
+	}
+	waitTurn, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	select {
+	case <-p.turn:
+		return nil
+	case <-waitTurn.Done():
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errNoSlot
+	}
 }
