@@ -40,7 +40,10 @@ type Config struct {
 	API      API
 	Kinesis  Kinesis
 	Fifo     Fifo
-	Alarms   Alarms
+	// Isolation takes a failing period's records out of line (both
+	// stacks).
+	Isolation Isolation
+	Alarms    Alarms
 	// Encryption selects the customer managed key, if any, of everything
 	// that stores events.
 	Encryption Encryption
@@ -187,6 +190,24 @@ type Fifo struct {
 	// (lambda/visibility); Max 0 leaves the visibility timeout in place.
 	RetryBackoffBaseSeconds int
 	RetryBackoffMaxSeconds  int
+	// OutageToleranceSeconds is the vendor-wide outage that dead-letters
+	// nothing: the consumer's outage hold (OutageHold) makes
+	// MaxReceiveCount receives last at least this long.
+	OutageToleranceSeconds int
+}
+
+// OutageHold is the visibility timeout the consumer sets after a failure
+// that looks vendor-wide.
+func (f Fifo) OutageHold() visibility.Hold {
+	return visibility.HoldFor(time.Duration(f.OutageToleranceSeconds)*time.Second, f.MaxReceiveCount)
+}
+
+// Isolation configures taking a record out of line when its period fails
+// while other periods succeed.
+type Isolation struct {
+	// AfterSeconds is the record age (from its arrival in the stream or
+	// queue) from which it is isolated; 0 turns isolation off.
+	AfterSeconds int
 }
 
 // RetryBackoff is the consumer's retry backoff.

@@ -362,6 +362,10 @@ var Keys = []Key{
 		fmt.Sprintf("Cap of that backoff; must stay below the queue's visibility timeout (%d × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout.", defaults.VisibilityTimeoutFactor)),
 		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
 
+	intKey("fifo.outageToleranceSeconds", defaults.OutageToleranceSeconds, 60, 43200, func(c *Config) *int { return &c.Fifo.OutageToleranceSeconds },
+		"A third-party outage this long (every period failing) dead-letters and isolates nothing: after such a failure the consumer keeps the message invisible for this / `fifo.maxReceiveCount` (the outage hold), so the queue holds everything and drains in order once the vendor recovers. Must stay below `fifo.retentionHours`."),
+	intKey("isolation.afterSeconds", defaults.IsolateAfterSeconds, 0, 86400, func(c *Config) *int { return &c.Isolation.AfterSeconds },
+		"A record whose period keeps failing while other periods succeed is taken out of line once it is this old (from its arrival in the stream or queue): sent whole to the isolated queue for `make redrive`, so it no longer blocks its shard or message group. 0 turns isolation off. Must stay below `kinesis.maxRecordAgeSeconds` and within the FIFO receive budget (see docs/isolation.md)."),
 	withDefault(kmsKeyKey("encryption.kmsKey", "empty (AWS owned and managed keys)", []string{CreateKMSKey},
 		func(c *Config) *string { return &c.Encryption.KMSKey },
 		"Customer managed KMS key of everything that stores events: the bus and its archive, the stream, every queue, the on-failure bucket and the log groups. `create`: each stack creates one key, rotated yearly, with `removalPolicy`; an ARN: an existing key in the stacks' account and region, whose policy must hold the statements in docs/operations.md (preflight checks them). Every grant is derived from what the stacks wire."),

@@ -138,7 +138,7 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 		{"reserved per-key without a maximum concurrency", map[string]any{"fifo.messageGroups": "per-key", "function.reservedConcurrency": "10"},
 			`function.reservedConcurrency = 10 with per-key groups: set fifo.maxConcurrency (2 to 10), or the SQS poller scales past the reserved concurrency and its throttled batches go back to the queue, using up receives towards the dead-letter queue`},
 		{"FIFO retention shorter than the retries", map[string]any{"fifo.retentionHours": "1", "function.timeoutSeconds": "900"},
-			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = 27000 s, or a message can expire before it is dead-lettered`},
+			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = 54000 s, or a message can expire before it is dead-lettered`},
 		{"detail-type the consumer does not apply", map[string]any{"rule.detailTypes": "Foo"},
 			`rule.detailTypes = "Foo" (from context override): must be one or both of "Schedule Entity Upserted" and "Schedule Entity Deleted": the consumer poisons every other detail-type`},
 		{"reserved below max concurrency", map[string]any{"fifo.maxConcurrency": "5", "function.reservedConcurrency": "4"},

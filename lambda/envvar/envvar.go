@@ -54,6 +54,20 @@ const (
 	// them, with max below the queue's visibility timeout.
 	RetryBackoffBaseSeconds = "ORDERLY_RETRY_BACKOFF_BASE_SECONDS"
 	RetryBackoffMaxSeconds  = "ORDERLY_RETRY_BACKOFF_MAX_SECONDS"
+	// IsolateAfterSeconds (0 or unset: off) is the age, from the record's
+	// arrival in the stream or queue, after which a record whose period
+	// fails while other periods succeed is taken out of line: sent whole
+	// to IsolatedQueueURL instead of blocking its shard or message group.
+	IsolateAfterSeconds = "ORDERLY_ISOLATE_AFTER_SECONDS"
+	// IsolatedQueueURL is the standard SQS queue that keeps isolated
+	// records for `make redrive`; required when isolation is on.
+	IsolatedQueueURL = "ISOLATED_QUEUE_URL"
+	// OutageHoldSeconds is how long an SQS message stays invisible after a
+	// failure that no other period's success contradicts (the vendor looks
+	// down): long, so that fifo.maxReceiveCount receives cover
+	// fifo.outageToleranceSeconds. Unset or 0 leaves the queue's
+	// visibility timeout in place. Only FifoStack sets it.
+	OutageHoldSeconds = "ORDERLY_OUTAGE_HOLD_SECONDS"
 	// LogLevel is Lambda's own log-level variable, honoured by the consumer.
 	LogLevel = "AWS_LAMBDA_LOG_LEVEL"
 	// FunctionName is set by Lambda; the consumer publishes its metrics

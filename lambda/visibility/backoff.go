@@ -94,3 +94,53 @@ func (b Backoff) Delay(receiveCount int, u float64) time.Duration {
 func seconds(d time.Duration) int32 {
 	return int32(d.Round(time.Second) / time.Second)
 }
+
+// Reach is the least time a message has spent in its queue by its
+// receiveCount-th receive when every earlier receive failed: the sum of the
+// shortest delays (jitter at its largest, in SQS's whole seconds) after
+// receives 1 to receiveCount−1. A delay of 0 (the backoff off) is the
+// queue's visibilityTimeout. An outage hold never shortens a delay
+// (Hold.Delay), so Reach bounds every mix of the two. The config compares
+// it with the isolation age: a message must still be receivable when it is
+// old enough to be isolated.
+func (b Backoff) Reach(receiveCount int, visibilityTimeout time.Duration) time.Duration {
+	var total time.Duration
+	for n := 1; n < receiveCount; n++ {
+		d := time.Duration(seconds(b.Delay(n, 1))) * time.Second
+		if !b.Enabled() {
+			d = visibilityTimeout
+		}
+		total += d
+	}
+	return total
+}
+
+// Hold is the visibility timeout after a failure that looks vendor-wide
+// (no other period has succeeded since this one began failing): long, so
+// that an outage uses few of a message's receives, and never shorter than
+// the backoff would be. The zero value leaves the queue's visibility
+// timeout in place.
+type Hold time.Duration
+
+// HoldFor is the hold that makes maxReceiveCount receives last at least
+// tolerance: tolerance / maxReceiveCount, rounded up to whole seconds.
+func HoldFor(tolerance time.Duration, maxReceiveCount int) Hold {
+	if maxReceiveCount < 1 || tolerance <= 0 {
+		return 0
+	}
+	per := (tolerance + time.Duration(maxReceiveCount) - 1) / time.Duration(maxReceiveCount)
+	return Hold(((per + time.Second - 1) / time.Second) * time.Second)
+}
+
+// Delay is the visibility timeout of a held message received receiveCount
+// times: the hold lengthened by up to Jitter × u (so that the groups one
+// outage stopped together do not all come back in the same second), and
+// never below the backoff's own delay. 0 when the hold is off.
+func (h Hold) Delay(b Backoff, receiveCount int, u float64) time.Duration {
+	if h <= 0 {
+		return 0
+	}
+	u = min(max(u, 0), 1)
+	d := time.Duration(h) + time.Duration(float64(h)*Jitter*u)
+	return min(max(d, b.Delay(receiveCount, u)), MaxVisibilityTimeout)
+}

@@ -134,10 +134,29 @@ func VisibilityTimeout(functionTimeout time.Duration) time.Duration {
 // The SQS FIFO queue and its event source mapping.
 const (
 	// MessageGroups of 1 is one static group: a strict total order.
-	MessageGroups      = 1
-	FifoBatchSize      = 10
-	MaxReceiveCount    = 5
+	MessageGroups = 1
+	FifoBatchSize = 10
+	// MaxReceiveCount of 10 lets the retry backoff age a failing message
+	// past IsolateAfterSeconds before it could be dead-lettered (the
+	// config checks that relation), and gives an outage hold of
+	// OutageToleranceSeconds / 10 = 3 minutes per receive.
+	MaxReceiveCount    = 10
 	FifoRetentionHours = 96
+)
+
+// Blast radius (docs/isolation.md).
+const (
+	// IsolateAfterSeconds: a record whose period fails while others
+	// succeed is taken out of line once it is 3 minutes old. Long enough
+	// for a period's brief hiccup (a lock, a slow push) to clear with a few
+	// retries, short enough that the periods sharing its shard or group
+	// wait minutes, not the stream's 24 h record age.
+	IsolateAfterSeconds = 180
+	// OutageToleranceSeconds: a vendor-wide outage this long dead-letters
+	// and isolates nothing; the stream or queue holds everything and
+	// drains in order when the vendor recovers. 30 minutes is what the
+	// queue's visibility timeout gave before the retry backoff.
+	OutageToleranceSeconds = 1800
 )
 
 // EventSourceMetrics turns on the event source mappings' EventCount
