@@ -45,6 +45,14 @@ const (
 	// they keep the queue's visibility timeout, so their group resumes
 	// later. Nothing is lost. Written on its own line, only when non-zero.
 	MetricRetryBackoffFailed = "RetryBackoffFailed"
+	// MetricFailuresPeriodSpecific and MetricFailuresVendorWide classify
+	// the batch's transient failures (ordering.FailureScope): one period
+	// failing while others succeed, or nothing succeeding (the vendor looks
+	// down). MetricRecordsIsolated counts records taken out of line to the
+	// isolated queue (docs/isolation.md); the stacks alarm on that queue.
+	MetricFailuresPeriodSpecific = "FailuresPeriodSpecific"
+	MetricFailuresVendorWide     = "FailuresVendorWide"
+	MetricRecordsIsolated        = "RecordsIsolated"
 )
 
 // PublishedMetrics is how many metrics a deployed consumer publishes per
