@@ -37,6 +37,9 @@ type config struct {
 	apiLimits               scheduleapi.Limits
 	periodPath              schedule.PeriodPath
 	retryBackoff            visibility.Backoff
+	outageHold              visibility.Hold
+	isolateAfter            time.Duration
+	isolatedQueueURL        string
 	logLevel                slog.Level
 }
 
@@ -117,6 +120,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var backoffErrs []error
 	c.retryBackoff, backoffErrs = loadRetryBackoff(getenv)
 	problems = append(problems, backoffErrs...)
+	holdS, err := optionalInt(getenv, envvar.OutageHoldSeconds, 0, int(visibility.MaxVisibilityTimeout/time.Second))
+	problems = appendErr(problems, err)
+	c.outageHold = visibility.Hold(time.Duration(holdS) * time.Second)
+	problems = append(problems, loadIsolation(getenv, &c)...)
 	if c.logLevel, err = telemetry.ParseLevel(getenv(envvar.LogLevel)); err != nil {
 		problems = append(problems, fmt.Errorf("%s: %w", envvar.LogLevel, err))
 	}
@@ -147,6 +154,31 @@ func loadRetryBackoff(getenv func(string) string) (visibility.Backoff, []error) 
 		problems = append(problems, fmt.Errorf("%s and %s: %w", envvar.RetryBackoffBaseSeconds, envvar.RetryBackoffMaxSeconds, err))
 	}
 	return b, problems
+}
+
+// isolateAfterLimit bounds ORDERLY_ISOLATE_AFTER_SECONDS: a week, Kinesis's
+// longest record age (the stacks keep it below the configured one).
+const isolateAfterLimit = 7 * 24 * 3600
+
+// loadIsolation reads the isolation age and, when it is on, the queue that
+// receives isolated records.
+func loadIsolation(getenv func(string) string, c *config) []error {
+	afterS, err := optionalInt(getenv, envvar.IsolateAfterSeconds, 0, isolateAfterLimit)
+	if err != nil {
+		return []error{err}
+	}
+	c.isolateAfter = time.Duration(afterS) * time.Second
+	c.isolatedQueueURL = strings.TrimSpace(getenv(envvar.IsolatedQueueURL))
+	if c.isolateAfter == 0 {
+		return nil
+	}
+	if err := requireURL(envvar.IsolatedQueueURL, c.isolatedQueueURL); err != nil {
+		return []error{fmt.Errorf("%s is set: %w", envvar.IsolateAfterSeconds, err)}
+	}
+	if strings.HasSuffix(c.isolatedQueueURL, ".fifo") {
+		return []error{fmt.Errorf("%s=%q: want a standard SQS queue, not a FIFO queue", envvar.IsolatedQueueURL, c.isolatedQueueURL)}
+	}
+	return nil
 }
 
 func appendErr(problems []error, err error) []error {

@@ -66,6 +66,27 @@ func TestLoadConfig(t *testing.T) {
 				logLevel:     slog.LevelInfo},
 		},
 		{
+			name: "isolation and the outage hold",
+			env: with("ORDERLY_ISOLATE_AFTER_SECONDS", "180", "ISOLATED_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-isolated",
+				"ORDERLY_OUTAGE_HOLD_SECONDS", "180"),
+			want: config{scheduleAPIBaseURL: valid["SCHEDULE_API_BASE_URL"], poisonQueueURL: valid["POISON_QUEUE_URL"],
+				maxConcurrentPartitions: ordering.DefaultMaxConcurrentPartitions, coalesce: true, maxChunk: ordering.DefaultMaxChunk, deadlineMargin: 41 * time.Second,
+				apiLimits:    scheduleapi.Limits{CallTimeout: 10 * time.Second, MaxAttempts: 3, RetryBudget: 20 * time.Second},
+				isolateAfter: 3 * time.Minute, isolatedQueueURL: "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-isolated",
+				outageHold: visibility.Hold(3 * time.Minute),
+				logLevel:   slog.LevelInfo},
+		},
+		{
+			name:    "isolation without its queue",
+			env:     with("ORDERLY_ISOLATE_AFTER_SECONDS", "180"),
+			wantErr: []string{"ORDERLY_ISOLATE_AFTER_SECONDS is set: ISOLATED_QUEUE_URL is required"},
+		},
+		{
+			name:    "isolation into a FIFO queue, a hold past SQS's 12 hours",
+			env:     with("ORDERLY_ISOLATE_AFTER_SECONDS", "60", "ISOLATED_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/111122223333/x.fifo", "ORDERLY_OUTAGE_HOLD_SECONDS", "43201"),
+			wantErr: []string{`ISOLATED_QUEUE_URL="https://sqs.eu-west-1.amazonaws.com/111122223333/x.fifo": want a standard SQS queue`, `ORDERLY_OUTAGE_HOLD_SECONDS="43201": want an integer from 0 to 43200`},
+		},
+		{
 			name:    "retry backoff out of range",
 			env:     with("ORDERLY_RETRY_BACKOFF_BASE_SECONDS", "-1", "ORDERLY_RETRY_BACKOFF_MAX_SECONDS", "43201"),
 			wantErr: []string{`ORDERLY_RETRY_BACKOFF_BASE_SECONDS="-1": want an integer from 0 to 43200`, `ORDERLY_RETRY_BACKOFF_MAX_SECONDS="43201": want an integer from 0 to 43200`},

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -96,6 +97,12 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
+	isolation := ordering.Isolation{After: cfg.isolateAfter}
+	if cfg.isolateAfter > 0 {
+		if isolation.Sink, err = poison.NewIsolated(sqsClient, cfg.isolatedQueueURL, nil); err != nil {
+			return nil, err
+		}
+	}
 	engine, err := ordering.New(handler, ordering.Options{
 		MaxConcurrentPartitions: cfg.maxConcurrentPartitions,
 		DeadlineMargin:          cfg.deadlineMargin,
@@ -107,6 +114,9 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 		// One fetch and at most one push per run of a period's records.
 		Coalesce: cfg.coalesce,
 		MaxChunk: cfg.maxChunk,
+		// A period failing while others succeed leaves the line once its
+		// record is old enough; an outage holds everything.
+		Isolation: isolation,
 	})
 	if err != nil {
 		return nil, err
@@ -116,6 +126,7 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	// instead of the queue's visibility timeout.
 	delayer, err := visibility.New(sqsClient, visibility.Options{
 		Backoff:    cfg.retryBackoff,
+		Hold:       cfg.outageHold,
 		Logger:     log,
 		NotDelayed: telemetry.RetryBackoffFailed(metrics, log),
 	})
@@ -125,15 +136,26 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	src := source.NewHandler(engine, source.HandlerOptions{
 		Logger:     log,
 		OnBatch:    telemetry.PublishBatch(metrics, log),
-		OnSQSRetry: delayer.Delay,
+		OnSQSRetry: func(ctx context.Context, retry []source.SQSRetry) { delayer.Delay(ctx, holdVendorWide(retry)) },
 	})
 	log.Info("consumer ready",
 		"scheduleApiBaseUrl", cfg.scheduleAPIBaseURL, "poisonQueueUrl", cfg.poisonQueueURL,
 		"periodPath", cfg.periodPath.String(), "maxConcurrentPartitions", cfg.maxConcurrentPartitions,
 		"coalesce", cfg.coalesce, "maxChunkRecords", cfg.maxChunk, "deadlineMargin", cfg.deadlineMargin.String(),
 		"apiCallTimeout", cfg.apiLimits.CallTimeout.String(), "apiMaxAttempts", cfg.apiLimits.MaxAttempts, "apiRetryBudget", cfg.apiLimits.RetryBudget.String(),
-		"retryBackoffBase", cfg.retryBackoff.Base.String(), "retryBackoffMax", cfg.retryBackoff.Max.String())
+		"retryBackoffBase", cfg.retryBackoff.Base.String(), "retryBackoffMax", cfg.retryBackoff.Max.String(),
+		"outageHold", time.Duration(cfg.outageHold).String(), "isolateAfter", cfg.isolateAfter.String(), "isolatedQueueUrl", cfg.isolatedQueueURL)
 	return telemetry.TrackBatch(src.Invoke), nil
+}
+
+// holdVendorWide marks the retried messages whose failure looks vendor-wide
+// for the outage hold; the others get the retry backoff.
+func holdVendorWide(retry []source.SQSRetry) []visibility.Retry {
+	out := make([]visibility.Retry, len(retry))
+	for i, r := range retry {
+		out[i] = visibility.Retry{Message: r.Message, Held: r.Scope == ordering.WideFailure}
+	}
+	return out
 }
 
 // requestAttrs tags every log line of an invocation with its request id.

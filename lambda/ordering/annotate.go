@@ -20,9 +20,7 @@ type annotationsKey struct{}
 // a record's context it does nothing.
 func Annotate(ctx context.Context, attrs ...slog.Attr) {
 	if a, ok := ctx.Value(annotationsKey{}).(*annotations); ok {
-		a.mu.Lock()
-		a.attrs = append(a.attrs, attrs...)
-		a.mu.Unlock()
+		a.add(attrs...)
 	}
 }
 
@@ -35,4 +33,10 @@ func (a *annotations) list() []slog.Attr {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.attrs
+}
+
+func (a *annotations) add(attrs ...slog.Attr) {
+	a.mu.Lock()
+	a.attrs = append(a.attrs, attrs...)
+	a.mu.Unlock()
 }

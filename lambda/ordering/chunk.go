@@ -123,6 +123,13 @@ func (e *Engine) runChunk(ctx context.Context, recs []Record, keys []recordKey, 
 		e.logFallback(ctx, chunk, handled, err)
 		return handled, false, false
 	}
+	for _, err := range cr.Errors {
+		if err == nil {
+			// One applied record is evidence that the key's calls work.
+			e.health.succeeded(chunk.Key, e.now())
+			break
+		}
+	}
 	size := slog.Int("chunk", cr.Handled)
 	for n, i := range idx[:cr.Handled] {
 		outcome, err := Succeeded, cr.Errors[n]

@@ -37,6 +37,22 @@
 // and a Kinesis retry redelivers everything after its checkpoint, including
 // records of other partitions that had already succeeded (see below).
 //
+// # A key that fails on its own, and an outage
+//
+// Each transient handler failure is classified (Result.Scopes):
+// KeyFailure when another key (the SerializeBy key, or the partition) has
+// succeeded in this Engine since the failing key began failing, within the
+// evidence window; WideFailure otherwise, which includes a first failure.
+// With Options.Isolation, a record whose failure is a KeyFailure and which
+// is at least Isolation.After old (Record.Arrived) goes to the
+// IsolationSink and ends Isolated, not redelivered, and its chain carries
+// on: one broken key then blocks its neighbours for about After, not until
+// the source gives up. A WideFailure never isolates anything: the source
+// holds the records (an SQS source holds them longer, see package
+// visibility). Isolation breaks the partition's order for that record,
+// so use it only when the final state does not depend on order (orderly:
+// the stamp guard), and redrive isolated records once the key recovers.
+//
 // # Serializing on a key besides the partition
 //
 // When the unit of work is not quite the delivery partition (orderly's
@@ -51,8 +67,8 @@
 // # Outcomes, and what the source is told
 //
 // Process returns one Outcome per record, index-aligned with its input. It
-// never stops early: every record ends Succeeded, Poisoned, Failed or
-// Skipped, so the source can always be told precisely what to redeliver.
+// never stops early: every record ends Succeeded, Poisoned, Isolated,
+// Failed or Skipped, so the source can always be told precisely what to redeliver.
 // Outcome.Retry is true for Failed and Skipped. Package source reports them
 // as follows:
 //

@@ -55,6 +55,10 @@ type Options struct {
 	// MaxChunk bounds the records offered to one HandleChunk call.
 	// Defaults to DefaultMaxChunk when <= 0; 1 turns coalescing off.
 	MaxChunk int
+	// Isolation takes a record whose key fails on its own out of line
+	// once it is old enough. Off by default; transient failures are
+	// classified (Result.Scopes) either way.
+	Isolation Isolation
 }
 
 // Engine processes batches; it is safe for concurrent use and meant to be
@@ -70,6 +74,10 @@ type Engine struct {
 	// chunker is the handler as a ChunkHandler when coalescing is on.
 	chunker  ChunkHandler
 	maxChunk int
+	// isolation and health: which keys fail on their own (health is
+	// shared by every batch of the container).
+	isolation Isolation
+	health    *health
 }
 
 // New returns an Engine, applying defaults to zero options.
@@ -89,7 +97,19 @@ func New(h Handler, opts Options) (*Engine, error) {
 		log:         opts.Logger,
 		keyOf:       opts.SerializeBy,
 		maxChunk:    opts.MaxChunk,
+		isolation:   opts.Isolation,
 	}
+	switch iso := &e.isolation; {
+	case iso.After < 0 || iso.Window < 0:
+		return nil, fmt.Errorf("ordering: Options.Isolation: After %s and Window %s must not be negative", iso.After, iso.Window)
+	case iso.After > 0 && iso.Sink == nil:
+		return nil, errors.New("ordering: Options.Isolation.Sink is required when Isolation.After is set: isolated records need somewhere to go")
+	case iso.Window == 0 && iso.After > 0:
+		iso.Window = iso.After
+	case iso.Window == 0:
+		iso.Window = DefaultEvidenceWindow
+	}
+	e.health = newHealth(e.isolation.Window)
 	if e.maxChunk <= 0 {
 		e.maxChunk = DefaultMaxChunk
 	}
@@ -122,7 +142,8 @@ func New(h Handler, opts Options) (*Engine, error) {
 // early: every record ends with an outcome, so the adapter can always build
 // a precise partial batch response.
 func (e *Engine) Process(ctx context.Context, recs []Record) Result {
-	res := Result{Outcomes: make([]Outcome, len(recs)), Errors: make([]error, len(recs))}
+	res := Result{Outcomes: make([]Outcome, len(recs)), Errors: make([]error, len(recs)),
+		Scopes: make([]FailureScope, len(recs)), handlerFailed: make([]bool, len(recs))}
 	if len(recs) == 0 {
 		return res
 	}
@@ -136,6 +157,7 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 	if len(partitions) == 1 {
 		// Common for small SQS FIFO batches; spares a goroutine.
 		e.runPartition(ctx, recs, keys, partitions[0], &res)
+		e.scopeFailures(recs, keys, partitions, &res)
 		return res
 	}
 	sem := make(chan struct{}, e.concurrency)
@@ -152,7 +174,39 @@ func (e *Engine) Process(ctx context.Context, recs []Record) Result {
 		}()
 	}
 	wg.Wait()
+	e.scopeFailures(recs, keys, partitions, &res)
 	return res
+}
+
+// healthKey is the key whose health a record reports on: its
+// serialization key, or its partition without one.
+func healthKey(recs []Record, keys []recordKey, i int) string {
+	if keys != nil && keys[i].ok {
+		return keys[i].key
+	}
+	return recs[i].Partition
+}
+
+// scopeFailures classifies, as the batch ends, each record that failed in
+// its handler, and gives the records skipped behind it in its chain the
+// same scope. Classifying now rather than when the record failed counts
+// the successes of chains that finished after it.
+func (e *Engine) scopeFailures(recs []Record, keys []recordKey, chains [][]int, res *Result) {
+	now := e.now()
+	for _, idx := range chains {
+		scope := NoFailureScope
+		for _, i := range idx {
+			switch {
+			case res.Outcomes[i] == Failed && res.handlerFailed[i]:
+				scope = e.health.scope(healthKey(recs, keys, i), now)
+				res.Scopes[i] = scope
+			case res.Outcomes[i] == Failed:
+				scope = NoFailureScope
+			case res.Outcomes[i] == Skipped && errors.Is(res.Errors[i], ErrPartitionBlocked):
+				res.Scopes[i] = scope
+			}
+		}
+	}
 }
 
 // runPartition runs one chain (idx, in delivery order): a chunk at a time
@@ -166,7 +220,7 @@ func (e *Engine) runPartition(ctx context.Context, recs []Record, keys []recordK
 		}
 		offered := e.chunkLen(keys, idx[n:])
 		if offered == 1 {
-			if !e.runOne(ctx, recs, idx[n:], res) {
+			if !e.runOne(ctx, recs, keys, idx[n:], res) {
 				return
 			}
 			n++
@@ -184,7 +238,7 @@ func (e *Engine) runPartition(ctx context.Context, recs []Record, keys []recordK
 					e.skipRest(ctx, recs, idx[n+k:], res, reason)
 					return
 				}
-				if !e.runOne(ctx, recs, idx[n+k:], res) {
+				if !e.runOne(ctx, recs, keys, idx[n+k:], res) {
 					return
 				}
 			}
@@ -195,10 +249,20 @@ func (e *Engine) runPartition(ctx context.Context, recs []Record, keys []recordK
 
 // runOne runs the record rest[0] on its own. If it ends Failed, the rest of
 // the chain is skipped and runOne returns false.
-func (e *Engine) runOne(ctx context.Context, recs []Record, rest []int, res *Result) bool {
+func (e *Engine) runOne(ctx context.Context, recs []Record, keys []recordKey, rest []int, res *Result) bool {
 	i := rest[0]
 	recCtx, notes := withAnnotations(ctx)
-	outcome, took, err := e.runRecord(recCtx, recs[i])
+	outcome, took, err, handlerFailed := e.runRecord(recCtx, recs[i])
+	key := healthKey(recs, keys, i)
+	switch {
+	case outcome == Succeeded:
+		e.health.succeeded(key, e.now())
+	case handlerFailed:
+		res.handlerFailed[i] = true
+		scope := e.health.failed(key, e.now())
+		notes.add(slog.String(LogFailureScope, scope.String()))
+		outcome, err = e.isolate(ctx, recs[i], key, scope, err)
+	}
 	res.Outcomes[i], res.Errors[i] = outcome, err
 	e.logRecord(ctx, recs[i], outcome, err, took, notes.list()...)
 	if outcome == Failed {
@@ -231,17 +295,19 @@ func (e *Engine) skipRest(ctx context.Context, recs []Record, idx []int, res *Re
 	}
 }
 
-func (e *Engine) runRecord(ctx context.Context, rec Record) (Outcome, time.Duration, error) {
+// runRecord runs rec's handler; handlerFailed reports a Failed outcome
+// that the handler caused (not the poison sink).
+func (e *Engine) runRecord(ctx context.Context, rec Record) (outcome Outcome, took time.Duration, err error, handlerFailed bool) {
 	start := e.now()
-	err := safely(func() error { return e.handler.Handle(ctx, rec) })
+	err = safely(func() error { return e.handler.Handle(ctx, rec) })
 	switch {
 	case err == nil:
-		return Succeeded, e.now().Sub(start), nil
+		return Succeeded, e.now().Sub(start), nil, false
 	case !failure.IsPermanent(err):
-		return Failed, e.now().Sub(start), err
+		return Failed, e.now().Sub(start), err, true
 	}
-	outcome, err := e.poisonRecord(ctx, rec, err)
-	return outcome, e.now().Sub(start), err
+	outcome, err = e.poisonRecord(ctx, rec, err)
+	return outcome, e.now().Sub(start), err, false
 }
 
 // poisonRecord hands a permanently failing record to the sink: Poisoned,
@@ -268,7 +334,7 @@ func (e *Engine) logRecord(ctx context.Context, rec Record, outcome Outcome, err
 	switch outcome {
 	case Skipped:
 		level = slog.LevelWarn
-	case Failed, Poisoned:
+	case Failed, Poisoned, Isolated:
 		level = slog.LevelError
 	}
 	if !e.log.Enabled(ctx, level) {

@@ -12,10 +12,14 @@ const (
 	LogPartition = "partition"
 	// LogRecordID holds the Kinesis sequence number or SQS message id.
 	LogRecordID = "recordId"
-	// LogOutcome holds Outcome.String(): succeeded, failed, poisoned, skipped.
+	// LogOutcome holds Outcome.String(): succeeded, failed, poisoned, isolated, skipped.
 	LogOutcome = "outcome"
 	// LogDurationMs holds how long the handler ran (absent for skipped records).
 	LogDurationMs = "durationMs"
+	// LogFailureScope holds FailureScope.String() of a record whose handler
+	// failed transiently, as judged when it failed: "key" (its key alone
+	// fails) or "wide" (no evidence that anything else succeeds).
+	LogFailureScope = "failureScope"
 	// LogError holds the error of a failed, poisoned or skipped record.
 	LogError = "error"
 )

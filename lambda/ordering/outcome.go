@@ -22,6 +22,10 @@ const (
 	// Poisoned means a permanent error: the record went to the poison sink
 	// and must not be redelivered.
 	Poisoned
+	// Isolated means a transient failure of the record's key alone, on a
+	// record old enough to take out of line (Options.Isolation): it went
+	// to the isolation sink and must not be redelivered.
+	Isolated
 )
 
 // String returns the lower-case name used in logs.
@@ -35,6 +39,8 @@ func (o Outcome) String() string {
 		return "failed"
 	case Poisoned:
 		return "poisoned"
+	case Isolated:
+		return "isolated"
 	default:
 		return fmt.Sprintf("outcome(%d)", int(o))
 	}
@@ -59,12 +65,33 @@ type Result struct {
 	// Outcomes is index-aligned with the records passed to Process.
 	Outcomes []Outcome
 	// Errors is index-aligned with Outcomes: nil for Succeeded, the handler
-	// error for Poisoned and Failed, and one of ErrPartitionBlocked,
+	// error for Poisoned and Failed, an *IsolatedError for Isolated, and one of ErrPartitionBlocked,
 	// ErrDeadlineNear or ErrCanceled (wrapped) for Skipped.
 	Errors []error
 	// SplitKeys lists the keys (Options.SerializeBy) that this batch
 	// delivered under more than one partition.
 	SplitKeys []SplitKey
+	// Scopes is index-aligned with Outcomes: for a Failed record whose
+	// handler failed, the failure's scope as the batch ends (other chains
+	// of the batch may have succeeded meanwhile); for a record Skipped
+	// behind it (ErrPartitionBlocked), the same scope; NoFailureScope for
+	// everything else. An SQS source holds WideFailure messages back
+	// longer (lambda/visibility): the vendor looks down.
+	Scopes []FailureScope
+	// handlerFailed marks the Failed records whose handler failed, as
+	// opposed to their poison or isolation sink.
+	handlerFailed []bool
+}
+
+// CountScope returns how many Failed records have scope s.
+func (r Result) CountScope(s FailureScope) int {
+	n := 0
+	for i, got := range r.Scopes {
+		if got == s && r.Outcomes[i] == Failed {
+			n++
+		}
+	}
+	return n
 }
 
 // Count returns how many records have outcome o.

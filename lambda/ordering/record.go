@@ -1,6 +1,9 @@
 package ordering
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Record is one unit of work as delivered by the event source.
 type Record struct {
@@ -12,6 +15,11 @@ type Record struct {
 	// container (such as a poison sink) can tell where a record came from.
 	// The engine itself never looks at it.
 	Source string
+	// Arrived is when the record entered the stream or queue (Kinesis
+	// approximateArrivalTimestamp, SQS SentTimestamp): its age decides
+	// whether it may be isolated (Options.Isolation). Zero means unknown,
+	// and such a record is never isolated.
+	Arrived time.Time
 }
 
 // Handler processes one record. It returns nil when the record is done; an

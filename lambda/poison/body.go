@@ -16,13 +16,28 @@ import (
 // their size and hash; the record id still locates the original.
 const MaxBodyBytes = 256 * 1024
 
-// Message is the JSON body of a poison message (without the payload).
+// KindIsolated marks a message of the isolated queue: a record taken out of
+// line because its period kept failing while others succeeded
+// (ordering.Isolation). Poison messages leave Kind empty.
+const KindIsolated = "isolated"
+
+// Message is the JSON body of a poison or isolated message (without the
+// payload).
 type Message struct {
-	Reason     string    `json:"reason"`
-	Source     string    `json:"source,omitempty"`
-	Partition  string    `json:"partition"`
-	RecordID   string    `json:"recordId"`
+	// Kind is empty for a poison message, KindIsolated for an isolated one.
+	Kind      string `json:"kind,omitempty"`
+	Reason    string `json:"reason"`
+	Source    string `json:"source,omitempty"`
+	Partition string `json:"partition"`
+	RecordID  string `json:"recordId"`
+	// PoisonedAt is when the record was parked (poisoned or isolated).
 	PoisonedAt time.Time `json:"poisonedAt"`
+	// Period, ArrivedAt and LastError describe an isolated record: the
+	// failing period, when the record entered the stream or queue, and
+	// the handler's last error.
+	Period    string     `json:"period,omitempty"`
+	ArrivedAt *time.Time `json:"arrivedAt,omitempty"`
+	LastError string     `json:"lastError,omitempty"`
 	// Exactly one of Payload (the original, when it is JSON) and
 	// PayloadBase64 (anything else) is set, unless PayloadOmitted.
 	Payload        json.RawMessage `json:"payload,omitempty"`
@@ -33,13 +48,17 @@ type Message struct {
 }
 
 // Body builds the message body for payload: raw JSON when the payload is
-// JSON that SQS can carry, base64 otherwise, omitted when too large.
+// JSON that SQS can carry, base64 otherwise, omitted when too large; an
+// isolated message never omits it (it is the only copy left in flight), so
+// a payload too large for it is an error, and the record stays in line.
 func Body(m Message, payload []byte) (string, error) {
 	sum := sha256.Sum256(payload)
 	m.PayloadBytes, m.PayloadSHA256 = len(payload), hex.EncodeToString(sum[:])
 	m.Reason = sanitize(m.Reason)
 	m.Partition = sanitize(m.Partition)
 	m.RecordID = sanitize(m.RecordID)
+	m.Period = sanitize(m.Period)
+	m.LastError = sanitize(m.LastError)
 
 	candidates := []func(*Message){
 		func(m *Message) { m.Payload = payload },
@@ -48,6 +67,9 @@ func Body(m Message, payload []byte) (string, error) {
 	}
 	if !json.Valid(payload) || !validSQSText(string(payload)) {
 		candidates = candidates[1:]
+	}
+	if m.Kind == KindIsolated {
+		candidates = candidates[:len(candidates)-1]
 	}
 	for _, fill := range candidates {
 		attempt := m
@@ -59,6 +81,9 @@ func Body(m Message, payload []byte) (string, error) {
 		if len(b) <= MaxBodyBytes {
 			return string(b), nil
 		}
+	}
+	if m.Kind == KindIsolated {
+		return "", fmt.Errorf("isolated message for record %s would exceed %d bytes with its %d-byte payload", m.RecordID, MaxBodyBytes, len(payload))
 	}
 	return "", fmt.Errorf("poison message for record %s exceeds %d bytes even without its payload", m.RecordID, MaxBodyBytes)
 }

@@ -28,6 +28,9 @@ const (
 	AttrPartition  = "orderly.partition"
 	AttrRecordID   = "orderly.recordId"
 	AttrPoisonedAt = "orderly.poisonedAt"
+	// AttrKind and AttrPeriod are set on isolated messages.
+	AttrKind   = "orderly.kind"
+	AttrPeriod = "orderly.period"
 )
 
 // Sink sends poisoned records to an SQS standard queue.
@@ -38,6 +41,34 @@ type Sink struct {
 }
 
 var _ ordering.PoisonSink = (*Sink)(nil)
+
+// IsolatedSink sends isolated records (ordering.Isolation) to an SQS
+// standard queue, in the poison message format with Kind KindIsolated, so
+// that `make redrive` reads both queues alike.
+type IsolatedSink struct{ sink *Sink }
+
+var _ ordering.IsolationSink = IsolatedSink{}
+
+// NewIsolated returns an IsolatedSink for queueURL. now defaults to
+// time.Now.
+func NewIsolated(client SendMessageAPI, queueURL string, now func() time.Time) (IsolatedSink, error) {
+	s, err := New(client, queueURL, now)
+	if err != nil {
+		return IsolatedSink{}, fmt.Errorf("isolated sink: %w", err)
+	}
+	return IsolatedSink{sink: s}, nil
+}
+
+// Isolate sends rec whole, with the failing period, its arrival and the
+// last error. It fails rather than drop any of the payload.
+func (s IsolatedSink) Isolate(ctx context.Context, rec ordering.Record, reason *ordering.IsolatedError) error {
+	m := Message{Kind: KindIsolated, Reason: reason.Error(), Period: reason.Key, LastError: reasonText(reason.Last)}
+	if !rec.Arrived.IsZero() {
+		arrived := rec.Arrived.UTC()
+		m.ArrivedAt = &arrived
+	}
+	return s.sink.send(ctx, rec, m, map[string]string{AttrKind: KindIsolated, AttrPeriod: reason.Key})
+}
 
 // New returns a Sink for queueURL. now defaults to time.Now.
 func New(client SendMessageAPI, queueURL string, now func() time.Time) (*Sink, error) {
@@ -56,24 +87,33 @@ func New(client SendMessageAPI, queueURL string, now func() time.Time) (*Sink, e
 // Poison sends rec with reason. The queue is a standard queue (no message
 // group): poisoned records are out of the ordered flow by definition.
 func (s *Sink) Poison(ctx context.Context, rec ordering.Record, reason error) error {
+	return s.send(ctx, rec, Message{Reason: reasonText(reason)}, nil)
+}
+
+// send fills m with rec's identity and the time, and sends it with the
+// common attributes plus extra.
+func (s *Sink) send(ctx context.Context, rec ordering.Record, m Message, extra map[string]string) error {
 	at := s.now().UTC()
-	body, err := Body(Message{
-		Reason:     reasonText(reason),
-		Source:     rec.Source,
-		Partition:  rec.Partition,
-		RecordID:   rec.ID,
-		PoisonedAt: at,
-	}, rec.Data)
-	if err != nil {
-		return fmt.Errorf("poison record %s: %w", rec.ID, err)
+	m.Source, m.Partition, m.RecordID, m.PoisonedAt = rec.Source, rec.Partition, rec.ID, at
+	queue := "poison"
+	if m.Kind != "" {
+		queue = m.Kind
 	}
-	attrs := map[string]types.MessageAttributeValue{}
-	for name, value := range map[string]string{
+	body, err := Body(m, rec.Data)
+	if err != nil {
+		return fmt.Errorf("%s record %s: %w", queue, rec.ID, err)
+	}
+	values := map[string]string{
 		AttrSource:     rec.Source,
 		AttrPartition:  rec.Partition,
 		AttrRecordID:   rec.ID,
 		AttrPoisonedAt: at.Format(time.RFC3339Nano),
-	} {
+	}
+	for name, value := range extra {
+		values[name] = value
+	}
+	attrs := map[string]types.MessageAttributeValue{}
+	for name, value := range values {
 		// SQS rejects empty attribute values, and attribute values must be
 		// valid SQS characters like the body.
 		if value != "" && validSQSText(value) {
@@ -86,7 +126,7 @@ func (s *Sink) Poison(ctx context.Context, rec ordering.Record, reason error) er
 		MessageAttributes: attrs,
 	})
 	if err != nil {
-		return fmt.Errorf("send record %s to poison queue: %w", rec.ID, err)
+		return fmt.Errorf("send record %s to %s queue: %w", rec.ID, queue, err)
 	}
 	return nil
 }

@@ -32,12 +32,13 @@ type HandlerOptions struct {
 	// returned. It must not block for long: the invocation is still open.
 	OnBatch func(ctx context.Context, report BatchReport)
 	// OnSQSRetry is called before an SQS response that lists messages for
-	// retry is returned, with those messages (SQSRetries) in batch order:
-	// the place to act on them while the invocation still holds them, such
-	// as shortening their visibility timeout (lambda/visibility). It
-	// cannot change the response, and its time counts against the
-	// invocation's: keep it bounded. Not called when nothing is retried.
-	OnSQSRetry func(ctx context.Context, retry []events.SQSMessage)
+	// retry is returned, with those messages (SQSRetries) in batch order
+	// and the scope of the failure holding each back: the place to act on
+	// them while the invocation still holds them, such as setting their
+	// visibility timeout (lambda/visibility). It cannot change the
+	// response, and its time counts against the invocation's: keep it
+	// bounded. Not called when nothing is retried.
+	OnSQSRetry func(ctx context.Context, retry []SQSRetry)
 	// Logger receives one summary line per batch. Defaults to slog.Default().
 	Logger *slog.Logger
 	// Now defaults to time.Now.
@@ -49,7 +50,7 @@ type HandlerOptions struct {
 type Handler struct {
 	proc       Processor
 	onBatch    func(context.Context, BatchReport)
-	onSQSRetry func(context.Context, []events.SQSMessage)
+	onSQSRetry func(context.Context, []SQSRetry)
 	log        *slog.Logger
 	now        func() time.Time
 }
@@ -112,6 +113,9 @@ func (h *Handler) process(ctx context.Context, kind Kind, recs []ordering.Record
 		slog.Int("succeeded", res.Count(ordering.Succeeded)),
 		slog.Int("failed", res.Count(ordering.Failed)),
 		slog.Int("poisoned", res.Count(ordering.Poisoned)),
+		slog.Int("isolated", res.Count(ordering.Isolated)),
+		slog.Int("failedKeySpecific", res.CountScope(ordering.KeyFailure)),
+		slog.Int("failedWide", res.CountScope(ordering.WideFailure)),
 		slog.Int("skipped", res.Count(ordering.Skipped)),
 		slog.Float64("durationMs", float64(report.Finished.Sub(started).Microseconds())/1000),
 	)

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/source"
@@ -233,11 +231,11 @@ func TestInvokeBothSources(t *testing.T) {
 					t.Fatal(err)
 				}
 				var reports []source.BatchReport
-				var retryHooks [][]events.SQSMessage
+				var retryHooks [][]source.SQSRetry
 				handler := source.NewHandler(eng, source.HandlerOptions{
 					Logger:     slog.New(slog.DiscardHandler),
 					OnBatch:    func(_ context.Context, r source.BatchReport) { reports = append(reports, r) },
-					OnSQSRetry: func(_ context.Context, retry []events.SQSMessage) { retryHooks = append(retryHooks, retry) },
+					OnSQSRetry: func(_ context.Context, retry []source.SQSRetry) { retryHooks = append(retryHooks, retry) },
 				})
 
 				out, err := handler.Invoke(ctx, src.payload(messages(f.steps, src.idOf)...))
@@ -283,7 +281,7 @@ func TestInvokeBothSources(t *testing.T) {
 // checkRetryHook wants the OnSQSRetry hook called once, with exactly the
 // messages of the response in its order and their receipt handles, when
 // wanted is true, and never otherwise.
-func checkRetryHook(t *testing.T, calls [][]events.SQSMessage, wanted bool, response []string) {
+func checkRetryHook(t *testing.T, calls [][]source.SQSRetry, wanted bool, response []string) {
 	t.Helper()
 	if !wanted {
 		if len(calls) > 0 {
@@ -295,7 +293,8 @@ func checkRetryHook(t *testing.T, calls [][]events.SQSMessage, wanted bool, resp
 		t.Fatalf("OnSQSRetry called %d times, want once", len(calls))
 	}
 	var ids []string
-	for _, m := range calls[0] {
+	for _, r := range calls[0] {
+		m := r.Message
 		ids = append(ids, m.MessageId)
 		if m.ReceiptHandle != "AQEB"+m.MessageId || m.Attributes["ApproximateReceiveCount"] == "" || m.EventSourceARN == "" {
 			t.Errorf("OnSQSRetry message %+v lacks its receipt handle, receive count or queue ARN", m)

@@ -16,6 +16,7 @@ func KinesisRecords(ev events.KinesisEvent) []ordering.Record {
 			ID:        r.Kinesis.SequenceNumber,
 			Data:      r.Kinesis.Data,
 			Source:    string(Kinesis),
+			Arrived:   r.Kinesis.ApproximateArrivalTimestamp.Time,
 		}
 	}
 	return recs

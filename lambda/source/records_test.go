@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -128,5 +129,47 @@ func TestDetect(t *testing.T) {
 		if (err != nil) != tc.wantErr || got != tc.want {
 			t.Errorf("Detect(%.60s) = %q, %v; want %q, error %v", tc.payload, got, err, tc.want, tc.wantErr)
 		}
+	}
+}
+
+// TestRecordsCarryTheirArrival: the age that isolation judges comes from
+// Kinesis's approximateArrivalTimestamp and SQS's SentTimestamp.
+func TestRecordsCarryTheirArrival(t *testing.T) {
+	msgs := []payloads.Message{{Partition: "p", ID: "m1", Data: []byte(`{}`)}, {Partition: "p", ID: "m2", Data: []byte(`{}`)}}
+	var kin events.KinesisEvent
+	if err := json.Unmarshal(payloads.KinesisPayload(msgs...), &kin); err != nil {
+		t.Fatal(err)
+	}
+	var sqs events.SQSEvent
+	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
+		if got[0].Arrived.IsZero() || got[1].Arrived.Sub(got[0].Arrived).Round(time.Millisecond) != time.Millisecond {
+			t.Errorf("%s: arrivals %v, %v: want the payload's timestamps, 1 ms apart", name, got[0].Arrived, got[1].Arrived)
+		}
+	}
+	delete(sqs.Records[0].Attributes, source.SentTimestampAttribute)
+	if got := source.SQSRecords(sqs)[0].Arrived; !got.IsZero() {
+		t.Errorf("a message without SentTimestamp arrived %v, want zero (unknown: never isolated)", got)
+	}
+}
+
+func TestSQSRetriesCarryTheFailureScope(t *testing.T) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payloads.SQSPayload(
+		payloads.Message{Partition: "a", ID: "m1", Data: []byte(`{}`)},
+		payloads.Message{Partition: "a", ID: "m2", Data: []byte(`{}`)},
+		payloads.Message{Partition: "b", ID: "m3", Data: []byte(`{}`)},
+	), &ev); err != nil {
+		t.Fatal(err)
+	}
+	res := ordering.Result{
+		Outcomes: []ordering.Outcome{ordering.Failed, ordering.Skipped, ordering.Isolated},
+		Scopes:   []ordering.FailureScope{ordering.WideFailure, ordering.WideFailure, ordering.NoFailureScope},
+	}
+	retry := source.SQSRetries(ev, res)
+	if len(retry) != 2 || retry[0].Scope != ordering.WideFailure || retry[1].Scope != ordering.WideFailure || retry[1].Message.MessageId != "m2" {
+		t.Errorf("retries %+v: want m1 and m2, both wide; the isolated m3 is not retried", retry)
 	}
 }

@@ -59,7 +59,7 @@ const (
 // dimension set (LagMs included); with a function name there are two sets,
 // Source and FunctionName. The cost planner counts custom metrics with it,
 // and a test pins it to what EMF writes.
-const PublishedMetrics = 9
+const PublishedMetrics = 12
 
 // BatchMetrics are the numbers published for one batch.
 type BatchMetrics struct {
@@ -77,7 +77,12 @@ type BatchMetrics struct {
 	// PeriodsSplit is len(Result.SplitKeys): periods seen under several
 	// partitions in this batch.
 	PeriodsSplit int
-	Duration     time.Duration
+	// Isolated counts records taken out of line; PeriodSpecific and
+	// VendorWide classify the Failed records (ordering.Result.Scopes).
+	Isolated       int
+	PeriodSpecific int
+	VendorWide     int
+	Duration       time.Duration
 	// Lag is only published when LagKnown: an empty or fully malformed
 	// batch has no event time, and a made-up zero would skew the statistic.
 	Lag      time.Duration
@@ -87,13 +92,16 @@ type BatchMetrics struct {
 // Summarize counts the outcomes of res.
 func Summarize(source string, res ordering.Result, took time.Duration) BatchMetrics {
 	return BatchMetrics{
-		Source:       source,
-		Processed:    res.Count(ordering.Succeeded),
-		Failed:       res.Count(ordering.Failed),
-		Poisoned:     res.Count(ordering.Poisoned),
-		Skipped:      res.Count(ordering.Skipped),
-		PeriodsSplit: len(res.SplitKeys),
-		Duration:     took,
+		Source:         source,
+		Processed:      res.Count(ordering.Succeeded),
+		Failed:         res.Count(ordering.Failed),
+		Poisoned:       res.Count(ordering.Poisoned),
+		Skipped:        res.Count(ordering.Skipped),
+		PeriodsSplit:   len(res.SplitKeys),
+		Isolated:       res.Count(ordering.Isolated),
+		PeriodSpecific: res.CountScope(ordering.KeyFailure),
+		VendorWide:     res.CountScope(ordering.WideFailure),
+		Duration:       took,
 	}
 }
 
@@ -117,15 +125,18 @@ type emfMetadata struct {
 // trailing newline), timestamped at.
 func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 	doc := map[string]any{
-		SourceDimension:         m.Source,
-		MetricRecordsProcessed:  m.Processed,
-		MetricRecordsFailed:     m.Failed,
-		MetricRecordsPoisoned:   m.Poisoned,
-		MetricRecordsSkipped:    m.Skipped,
-		MetricRecordsStale:      m.Stale,
-		MetricRecordsSuperseded: m.Superseded,
-		MetricPeriodsSplit:      m.PeriodsSplit,
-		MetricBatchDurationMs:   milliseconds(m.Duration),
+		SourceDimension:              m.Source,
+		MetricRecordsProcessed:       m.Processed,
+		MetricRecordsFailed:          m.Failed,
+		MetricRecordsPoisoned:        m.Poisoned,
+		MetricRecordsSkipped:         m.Skipped,
+		MetricRecordsStale:           m.Stale,
+		MetricRecordsSuperseded:      m.Superseded,
+		MetricPeriodsSplit:           m.PeriodsSplit,
+		MetricRecordsIsolated:        m.Isolated,
+		MetricFailuresPeriodSpecific: m.PeriodSpecific,
+		MetricFailuresVendorWide:     m.VendorWide,
+		MetricBatchDurationMs:        milliseconds(m.Duration),
 	}
 	metrics := []emfMetric{
 		{MetricRecordsProcessed, "Count"},
@@ -135,6 +146,9 @@ func (m BatchMetrics) EMF(at time.Time) ([]byte, error) {
 		{MetricRecordsStale, "Count"},
 		{MetricRecordsSuperseded, "Count"},
 		{MetricPeriodsSplit, "Count"},
+		{MetricRecordsIsolated, "Count"},
+		{MetricFailuresPeriodSpecific, "Count"},
+		{MetricFailuresVendorWide, "Count"},
 		{MetricBatchDurationMs, "Milliseconds"},
 	}
 	if m.LagKnown {

@@ -41,22 +41,22 @@ func TestEmitWritesValidEMF(t *testing.T) {
 		{
 			name: "with lag",
 			metrics: telemetry.BatchMetrics{Source: "kinesis", Processed: 7, Failed: 1, Poisoned: 2, Skipped: 3, Stale: 2, Superseded: 3, PeriodsSplit: 2,
-				Duration: 1500 * time.Microsecond, Lag: 2*time.Second + 250*time.Millisecond, LagKnown: true},
-			wantValues: map[string]float64{"RecordsProcessed": 7, "RecordsFailed": 1, "RecordsPoisoned": 2, "RecordsSkipped": 3, "RecordsStale": 2, "RecordsSuperseded": 3, "PeriodsSplitAcrossPartitions": 2, "BatchDurationMs": 1.5, "LagMs": 2250},
-			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
+				Isolated: 1, PeriodSpecific: 1, VendorWide: 0, Duration: 1500 * time.Microsecond, Lag: 2*time.Second + 250*time.Millisecond, LagKnown: true},
+			wantValues: map[string]float64{"RecordsProcessed": 7, "RecordsFailed": 1, "RecordsPoisoned": 2, "RecordsSkipped": 3, "RecordsStale": 2, "RecordsSuperseded": 3, "PeriodsSplitAcrossPartitions": 2, "RecordsIsolated": 1, "FailuresPeriodSpecific": 1, "FailuresVendorWide": 0, "BatchDurationMs": 1.5, "LagMs": 2250},
+			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "RecordsIsolated": "Count", "FailuresPeriodSpecific": "Count", "FailuresVendorWide": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
 		},
 		{
 			name:        "without lag",
 			metrics:     telemetry.BatchMetrics{Source: "sqs", Poisoned: 4, Duration: 42 * time.Millisecond},
-			wantValues:  map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 4, "RecordsSkipped": 0, "RecordsStale": 0, "RecordsSuperseded": 0, "PeriodsSplitAcrossPartitions": 0, "BatchDurationMs": 42},
-			wantUnits:   map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "BatchDurationMs": "Milliseconds"},
+			wantValues:  map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 4, "RecordsSkipped": 0, "RecordsStale": 0, "RecordsSuperseded": 0, "PeriodsSplitAcrossPartitions": 0, "RecordsIsolated": 0, "FailuresPeriodSpecific": 0, "FailuresVendorWide": 0, "BatchDurationMs": 42},
+			wantUnits:   map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "RecordsIsolated": "Count", "FailuresPeriodSpecific": "Count", "FailuresVendorWide": "Count", "BatchDurationMs": "Milliseconds"},
 			wantNoLagMs: true,
 		},
 		{
 			name:       "negative lag from clock skew is clamped",
 			metrics:    telemetry.BatchMetrics{Source: "sqs", Lag: -time.Second, LagKnown: true},
-			wantValues: map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 0, "RecordsSkipped": 0, "RecordsStale": 0, "RecordsSuperseded": 0, "PeriodsSplitAcrossPartitions": 0, "BatchDurationMs": 0, "LagMs": 0},
-			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
+			wantValues: map[string]float64{"RecordsProcessed": 0, "RecordsFailed": 0, "RecordsPoisoned": 0, "RecordsSkipped": 0, "RecordsStale": 0, "RecordsSuperseded": 0, "PeriodsSplitAcrossPartitions": 0, "RecordsIsolated": 0, "FailuresPeriodSpecific": 0, "FailuresVendorWide": 0, "BatchDurationMs": 0, "LagMs": 0},
+			wantUnits:  map[string]string{"RecordsProcessed": "Count", "RecordsFailed": "Count", "RecordsPoisoned": "Count", "RecordsSkipped": "Count", "RecordsStale": "Count", "RecordsSuperseded": "Count", "PeriodsSplitAcrossPartitions": "Count", "RecordsIsolated": "Count", "FailuresPeriodSpecific": "Count", "FailuresVendorWide": "Count", "BatchDurationMs": "Milliseconds", "LagMs": "Milliseconds"},
 		},
 	}
 	for _, tc := range tests {

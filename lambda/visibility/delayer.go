@@ -34,10 +34,15 @@ const responseReserve = 100 * time.Millisecond
 // ReceiveCountAttribute is the SQS system attribute the backoff grows on.
 const ReceiveCountAttribute = "ApproximateReceiveCount"
 
-// Options configure a Delayer. Every field but Backoff is optional.
+// Options configure a Delayer. Every field is optional; with neither
+// Backoff nor Hold, Delay does nothing.
 type Options struct {
-	// Backoff is the delay policy; its zero value makes Delay a no-op.
+	// Backoff is the delay after a failure of one partition (or of unknown
+	// scope); its zero value leaves those messages' visibility alone.
 	Backoff Backoff
+	// Hold is the delay after a failure that looks vendor-wide (Retry.Held);
+	// its zero value gives those messages the Backoff too.
+	Hold Hold
 	// Logger receives one line per failed call or entry. Default
 	// slog.Default().
 	Logger *slog.Logger
@@ -65,7 +70,10 @@ func New(client ChangeMessageVisibilityBatchAPI, opts Options) (*Delayer, error)
 	if err := opts.Backoff.Validate(); err != nil {
 		return nil, fmt.Errorf("visibility backoff: %w", err)
 	}
-	if client == nil && opts.Backoff.Enabled() {
+	if opts.Hold < 0 || time.Duration(opts.Hold) > MaxVisibilityTimeout {
+		return nil, fmt.Errorf("visibility hold %s: want 0 (off) to %s", time.Duration(opts.Hold), MaxVisibilityTimeout)
+	}
+	if client == nil && (opts.Backoff.Enabled() || opts.Hold > 0) {
 		return nil, errors.New("visibility backoff: an SQS client is required")
 	}
 	if opts.Logger == nil {
@@ -80,19 +88,37 @@ func New(client ChangeMessageVisibilityBatchAPI, opts Options) (*Delayer, error)
 	return &Delayer{client: client, opts: opts}, nil
 }
 
-// Delay sets the visibility timeout of each message in retry to the
-// backoff on its receive count, with one ChangeMessageVisibilityBatch per
-// queue and 10 messages. It is the source.HandlerOptions.OnSQSRetry hook:
-// whatever fails, the response stays as it is and the messages concerned
-// keep the queue's visibility timeout.
-func (d *Delayer) Delay(ctx context.Context, retry []events.SQSMessage) {
-	if !d.opts.Backoff.Enabled() || len(retry) == 0 {
+// Retry is a message reported for retry, and whether its failure looks
+// vendor-wide (then it is held for Options.Hold).
+type Retry struct {
+	Message events.SQSMessage
+	Held    bool
+}
+
+// Delay sets the visibility timeout of each message in retry: the hold for
+// a held message, the backoff on its receive count otherwise, with one
+// ChangeMessageVisibilityBatch per queue and 10 messages. It runs from the
+// source.HandlerOptions.OnSQSRetry hook: whatever fails, the response stays
+// as it is and the messages concerned keep the queue's visibility timeout.
+func (d *Delayer) Delay(ctx context.Context, retry []Retry) {
+	var changes []change
+	for _, r := range retry {
+		n := receiveCount(r.Message)
+		delay := d.opts.Backoff.Delay(n, d.opts.Rand())
+		if r.Held && d.opts.Hold > 0 {
+			delay = d.opts.Hold.Delay(d.opts.Backoff, n, d.opts.Rand())
+		} else if !d.opts.Backoff.Enabled() {
+			continue
+		}
+		changes = append(changes, change{msg: r.Message, delay: delay})
+	}
+	if len(changes) == 0 {
 		return
 	}
 	callCtx, cancel := d.callContext(ctx)
 	defer cancel()
 	notDelayed := 0
-	for _, batch := range batches(retry) {
+	for _, batch := range batches(changes) {
 		notDelayed += d.change(callCtx, batch)
 	}
 	if notDelayed > 0 && d.opts.NotDelayed != nil {
@@ -108,26 +134,33 @@ func (d *Delayer) callContext(ctx context.Context) (context.Context, context.Can
 	return context.WithDeadline(ctx, deadline)
 }
 
-// batch is up to MaxBatchEntries messages of one queue.
-type batch struct {
-	queueARN string
-	msgs     []events.SQSMessage
+// change is one message's new visibility timeout.
+type change struct {
+	msg   events.SQSMessage
+	delay time.Duration
 }
 
-// batches splits msgs by queue (one mapping reads one queue, but a handler
-// may serve several) and into calls of at most MaxBatchEntries, keeping
-// their order.
-func batches(msgs []events.SQSMessage) []batch {
+// batch is up to MaxBatchEntries changes of one queue.
+type batch struct {
+	queueARN string
+	msgs     []change
+}
+
+// batches splits changes by queue (one mapping reads one queue, but a
+// handler may serve several) and into calls of at most MaxBatchEntries,
+// keeping their order.
+func batches(changes []change) []batch {
 	var out []batch
 	open := map[string]int{} // queue ARN -> index in out of its batch being filled
-	for _, m := range msgs {
-		i, ok := open[m.EventSourceARN]
+	for _, c := range changes {
+		arn := c.msg.EventSourceARN
+		i, ok := open[arn]
 		if !ok || len(out[i].msgs) == MaxBatchEntries {
-			out = append(out, batch{queueARN: m.EventSourceARN})
+			out = append(out, batch{queueARN: arn})
 			i = len(out) - 1
-			open[m.EventSourceARN] = i
+			open[arn] = i
 		}
-		out[i].msgs = append(out[i].msgs, m)
+		out[i].msgs = append(out[i].msgs, c)
 	}
 	return out
 }
@@ -143,13 +176,13 @@ func (d *Delayer) change(ctx context.Context, b batch) int {
 	}
 	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(b.msgs))
 	ids := make(map[string]string, len(b.msgs)) // entry id -> message id
-	for i, m := range b.msgs {
+	for i, c := range b.msgs {
 		id := "m" + strconv.Itoa(i)
-		ids[id] = m.MessageId
+		ids[id] = c.msg.MessageId
 		entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{
 			Id:                aws.String(id),
-			ReceiptHandle:     aws.String(m.ReceiptHandle),
-			VisibilityTimeout: seconds(d.opts.Backoff.Delay(receiveCount(m), d.opts.Rand())),
+			ReceiptHandle:     aws.String(c.msg.ReceiptHandle),
+			VisibilityTimeout: seconds(c.delay),
 		}
 	}
 	out, err := d.client.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})

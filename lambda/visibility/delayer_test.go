@@ -95,9 +95,9 @@ func timeouts(in *sqs.ChangeMessageVisibilityBatchInput) map[string]int32 {
 
 func TestDelaySendsTheBackoffOfEachMessage(t *testing.T) {
 	h := newHarness(t, visibility.Backoff{Base: time.Second, Max: 60 * time.Second})
-	h.delayer.Delay(context.Background(), []events.SQSMessage{
+	h.delayer.Delay(context.Background(), unheld(
 		message("a", 1, queueARN), message("b", 2, queueARN), message("c", 5, queueARN), message("d", 9, queueARN),
-	})
+	))
 	if len(h.client.calls) != 1 {
 		t.Fatalf("%d calls, want 1", len(h.client.calls))
 	}
@@ -131,7 +131,7 @@ func TestDelayJitterStaysWithinItsBounds(t *testing.T) {
 	bounds := map[int][2]int32{1: {2, 2}, 2: {3, 4}, 3: {6, 8}, 5: {16, 20}}
 	seen := map[int32]bool{}
 	for range 200 {
-		d.Delay(context.Background(), []events.SQSMessage{message("a", 1, queueARN), message("b", 2, queueARN), message("c", 3, queueARN), message("e", 5, queueARN)})
+		d.Delay(context.Background(), unheld(message("a", 1, queueARN), message("b", 2, queueARN), message("c", 3, queueARN), message("e", 5, queueARN)))
 	}
 	for _, call := range client.calls {
 		for i, e := range call.Entries {
@@ -157,7 +157,7 @@ func TestDelaySplitsByQueueAndTenEntries(t *testing.T) {
 		msgs = append(msgs, message(fmt.Sprintf("q%d", i), 1, queueARN))
 	}
 	msgs = append(msgs, message("o1", 1, other))
-	h.delayer.Delay(context.Background(), msgs)
+	h.delayer.Delay(context.Background(), unheld(msgs...))
 	var got []string
 	for _, c := range h.client.calls {
 		got = append(got, fmt.Sprintf("%s:%d", aws.ToString(c.QueueUrl), len(c.Entries)))
@@ -200,7 +200,7 @@ func TestDelayReportsFailuresAndNeverFails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, visibility.Backoff{Base: time.Second, Max: time.Minute})
 			h.client.fail, h.client.refuse = tc.fail, tc.refuse
-			h.delayer.Delay(context.Background(), tc.msgs)
+			h.delayer.Delay(context.Background(), unheld(tc.msgs...))
 			if fmt.Sprint(h.notDelayed) != fmt.Sprint(tc.wantNotDelayed) {
 				t.Errorf("NotDelayed %v, want %v", h.notDelayed, tc.wantNotDelayed)
 			}
@@ -215,7 +215,7 @@ func TestDelayReportsFailuresAndNeverFails(t *testing.T) {
 
 func TestDelayIsANoOpWhenOffOrEmpty(t *testing.T) {
 	off := newHarness(t, visibility.Backoff{Base: time.Second})
-	off.delayer.Delay(context.Background(), []events.SQSMessage{message("a", 1, queueARN)})
+	off.delayer.Delay(context.Background(), unheld(message("a", 1, queueARN)))
 	on := newHarness(t, visibility.Backoff{Base: time.Second, Max: time.Minute})
 	on.delayer.Delay(context.Background(), nil)
 	if len(off.client.calls)+len(on.client.calls) != 0 {
@@ -237,11 +237,11 @@ func TestDelayLeavesTimeToReturnTheResponse(t *testing.T) {
 	invocationDeadline := time.Now().Add(500 * time.Millisecond)
 	ctx, cancel := context.WithDeadline(context.Background(), invocationDeadline)
 	defer cancel()
-	h.delayer.Delay(ctx, []events.SQSMessage{message("a", 1, queueARN)})
+	h.delayer.Delay(ctx, unheld(message("a", 1, queueARN)))
 	if want := invocationDeadline.Add(-100 * time.Millisecond); !h.client.deadline.Equal(want) {
 		t.Errorf("call deadline %s, want 100 ms before the invocation's (%s)", h.client.deadline, want)
 	}
-	h.delayer.Delay(context.Background(), []events.SQSMessage{message("a", 1, queueARN)})
+	h.delayer.Delay(context.Background(), unheld(message("a", 1, queueARN)))
 	if left := time.Until(h.client.deadline); left <= 0 || left > visibility.DefaultCallTimeout {
 		t.Errorf("without an invocation deadline the call has %s, want at most %s", left, visibility.DefaultCallTimeout)
 	}
@@ -261,5 +261,50 @@ func TestQueueURL(t *testing.T) {
 		if got != want || (want == "") != (err != nil) {
 			t.Errorf("QueueURL(%q) = %q, %v; want %q", arn, got, err, want)
 		}
+	}
+}
+
+// unheld wraps messages whose failure did not look vendor-wide.
+func unheld(msgs ...events.SQSMessage) []visibility.Retry {
+	out := make([]visibility.Retry, len(msgs))
+	for i, m := range msgs {
+		out[i] = visibility.Retry{Message: m}
+	}
+	return out
+}
+
+func TestDelayHoldsMessagesWhoseFailureLooksVendorWide(t *testing.T) {
+	h := &harness{client: &fakeClient{}, log: &bytes.Buffer{}}
+	d, err := visibility.New(h.client, visibility.Options{
+		Backoff: visibility.Backoff{Base: time.Second, Max: 60 * time.Second},
+		Hold:    visibility.Hold(3 * time.Minute),
+		Logger:  slog.New(slog.NewJSONHandler(h.log, nil)),
+		Rand:    func() float64 { return 0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Delay(context.Background(), []visibility.Retry{
+		{Message: message("a", 1, queueARN), Held: true},
+		{Message: message("b", 1, queueARN)},
+	})
+	want := map[string]int32{"rh-a": 180, "rh-b": 1}
+	if len(h.client.calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(h.client.calls))
+	}
+	if got := timeouts(h.client.calls[0]); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("visibility timeouts %v, want %v: the held message waits the hold, the other the backoff", got, want)
+	}
+}
+
+func TestAHoldWorksWithoutABackoff(t *testing.T) {
+	h := &harness{client: &fakeClient{}, log: &bytes.Buffer{}}
+	d, err := visibility.New(h.client, visibility.Options{Hold: visibility.Hold(time.Minute), Rand: func() float64 { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Delay(context.Background(), []visibility.Retry{{Message: message("a", 1, queueARN), Held: true}, {Message: message("b", 1, queueARN)}})
+	if len(h.client.calls) != 1 || fmt.Sprint(timeouts(h.client.calls[0])) != fmt.Sprint(map[string]int32{"rh-a": 60}) {
+		t.Errorf("calls %v: want only the held message, at 60 s", h.client.calls)
 	}
 }

@@ -1,0 +1,219 @@
+package ordering_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orderly-dev/orderly/lambda/ordering"
+)
+
+// clock moves on by a millisecond at every reading, so that successive
+// events are strictly ordered (a success "after" a failure began).
+type clock struct{ fakeClock }
+
+func (c *clock) Now() time.Time {
+	c.Advance(time.Millisecond)
+	return c.fakeClock.Now()
+}
+
+func newClock() *clock { return &clock{fakeClock{now: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)}} }
+
+type isolationSink struct {
+	mu   sync.Mutex
+	got  []*ordering.IsolatedError
+	ids  []string
+	fail error
+}
+
+func (s *isolationSink) Isolate(_ context.Context, rec ordering.Record, reason *ordering.IsolatedError) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	s.got = append(s.got, reason)
+	s.ids = append(s.ids, rec.ID)
+	return nil
+}
+
+const isolateAfter = time.Minute
+
+func isolatingEngine(t *testing.T, c *clock, sink *isolationSink) *ordering.Engine {
+	t.Helper()
+	e, err := ordering.New(newScripted(), ordering.Options{
+		Poison:    &memorySink{},
+		Now:       c.Now,
+		Logger:    quietLogger(),
+		Isolation: ordering.Isolation{After: isolateAfter, Sink: sink},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// rec is a record of partition p arrived at.
+func rec(p, id string, arrived time.Time) ordering.Record {
+	return ordering.Record{Partition: p, ID: id, Arrived: arrived}
+}
+
+func TestAKeyFailingWhileOthersSucceedIsIsolatedOnceOldEnough(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	e := isolatingEngine(t, c, sink)
+	ctx := context.Background()
+	old := c.Now()
+
+	// First failure of "a": nothing has succeeded since it began failing.
+	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.WideFailure {
+		t.Fatalf("first failure: %v %v, want failed, wide", res.Outcomes[0], res.Scopes[0])
+	}
+	// Another key succeeds after "a" began failing.
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", c.Now())})
+	c.Advance(isolateAfter)
+	young := c.Now()
+	res = e.Process(ctx, []ordering.Record{
+		rec("a", "a1.transient", old), rec("a", "a2.transient", young), rec("a", "a3.ok", young), rec("b", "b2.ok", young),
+	})
+	want := []ordering.Outcome{ordering.Isolated, ordering.Failed, ordering.Skipped, ordering.Succeeded}
+	for i, w := range want {
+		if res.Outcomes[i] != w {
+			t.Errorf("record %d: %v, want %v (%v)", i, res.Outcomes[i], w, res.Errors[i])
+		}
+	}
+	// a2 is too young to isolate: it fails in line, a key failure, and a3
+	// waits behind it with the same scope.
+	if res.Scopes[1] != ordering.KeyFailure || res.Scopes[2] != ordering.KeyFailure {
+		t.Errorf("scopes %v, want key failures for a2 and the record skipped behind it", res.Scopes)
+	}
+	if len(sink.got) != 1 || sink.ids[0] != "a1.transient" {
+		t.Fatalf("isolated %v, want a1 alone", sink.ids)
+	}
+	got := sink.got[0]
+	var isolated *ordering.IsolatedError
+	if got.Key != "a" || got.Age < isolateAfter || got.Last == nil || !errors.As(res.Errors[0], &isolated) {
+		t.Errorf("isolated record: key %q, age %s, last %v, result error %v", got.Key, got.Age, got.Last, res.Errors[0])
+	}
+	if res.Outcomes[0].Retry() {
+		t.Error("an isolated record must not be redelivered")
+	}
+}
+
+func TestAnOutageIsolatesNothing(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	e := isolatingEngine(t, c, sink)
+	ctx := context.Background()
+	old := c.Now()
+	// Both keys succeeded just before the outage, then everything fails.
+	e.Process(ctx, []ordering.Record{rec("a", "a0.ok", old), rec("b", "b0.ok", old)})
+	for range 5 {
+		c.Advance(isolateAfter / 2)
+		res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old), rec("b", "b1.transient", old)})
+		for i, o := range res.Outcomes {
+			if o != ordering.Failed || res.Scopes[i] != ordering.WideFailure {
+				t.Fatalf("record %d: %v %v, want failed, wide", i, o, res.Scopes[i])
+			}
+		}
+	}
+	if len(sink.got) != 0 {
+		t.Errorf("isolated %v during an outage", sink.ids)
+	}
+}
+
+// TestASuccessThatRacedTheOutageIsNoEvidence: "b" succeeded while "a"'s
+// first failing attempt was still running (its streak begins when that
+// attempt ends), so "a" is not judged to fail alone.
+func TestASuccessThatRacedTheOutageIsNoEvidence(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	h := ordering.HandlerFunc(func(_ context.Context, r ordering.Record) error {
+		if r.Partition == "a" {
+			close(started)
+			<-release
+		}
+		return behave(r.ID)
+	})
+	e, err := ordering.New(h, ordering.Options{Poison: &memorySink{}, Now: c.Now, Logger: quietLogger(),
+		Isolation: ordering.Isolation{After: isolateAfter, Sink: sink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := c.Now()
+	done := make(chan ordering.Result)
+	go func() { done <- e.Process(context.Background(), []ordering.Record{rec("a", "a1.transient", old)}) }()
+	<-started
+	e.Process(context.Background(), []ordering.Record{rec("b", "b1.ok", old)})
+	close(release)
+	if res := <-done; res.Scopes[0] != ordering.WideFailure {
+		t.Errorf("scope %v, want wide: b succeeded before a's attempt failed", res.Scopes[0])
+	}
+}
+
+func TestEvidenceOlderThanTheWindowDoesNotCount(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	e := isolatingEngine(t, c, sink)
+	ctx := context.Background()
+	old := c.Now()
+	e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", old)})
+	c.Advance(isolateAfter + time.Second) // the window defaults to After
+	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.WideFailure || len(sink.got) != 0 {
+		t.Errorf("%v %v, isolated %v: want failed, wide, nothing isolated", res.Outcomes[0], res.Scopes[0], sink.ids)
+	}
+}
+
+func TestARecordIsIsolatedOnlyWithAKnownAgePastTheThreshold(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		arrived func(now time.Time) time.Time
+		want    ordering.Outcome
+	}{
+		{"unknown arrival", func(time.Time) time.Time { return time.Time{} }, ordering.Failed},
+		{"just under", func(now time.Time) time.Time { return now.Add(-isolateAfter + time.Second) }, ordering.Failed},
+		{"at the threshold", func(now time.Time) time.Time { return now.Add(-isolateAfter) }, ordering.Isolated},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clk := newClock()
+			sink := &isolationSink{}
+			e := isolatingEngine(t, clk, sink)
+			ctx := context.Background()
+			e.Process(ctx, []ordering.Record{rec("a", "a0.transient", clk.Now())})
+			e.Process(ctx, []ordering.Record{rec("b", "b1.ok", clk.Now())})
+			res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", c.arrived(clk.now))})
+			if res.Outcomes[0] != c.want {
+				t.Errorf("%v, want %v", res.Outcomes[0], c.want)
+			}
+		})
+	}
+}
+
+func TestAFailedIsolationKeepsTheRecordInLine(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{fail: errors.New("queue unreachable")}
+	e := isolatingEngine(t, c, sink)
+	ctx := context.Background()
+	old := c.Now()
+	e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", c.Now())})
+	c.Advance(isolateAfter)
+	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old), rec("a", "a2.ok", old)})
+	if res.Outcomes[0] != ordering.Failed || res.Outcomes[1] != ordering.Skipped {
+		t.Errorf("%v, want failed then skipped: a record the sink refused stays in line", res.Outcomes)
+	}
+}
+
+func TestIsolationNeedsASink(t *testing.T) {
+	_, err := ordering.New(newScripted(), ordering.Options{Poison: &memorySink{}, Isolation: ordering.Isolation{After: time.Minute}})
+	if err == nil {
+		t.Error("isolation without a sink was accepted")
+	}
+}

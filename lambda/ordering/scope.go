@@ -1,0 +1,137 @@
+package ordering
+
+import (
+	"sync"
+	"time"
+)
+
+// FailureScope tells how far a transient failure reaches, judged from the
+// other keys' successes (the keys are Options.SerializeBy's, or partitions
+// without it). Orderly's consumer reads it as "one period is broken" versus
+// "the vendor is down"; the right reactions are opposite: take the broken
+// key's records out of line (Options.Isolation), or hold everything and
+// wait, since the stream or queue buffers it.
+type FailureScope int
+
+const (
+	// NoFailureScope: the record did not fail transiently in its handler
+	// (it succeeded, was poisoned or isolated, was skipped for the
+	// deadline, or its poison sink failed).
+	NoFailureScope FailureScope = iota
+	// KeyFailure: another key has succeeded since this key began failing,
+	// within the evidence window: the failure is the key's own.
+	KeyFailure
+	// WideFailure: no such evidence, which includes a first failure and
+	// an environment that has seen nothing else since. Treated as an
+	// outage: never a reason to take a record out of line.
+	WideFailure
+)
+
+// String returns the name used in logs.
+func (s FailureScope) String() string {
+	switch s {
+	case KeyFailure:
+		return "key"
+	case WideFailure:
+		return "wide"
+	default:
+		return "none"
+	}
+}
+
+// DefaultEvidenceWindow is how recent another key's success must be to
+// count as evidence when Isolation.Window and Isolation.After are zero.
+const DefaultEvidenceWindow = 3 * time.Minute
+
+// maxFailingKeys bounds the failing keys remembered: past it the oldest
+// streak is forgotten, which only makes that key's next failure look
+// vendor-wide (the safe side: held, never isolated).
+const maxFailingKeys = 10000
+
+// health remembers, for one execution environment (one Engine), when each
+// failing key began failing and the latest successes of two distinct keys:
+// enough to ask "has any key other than k succeeded since k began
+// failing?" in constant time and memory.
+type health struct {
+	window time.Duration
+
+	mu      sync.Mutex
+	latest  [2]keySuccess // latest[0] is the most recent; distinct keys
+	failing map[string]time.Time
+}
+
+type keySuccess struct {
+	key string
+	at  time.Time
+}
+
+func newHealth(window time.Duration) *health {
+	return &health{window: window, failing: map[string]time.Time{}}
+}
+
+// succeeded records that key's record (or chunk) succeeded at at, which
+// ends the key's failing streak.
+func (h *health) succeeded(key string, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.failing, key)
+	switch {
+	case h.latest[0].key == key || h.latest[0].at.IsZero():
+		h.latest[0] = keySuccess{key, at}
+	default:
+		h.latest[1] = h.latest[0]
+		h.latest[0] = keySuccess{key, at}
+	}
+}
+
+// failed records that key's handler failed transiently, the attempt
+// ending at at, and classifies the failure as of at.
+func (h *health) failed(key string, at time.Time) FailureScope {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.failing[key]; !ok {
+		if len(h.failing) >= maxFailingKeys {
+			h.forgetOldestLocked()
+		}
+		// The streak begins when the first failed attempt ended, not when
+		// it started: a success of another key that raced with the start
+		// of an outage (completed while this attempt was still retrying)
+		// must not count as evidence that the vendor is up.
+		h.failing[key] = at
+	}
+	return h.scopeLocked(key, at)
+}
+
+// scope classifies key's current failure as of now: KeyFailure when
+// another key succeeded after key began failing and within the window.
+func (h *health) scope(key string, now time.Time) FailureScope {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.scopeLocked(key, now)
+}
+
+func (h *health) scopeLocked(key string, now time.Time) FailureScope {
+	since, ok := h.failing[key]
+	if !ok {
+		return NoFailureScope
+	}
+	other := h.latest[0]
+	if other.key == key {
+		other = h.latest[1]
+	}
+	if other.at.IsZero() || !other.at.After(since) || now.Sub(other.at) > h.window {
+		return WideFailure
+	}
+	return KeyFailure
+}
+
+func (h *health) forgetOldestLocked() {
+	var oldest string
+	var at time.Time
+	for k, t := range h.failing {
+		if oldest == "" || t.Before(at) {
+			oldest, at = k, t
+		}
+	}
+	delete(h.failing, oldest)
+}
