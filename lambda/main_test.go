@@ -27,7 +27,10 @@ const (
 	outagePeriod = "2026-12-24" // the fake API answers 503 for this period
 )
 
-const poisonQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
+const (
+	poisonQueueURL   = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
+	isolatedQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-isolated"
+)
 
 type wiring struct {
 	api    *fakeapi.Server
@@ -36,7 +39,10 @@ type wiring struct {
 	out    *bytes.Buffer
 }
 
-func wire(t *testing.T) wiring {
+func wire(t *testing.T) wiring { t.Helper(); return wireWith(t, nil) }
+
+// wireWith wires the consumer with extra environment on top of the base.
+func wireWith(t *testing.T, extra map[string]string) wiring {
 	t.Helper()
 	api, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
 	if err != nil {
@@ -47,6 +53,7 @@ func wire(t *testing.T) wiring {
 	sqsFake := fakeaws.New()
 	t.Cleanup(sqsFake.Close)
 	sqsFake.AddQueue(poisonQueueURL)
+	sqsFake.AddQueue(isolatedQueueURL)
 	// The SQS records below are hand-made: the event queue only takes the
 	// retry backoff's visibility changes.
 	sqsFake.Attach("orderly-events.fifo", fakeaws.AcceptVisibility)
@@ -73,6 +80,7 @@ func wire(t *testing.T) wiring {
 		"ORDERLY_RETRY_BACKOFF_BASE_SECONDS": "1",
 		"ORDERLY_RETRY_BACKOFF_MAX_SECONDS":  "60",
 	}
+	maps.Copy(env, extra)
 	var out bytes.Buffer
 	invoke, err := setup(context.Background(), func(k string) string { return env[k] }, &out, loadAWSConfig)
 	if err != nil {
@@ -270,5 +278,110 @@ func TestSetupFailsClearly(t *testing.T) {
 				t.Fatalf("setup error = %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// invokeIDs invokes w with msgs and returns the response's failures.
+func invokeIDs(t *testing.T, w wiring, payload func(...payloads.Message) []byte, msgs ...payloads.Message) []string {
+	t.Helper()
+	out, err := w.invoke(context.Background(), payload(msgs...))
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	raw, _ := json.Marshal(out)
+	var resp struct {
+		BatchItemFailures []struct{ ItemIdentifier string } `json:"batchItemFailures"`
+	}
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range resp.BatchItemFailures {
+		got = append(got, f.ItemIdentifier)
+	}
+	return got
+}
+
+// TestWiredConsumerIsolatesAPeriodThatFailsAlone: the outage period fails,
+// another period then succeeds, and the outage period's record (days old,
+// as the payloads' arrival is fixed) leaves the line for the isolated
+// queue, with the whole event; the period's next record is processed.
+func TestWiredConsumerIsolatesAPeriodThatFailsAlone(t *testing.T) {
+	for _, src := range []struct {
+		name    string
+		payload func(...payloads.Message) []byte
+	}{{"kinesis", payloads.KinesisPayload}, {"sqs", payloads.SQSPayload}} {
+		t.Run(src.name, func(t *testing.T) {
+			w := wireWith(t, map[string]string{"ORDERLY_ISOLATE_AFTER_SECONDS": "60", "ISOLATED_QUEUE_URL": isolatedQueueURL})
+			broken := payloads.Message{Partition: outagePeriod, ID: "1001", Data: upsert("e2", outagePeriod, "driver/d-2", 1)}
+			next := payloads.Message{Partition: outagePeriod, ID: "1002", Data: upsert("e4", outagePeriod, "vehicle/v-1", 1)}
+			good := payloads.Message{Partition: "2026-11-28", ID: "1003", Data: upsert("e1", "2026-11-28", "driver/d-1", 1)}
+			if got := invokeIDs(t, w, src.payload, broken); !slices.Equal(got, []string{"1001"}) {
+				t.Fatalf("first failure: failures %v, want the record retried (nothing else has succeeded yet)", got)
+			}
+			if got := invokeIDs(t, w, src.payload, good); len(got) != 0 {
+				t.Fatalf("good period: failures %v", got)
+			}
+			got := invokeIDs(t, w, src.payload, broken, next)
+			if len(got) != 0 {
+				t.Fatalf("failures %v, want none: both records of the failing period isolated", got)
+			}
+			var isolated []poison.Message
+			for _, m := range w.sqs.Sent() {
+				if m.QueueURL != isolatedQueueURL {
+					continue
+				}
+				var body poison.Message
+				if err := json.Unmarshal([]byte(m.MessageBody), &body); err != nil {
+					t.Fatal(err)
+				}
+				isolated = append(isolated, body)
+			}
+			if len(isolated) != 2 || isolated[0].RecordID != "1001" || isolated[1].RecordID != "1002" {
+				t.Fatalf("isolated %+v, want records 1001 and 1002 in order", isolated)
+			}
+			m := isolated[0]
+			if m.Kind != poison.KindIsolated || m.Period != outagePeriod || m.ArrivedAt == nil || !strings.Contains(m.LastError, "503") ||
+				string(m.Payload) != string(broken.Data) {
+				t.Errorf("isolated message %+v, want the period, the arrival, the 503 and the whole event", m)
+			}
+			if !strings.Contains(w.out.String(), `"RecordsIsolated":2`) {
+				t.Errorf("no EMF line counts the 2 isolated records:\n%s", w.out.String())
+			}
+		})
+	}
+}
+
+// TestWiredConsumerHoldsWhenNothingSucceeds: with no other period's
+// success to contradict it, a failure looks vendor-wide: nothing is
+// isolated, and the SQS messages are held for the outage hold (up to 20%
+// longer) instead of the 1 s backoff.
+func TestWiredConsumerHoldsWhenNothingSucceeds(t *testing.T) {
+	w := wireWith(t, map[string]string{"ORDERLY_ISOLATE_AFTER_SECONDS": "60", "ISOLATED_QUEUE_URL": isolatedQueueURL, "ORDERLY_OUTAGE_HOLD_SECONDS": "180"})
+	msgs := []payloads.Message{
+		{Partition: outagePeriod, ID: "m2", Data: upsert("e2", outagePeriod, "driver/d-2", 1)},
+		{Partition: outagePeriod, ID: "m4", Data: upsert("e4", outagePeriod, "vehicle/v-1", 1)},
+	}
+	for range 2 {
+		if got := invokeIDs(t, w, payloads.SQSPayload, msgs...); !slices.Equal(got, []string{"m2", "m4"}) {
+			t.Fatalf("failures %v, want both retried", got)
+		}
+	}
+	changes := w.sqs.VisibilityChanges()
+	if len(changes) != 4 {
+		t.Fatalf("%d visibility changes, want 4", len(changes))
+	}
+	for _, c := range changes {
+		if c.VisibilityTimeout < 180 || c.VisibilityTimeout > 216 {
+			t.Errorf("visibility %d s for %s, want the 180 s hold (up to 216 s)", c.VisibilityTimeout, c.ReceiptHandle)
+		}
+	}
+	for _, m := range w.sqs.Sent() {
+		if m.QueueURL == isolatedQueueURL {
+			t.Errorf("isolated %s during what looks like an outage", m.MessageBody)
+		}
+	}
+	if !strings.Contains(w.out.String(), `"FailuresVendorWide":1`) {
+		t.Errorf("no EMF line counts the vendor-wide failure:\n%s", w.out.String())
 	}
 }
