@@ -45,10 +45,12 @@ type FifoPlan struct {
 	LimitSource      string `json:"limitSource"`
 	// CeilingPerSec: groups in flight (at most the limit × the groups one
 	// batch can hold) × the group ceiling, within the send quota.
-	CeilingPerSec       float64  `json:"ceilingPerSec"`
-	ReachablePeakPerSec float64  `json:"reachablePeakPerSec"`
-	Risk                string   `json:"risk"`
-	Notes               []string `json:"notes,omitempty"`
+	CeilingPerSec       float64 `json:"ceilingPerSec"`
+	ReachablePeakPerSec float64 `json:"reachablePeakPerSec"`
+	Risk                string  `json:"risk"`
+	// Blast is what a broken period and an outage cost the other periods.
+	Blast FifoBlast `json:"blastRadius"`
+	Notes []string  `json:"notes,omitempty"`
 }
 
 // KeyGroup is the group one period key lands in.
@@ -147,5 +149,6 @@ func PlanFifo(cfg config.Config, w Workload, d FifoDelivery) (FifoPlan, error) {
 		fp.ReachablePeakPerSec = math.Min(fp.ReachablePeakPerSec, limit)
 		fp.Notes = append(fp.Notes, note)
 	}
+	fp.Blast = PlanFifoBlast(cfg, w, fp)
 	return fp, nil
 }

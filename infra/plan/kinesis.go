@@ -29,7 +29,9 @@ type KinesisPlan struct {
 	ReachablePeakPerSec float64        `json:"reachablePeakPerSec"`
 	IteratorAgeRisk     string         `json:"iteratorAgeRisk"`
 	Recommendation      Recommendation `json:"recommendation"`
-	Notes               []string       `json:"notes,omitempty"`
+	// Blast is what a broken period and an outage cost the other periods.
+	Blast KinesisBlast `json:"blastRadius"`
+	Notes []string     `json:"notes,omitempty"`
 }
 
 // KeyPlacement is where one period key lands.
@@ -195,6 +197,7 @@ func PlanKinesis(cfg config.Config, w Workload) (KinesisPlan, error) {
 		kp.ReachablePeakPerSec = math.Min(kp.ReachablePeakPerSec, limit)
 		kp.Notes = append(kp.Notes, note)
 	}
+	kp.Blast = PlanKinesisBlast(cfg, w, kp)
 	kp.Recommendation, err = recommend(cfg, w, perPeriod)
 	if capped && kp.Recommendation.Feasible && limit < kp.Recommendation.TargetPerSec {
 		kp.Recommendation = Recommendation{Headroom: w.Headroom, TargetPerSec: kp.Recommendation.TargetPerSec,

@@ -50,6 +50,7 @@ func (p Plan) WriteText(out io.Writer) error {
 		w.printf("recommendation: none — %s\n", r.Reason)
 	}
 	w.notes(k.Notes)
+	w.kinesisBlast(k.Blast)
 
 	f := p.Fifo
 	w.printf("\n== FifoStack: fifo.messageGroups=%s\n", f.Mode)
@@ -71,6 +72,7 @@ func (p Plan) WriteText(out io.Writer) error {
 	w.printf("ceilings: one group %.1f events/s (serialized); concurrency limit %d (%s); stack %.1f events/s; this mix saturates at a peak of %.1f events/s; risk at peak: %s\n",
 		f.GroupCeilingPerSec, f.ConcurrencyLimit, f.LimitSource, f.CeilingPerSec, f.ReachablePeakPerSec, f.Risk)
 	w.notes(f.Notes)
+	w.fifoBlast(f.Blast)
 
 	w.printf("\n== Monthly cost at %.1f events/s average (%s list prices as of %s; %s)\n", wl.AveragePerSec, p.Prices.Region, p.Prices.AsOf, p.Prices.Caveat)
 	for _, c := range p.Cost {
@@ -84,6 +86,54 @@ func (p Plan) WriteText(out io.Writer) error {
 		})
 	}
 	return w.err
+}
+
+// kinesisBlast prints KinesisStack's blast radius: who waits behind a
+// broken period, for how long, and how long an outage is held.
+func (w *errWriter) kinesisBlast(b KinesisBlast) {
+	w.printf("\nBlast radius (docs/isolation.md): a period failing while the others succeed shares its shard with up to %d other live periods (%s; mean %.1f over the periods); they wait:\n",
+		b.MostSharing, b.MostSharingShard, b.MeanSharing)
+	w.table(func(t io.Writer) {
+		fmt.Fprintln(t, "  case\twait\tuntil")
+		fmt.Fprintf(t, "  broken period, isolation off\t%s\t%s\n", waitText(b.WithoutIsolation), b.WithoutIsolation.Until)
+		if b.WithIsolation != nil {
+			fmt.Fprintf(t, "  broken period, isolated\t%s\t%s\n", waitText(*b.WithIsolation), b.WithIsolation.Until)
+		} else {
+			fmt.Fprintf(t, "  broken period, isolated\t-\tisolation.afterSeconds = 0: isolation is off\n")
+		}
+		fmt.Fprintf(t, "  vendor-wide outage (every period)\t%s\t%s\n", waitText(b.Outage), b.Outage.Until)
+	})
+	w.notes(b.Notes)
+}
+
+// fifoBlast prints FifoStack's blast radius per grouping mode.
+func (w *errWriter) fifoBlast(b FifoBlast) {
+	w.printf("\nBlast radius (docs/isolation.md): a period failing while the others succeed, by grouping mode; the others in its group wait:\n")
+	w.table(func(t io.Writer) {
+		fmt.Fprintln(t, "  fifo.messageGroups\tperiods sharing its group (mean)\tisolation off\tisolated")
+		for _, m := range b.Modes {
+			mode := m.Mode
+			if m.Configured {
+				mode += " (this stack)"
+			}
+			isolated := "- (isolation.afterSeconds = 0)"
+			if m.WithIsolation != nil {
+				isolated = waitText(*m.WithIsolation)
+			}
+			fmt.Fprintf(t, "  %s\t%d (%.1f)\t%s\t%s\n", mode, m.MostSharing, m.MeanSharing, waitText(m.WithoutIsolation), isolated)
+		}
+	})
+	seen := map[string]bool{}
+	for _, m := range b.Modes {
+		for _, wt := range []*Wait{&m.WithoutIsolation, m.WithIsolation} {
+			if wt != nil && !seen[wt.Until] {
+				seen[wt.Until] = true
+				w.printf("  %s: %s\n", waitText(*wt), wt.Until)
+			}
+		}
+	}
+	w.printf("  vendor-wide outage (every period): %s: %s\n", waitText(b.Outage), b.Outage.Until)
+	w.notes(b.Notes)
 }
 
 // quantity prints large counts compactly and small ones with precision.

@@ -1,0 +1,287 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/orderly-dev/orderly/infra/config"
+)
+
+// The blast radius (docs/isolation.md): what one broken period (failing
+// while the other periods succeed) and a vendor-wide outage cost the other
+// live periods. The consumer isolates a broken period's record once it is
+// isolation.afterSeconds old, and holds everything through an outage; the
+// figures here are the waits that follow from the settings, not measured
+// (`make compare-isolation` measures them).
+
+// Wait is how long the periods sharing a broken period's shard or group (or,
+// for an outage, every period) wait, and what ends the wait.
+type Wait struct {
+	// Seconds is the typical wait; MaxSeconds, when above it, the longest
+	// the settings allow.
+	Seconds    float64 `json:"seconds"`
+	MaxSeconds float64 `json:"maxSeconds,omitempty"`
+	// Until names the settings that bound the wait and what then happens
+	// to the broken period's record.
+	Until string `json:"until"`
+}
+
+// KinesisBlast is KinesisStack's blast radius under the workload.
+type KinesisBlast struct {
+	// MostSharing is the most other live periods one period shares its
+	// shard with (on MostSharingShard); MeanSharing is the mean over the
+	// periods, each as likely to break.
+	MostSharing      int     `json:"mostSharing"`
+	MostSharingShard string  `json:"mostSharingShard"`
+	MeanSharing      float64 `json:"meanSharing"`
+	// Without isolation the shard retries the broken record until it
+	// expires or its retries run out; with isolation (nil when
+	// isolation.afterSeconds is 0) it goes to the isolated queue.
+	WithoutIsolation Wait  `json:"withoutIsolation"`
+	WithIsolation    *Wait `json:"withIsolation,omitempty"`
+	// Outage is how long a vendor-wide outage is held before records go
+	// to the on-failure bucket.
+	Outage Wait     `json:"outage"`
+	Notes  []string `json:"notes,omitempty"`
+}
+
+// FifoBlast is FifoStack's blast radius under the workload.
+type FifoBlast struct {
+	// Modes has the configured grouping mode first, with the routing of
+	// the synthesized stack, then the modes whose sharing needs no routing
+	// (one group, per-key) when they are not the configured one.
+	Modes []GroupingBlast `json:"modes"`
+	// ReceiveBudget is the least time a failing message is still
+	// receivable (visibility.Backoff.Reach over fifo.maxReceiveCount).
+	ReceiveBudgetSeconds float64 `json:"receiveBudgetSeconds"`
+	// Outage is how long a vendor-wide outage is held before a message is
+	// dead-lettered.
+	Outage Wait     `json:"outage"`
+	Notes  []string `json:"notes,omitempty"`
+}
+
+// GroupingBlast is one grouping mode's blast radius.
+type GroupingBlast struct {
+	Mode        string  `json:"mode"`
+	Configured  bool    `json:"configured"`
+	MostSharing int     `json:"mostSharing"`
+	MeanSharing float64 `json:"meanSharing"`
+	// WithIsolation is nil when isolation.afterSeconds is 0.
+	WithoutIsolation Wait  `json:"withoutIsolation"`
+	WithIsolation    *Wait `json:"withIsolation,omitempty"`
+}
+
+// sharing returns, for periods grouped into buckets (shards or message
+// groups), the most other periods one period shares its bucket with, that
+// bucket, and the mean over periods.
+func sharing(buckets [][]string, names []string) (most int, where string, mean float64) {
+	periods, sum := 0, 0
+	for i, keys := range buckets {
+		n := len(keys)
+		if n == 0 {
+			continue
+		}
+		periods += n
+		sum += n * (n - 1)
+		if n-1 > most || where == "" {
+			most, where = n-1, names[i]
+		}
+	}
+	if periods > 0 {
+		mean = float64(sum) / float64(periods)
+	}
+	return most, where, mean
+}
+
+// failedInvocation bounds how long one failed Kinesis invocation of a
+// broken record takes: fast, when the API answers each of the call's
+// attempts at its median latency (backoff sleeps, polling and Lambda
+// overhead ignored, so the real figure is longer), and slow, when the call
+// uses its whole retry budget.
+func failedInvocation(cfg config.Config, w Workload) (fast, slow time.Duration) {
+	l := cfg.API.Limits().WithDefaults()
+	return time.Duration(l.MaxAttempts) * w.LatencyP50, l.RetryBudget
+}
+
+// kinesisHold is how long KinesisStack retries a failing record before it
+// goes to the on-failure bucket: kinesis.maxRecordAgeSeconds, or sooner
+// when kinesis.retryAttempts failed invocations take less. The note, when
+// the retries can come first, says how the range is made.
+func kinesisHold(cfg config.Config, w Workload) (Wait, string) {
+	k := cfg.Kinesis
+	age := float64(k.MaxRecordAgeSeconds)
+	fast, slow := failedInvocation(cfg, w)
+	byFast := min(float64(k.RetryAttempts)*fast.Seconds(), age)
+	bySlow := min(float64(k.RetryAttempts)*slow.Seconds(), age)
+	if byFast == age {
+		return Wait{Seconds: age, Until: fmt.Sprintf("kinesis.maxRecordAgeSeconds = %d, then the on-failure bucket", k.MaxRecordAgeSeconds)}, ""
+	}
+	wait := Wait{Seconds: byFast, Until: fmt.Sprintf("kinesis.retryAttempts = %d or kinesis.maxRecordAgeSeconds = %d, whichever comes first, then the on-failure bucket", k.RetryAttempts, k.MaxRecordAgeSeconds)}
+	if bySlow > byFast {
+		wait.MaxSeconds = bySlow
+	}
+	note := fmt.Sprintf("the retries can run out before the record age: %d failed invocations take %s if the API fails fast (%d attempts × p50 %.0f ms each; polling and Lambda overhead ignored), %s if every call uses its api.retryBudgetSeconds = %.0f",
+		k.RetryAttempts, duration(float64(k.RetryAttempts)*fast.Seconds()), cfg.API.Limits().WithDefaults().MaxAttempts, ms(w.LatencyP50.Seconds()),
+		duration(float64(k.RetryAttempts)*slow.Seconds()), slow.Seconds())
+	return wait, note
+}
+
+// PlanKinesisBlast derives KinesisStack's blast radius from the placement
+// in kp.
+func PlanKinesisBlast(cfg config.Config, w Workload, kp KinesisPlan) KinesisBlast {
+	buckets, names := make([][]string, len(kp.ShardLoads)), make([]string, len(kp.ShardLoads))
+	for i, s := range kp.ShardLoads {
+		buckets[i], names[i] = s.Keys, s.ShardID
+	}
+	var b KinesisBlast
+	b.MostSharing, b.MostSharingShard, b.MeanSharing = sharing(buckets, names)
+	var note string
+	b.WithoutIsolation, note = kinesisHold(cfg, w)
+	if note != "" {
+		b.Notes = append(b.Notes, note)
+	}
+	b.Outage = b.WithoutIsolation
+	b.Outage.Until = "held, never isolated: " + b.Outage.Until
+	if after := cfg.Isolation.AfterSeconds; after > 0 {
+		budget := cfg.API.Limits().WithDefaults().RetryBudget
+		// The record is isolated when the first attempt that ends past
+		// the isolation age fails: at most one retry budget later.
+		b.WithIsolation = &Wait{Seconds: float64(after) + budget.Seconds(),
+			Until: fmt.Sprintf("isolation.afterSeconds = %d + one attempt (api.retryBudgetSeconds = %d), then the isolated queue", after, int(budget/time.Second))}
+		if b.WithoutIsolation.Seconds <= b.WithIsolation.Seconds {
+			b.Notes = append(b.Notes, fmt.Sprintf("a broken period's record can leave the stream after %s, before it is isolated: %s", duration(b.WithoutIsolation.Seconds), b.WithoutIsolation.Until))
+		}
+	}
+	if kp.ParallelizationFactor > 1 {
+		b.Notes = append(b.Notes, fmt.Sprintf("parallelization factor %d: Lambda spreads a shard's partition keys over %d lanes, so about 1/%d of the periods sharing the shard share the broken period's lane (which ones is Lambda's choice)",
+			kp.ParallelizationFactor, kp.ParallelizationFactor, kp.ParallelizationFactor))
+	}
+	return b
+}
+
+// fifoTimes are FifoStack's waits that do not depend on the grouping.
+type fifoTimes struct {
+	// deadLetter: the least time until a message failing period-
+	// specifically (fast retry backoff) is dead-lettered: the backoff's
+	// shortest delays after each of its maxReceiveCount receives.
+	deadLetter time.Duration
+	// budget: the least time by its last receive (the receive budget).
+	budget time.Duration
+	// held: the least time until a message failing vendor-wide (outage
+	// hold) is dead-lettered.
+	held time.Duration
+}
+
+func fifoTimesOf(cfg config.Config) fifoTimes {
+	f, vt := cfg.Fifo, cfg.VisibilityTimeout()
+	b, hold := f.RetryBackoff(), f.OutageHold()
+	t := fifoTimes{budget: b.Reach(f.MaxReceiveCount, vt), deadLetter: b.Reach(f.MaxReceiveCount+1, vt)}
+	for n := 1; n <= f.MaxReceiveCount; n++ {
+		// The hold never shortens the backoff's own delay (Hold.Delay).
+		shortest := b.Reach(n+1, vt) - b.Reach(n, vt)
+		t.held += max(time.Duration(hold), shortest)
+	}
+	return t
+}
+
+// PlanFifoBlast derives FifoStack's blast radius from the routing in fp.
+func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
+	f := cfg.Fifo
+	t := fifoTimesOf(cfg)
+	fb := FifoBlast{ReceiveBudgetSeconds: t.budget.Seconds()}
+	hold := time.Duration(f.OutageHold())
+	held := Wait{Seconds: t.held.Seconds(),
+		Until: fmt.Sprintf("the outage hold (fifo.outageToleranceSeconds = %d / fifo.maxReceiveCount = %d = %d s per receive) over %d receives, then the message is dead-lettered",
+			f.OutageToleranceSeconds, f.MaxReceiveCount, int(hold/time.Second), f.MaxReceiveCount)}
+	fb.Outage = held
+	fb.Outage.Until = "held, never isolated: " + held.Until
+	backoff := Wait{Seconds: t.deadLetter.Seconds(),
+		Until: fmt.Sprintf("the retry backoff over fifo.maxReceiveCount = %d receives (%d s by the last one, the receive budget), then the message is dead-lettered and the group moves on",
+			f.MaxReceiveCount, int(t.budget/time.Second))}
+	after := cfg.Isolation.AfterSeconds
+	var isolated *Wait
+	if after > 0 {
+		budget := cfg.API.Limits().WithDefaults().RetryBudget
+		b := f.RetryBackoff()
+		// Isolated on the first receive past the isolation age: at most
+		// one backoff delay (or visibility timeout) and one attempt later.
+		gap := b.Max
+		if !b.Enabled() {
+			gap = cfg.VisibilityTimeout()
+		}
+		isolated = &Wait{Seconds: float64(after), MaxSeconds: float64(after) + gap.Seconds() + budget.Seconds(),
+			Until: fmt.Sprintf("isolation.afterSeconds = %d, on the first receive past it (up to one backoff delay and one attempt later), then the message goes to the isolated queue", after)}
+		if t.budget < time.Duration(after)*time.Second {
+			isolated = &backoff
+			fb.Notes = append(fb.Notes, fmt.Sprintf("isolation.afterSeconds = %d exceeds the receive budget (%d s): a broken period's message is dead-lettered before it is old enough to isolate", after, int(t.budget/time.Second)))
+		}
+	}
+	// One group: every period shares it, no other period can succeed
+	// meanwhile, so every failure looks vendor-wide and is held.
+	oneGroup := GroupingBlast{Mode: "1", MostSharing: len(w.Periods) - 1, MeanSharing: float64(len(w.Periods) - 1), WithoutIsolation: held}
+	oneGroup.WithoutIsolation.Until = "held, as an outage (no other period can succeed meanwhile): " + held.Until
+	if isolated != nil {
+		oneGroup.WithIsolation = &oneGroup.WithoutIsolation
+	}
+	perKey := GroupingBlast{Mode: config.PerKeyGroups, WithoutIsolation: backoff, WithIsolation: isolated}
+
+	groups := map[string][]string{}
+	var order []string
+	for _, kg := range fp.Keys {
+		if _, ok := groups[kg.Group]; !ok {
+			order = append(order, kg.Group)
+		}
+		groups[kg.Group] = append(groups[kg.Group], kg.Key)
+	}
+	buckets := make([][]string, len(order))
+	for i, g := range order {
+		buckets[i] = groups[g]
+	}
+	configured := GroupingBlast{Mode: fp.Mode, Configured: true, WithoutIsolation: backoff, WithIsolation: isolated}
+	configured.MostSharing, _, configured.MeanSharing = sharing(buckets, order)
+	if configured.MostSharing == len(w.Periods)-1 && len(w.Periods) > 1 {
+		// Every period in one group, whatever the mode: as one group.
+		configured.WithoutIsolation, configured.WithIsolation = oneGroup.WithoutIsolation, oneGroup.WithIsolation
+	}
+	fb.Modes = append(fb.Modes, configured)
+	if fp.Mode != "1" {
+		fb.Modes = append(fb.Modes, oneGroup)
+	}
+	if fp.Mode != config.PerKeyGroups {
+		fb.Modes = append(fb.Modes, perKey)
+	}
+	if _, err := strconv.Atoi(fp.Mode); err != nil || fp.Mode == "1" {
+		fb.Notes = append(fb.Notes, "N static groups: the periods the rules route to the broken period's group wait; plan with CONTEXT=\"-c fifo.messageGroups=N\" to see which")
+	}
+	if limit := time.Duration(f.RetentionHours) * time.Hour; t.held >= limit {
+		fb.Notes = append(fb.Notes, fmt.Sprintf("the outage hold (%s) reaches fifo.retentionHours = %d: messages can expire instead of being dead-lettered", t.held, f.RetentionHours))
+	}
+	return fb
+}
+
+// waitText prints a wait compactly: "200 s", "3.3 min", "48 h".
+func waitText(wt Wait) string {
+	s := duration(wt.Seconds)
+	if wt.MaxSeconds > wt.Seconds {
+		s += " to " + duration(wt.MaxSeconds)
+	}
+	return s
+}
+
+func duration(seconds float64) string {
+	switch {
+	case seconds < 600:
+		return fmt.Sprintf("%.0f s", seconds)
+	case seconds < 3*3600:
+		return fmt.Sprintf("%.0f min", seconds/60)
+	default:
+		return fmt.Sprintf("%.1f h", seconds/3600)
+	}
+}
+
+// sharingText prints how many periods share the broken one's shard or
+// group.
+func sharingText(most int, mean float64) string {
+	return fmt.Sprintf("%d (mean %.1f)", most, mean)
+}

@@ -1,0 +1,257 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sharingByHand counts, for every period, the other periods whose key
+// lands in the same bucket, independently of sharing().
+func sharingByHand(keys []string, bucketOf func(string) string) (most int, mean float64) {
+	sum := 0
+	for _, k := range keys {
+		n := 0
+		for _, other := range keys {
+			if other != k && bucketOf(other) == bucketOf(k) {
+				n++
+			}
+		}
+		most = max(most, n)
+		sum += n
+	}
+	return most, float64(sum) / float64(len(keys))
+}
+
+func keysOf(periods []Period) []string {
+	out := make([]string, len(periods))
+	for i, p := range periods {
+		out[i] = p.Key
+	}
+	return out
+}
+
+func TestKinesisBlastCountsThePeriodsOnTheBrokenPeriodsShard(t *testing.T) {
+	cfg := resolve(t, "prod", nil)
+	p, err := PlanKinesis(cfg, workload(50, december))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranges, _ := UniformHashRanges(cfg.Kinesis.ShardCount)
+	most, mean := sharingByHand(keysOf(december), func(k string) string { return ShardID(ShardIndex(k, ranges)) })
+	b := p.Blast
+	if b.MostSharing != most || math.Abs(b.MeanSharing-mean) > 1e-9 {
+		t.Errorf("sharing: most %d mean %.3f, want %d and %.3f", b.MostSharing, b.MeanSharing, most, mean)
+	}
+	for _, s := range p.ShardLoads {
+		if s.ShardID == b.MostSharingShard && len(s.Keys)-1 != most {
+			t.Errorf("%s holds %d periods, named as the one where a period shares with %d", s.ShardID, len(s.Keys), most)
+		}
+	}
+	// prod: 48 h record age, 10000 retries, a 20 s retry budget; a fast
+	// failure is 3 attempts × 40 ms.
+	if w := b.WithoutIsolation; w.Seconds != 1200 || w.MaxSeconds != 172800 || !strings.Contains(w.Until, "kinesis.retryAttempts = 10000") {
+		t.Errorf("without isolation: %+v, want 1200 s (10000 × 120 ms) to 172800 s (the record age)", w)
+	}
+	if w := b.WithIsolation; w == nil || w.Seconds != 200 || !strings.Contains(w.Until, "isolated queue") {
+		t.Errorf("with isolation: %+v, want 180 s + the 20 s retry budget", w)
+	}
+	if b.Outage.Seconds != b.WithoutIsolation.Seconds || b.Outage.MaxSeconds != 172800 || !strings.HasPrefix(b.Outage.Until, "held, never isolated") {
+		t.Errorf("outage: %+v", b.Outage)
+	}
+	if notes := strings.Join(b.Notes, "\n"); !strings.Contains(notes, "20 min if the API fails fast") || !strings.Contains(notes, "2 lanes") {
+		t.Errorf("notes %q", b.Notes)
+	}
+}
+
+func TestKinesisBlastBounds(t *testing.T) {
+	slow := workload(50, december)
+	slow.LatencyP50, slow.LatencyP99 = 3*time.Second, 4*time.Second
+	for _, tc := range []struct {
+		name      string
+		overrides map[string]any
+		w         Workload
+		without   Wait
+		isolated  float64 // 0: isolation off
+		note      string
+	}{
+		// 10000 × 3 × 3 s = 90000 s exceed dev's 24 h record age: the age
+		// binds alone.
+		{"record age first", nil, slow, Wait{Seconds: 86400}, 200, ""},
+		{"isolation off", map[string]any{"isolation.afterSeconds": "0"}, slow, Wait{Seconds: 86400}, 0, ""},
+		// 100 retries of 120 ms run out after 12 s, before the 200 s
+		// isolation; at 20 s each, 2000 s.
+		{"retries before isolation", map[string]any{"kinesis.retryAttempts": "100"}, workload(50, december), Wait{Seconds: 12, MaxSeconds: 2000}, 200, "before it is isolated"},
+		{"longer budget", map[string]any{"api.retryBudgetSeconds": "30", "function.timeoutSeconds": "120", "isolation.afterSeconds": "190"}, slow, Wait{Seconds: 86400}, 220, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := PlanKinesis(resolve(t, "dev", tc.overrides), tc.w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := p.Blast
+			if b.WithoutIsolation.Seconds != tc.without.Seconds || b.WithoutIsolation.MaxSeconds != tc.without.MaxSeconds {
+				t.Errorf("without isolation %+v, want %v to %v s", b.WithoutIsolation, tc.without.Seconds, tc.without.MaxSeconds)
+			}
+			switch {
+			case tc.isolated == 0 && b.WithIsolation != nil:
+				t.Errorf("isolation off, yet %+v", b.WithIsolation)
+			case tc.isolated > 0 && (b.WithIsolation == nil || b.WithIsolation.Seconds != tc.isolated):
+				t.Errorf("with isolation %+v, want %v s", b.WithIsolation, tc.isolated)
+			}
+			if notes := strings.Join(b.Notes, "\n"); (tc.note == "") != !strings.Contains(notes, "before it is isolated") || !strings.Contains(notes, tc.note) {
+				t.Errorf("notes %q, want %q", b.Notes, tc.note)
+			}
+		})
+	}
+}
+
+// staticGroups routes the periods over n groups by day of month.
+func staticGroups(n int) FifoDelivery {
+	var groups []string
+	for i := range n {
+		groups = append(groups, fmt.Sprintf("g%d", i))
+	}
+	return FifoDelivery{Groups: groups, Route: func(key string) (string, error) {
+		day, _ := time.Parse(time.DateOnly, key)
+		return groups[day.Day()%n], nil
+	}}
+}
+
+func modeOf(t *testing.T, b FifoBlast, mode string) GroupingBlast {
+	t.Helper()
+	for _, m := range b.Modes {
+		if m.Mode == mode {
+			return m
+		}
+	}
+	t.Fatalf("no mode %q in %+v", mode, b.Modes)
+	return GroupingBlast{}
+}
+
+func TestFifoBlastPerGroupingMode(t *testing.T) {
+	// Defaults: backoff 1 s doubling to 60 s, shortest delays (× 0.8,
+	// whole seconds) 1 2 3 6 13 26 48 48 48 48: 195 s by the 10th
+	// receive, 243 s until dead-lettered. Outage hold 1800 / 10 = 180 s.
+	const budget, deadLetter, held, after, isolatedMax = 195, 243, 1800, 180, 180 + 60 + 20
+	cfg := resolve(t, "dev", map[string]any{"fifo.messageGroups": "3"})
+	p, err := PlanFifo(cfg, workload(20, december), staticGroups(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Blast
+	if b.ReceiveBudgetSeconds != budget || b.Outage.Seconds != held || !strings.Contains(b.Outage.Until, "180 s per receive") {
+		t.Errorf("receive budget %v, outage %+v", b.ReceiveBudgetSeconds, b.Outage)
+	}
+	if len(b.Modes) != 3 || !b.Modes[0].Configured || b.Modes[0].Mode != "3" {
+		t.Fatalf("modes %+v: want the configured one first, then 1 and per-key", b.Modes)
+	}
+	route := staticGroups(3).Route
+	most, mean := sharingByHand(keysOf(december), func(k string) string { g, _ := route(k); return g })
+	for _, c := range []struct {
+		mode               string
+		most               int
+		mean               float64
+		without, iso, iMax float64
+	}{
+		{"3", most, mean, deadLetter, after, isolatedMax},
+		// One group: every failure looks like an outage, isolated or not.
+		{"1", 13, 13, held, held, 0},
+		{"per-key", 0, 0, deadLetter, after, isolatedMax},
+	} {
+		m := modeOf(t, b, c.mode)
+		if m.MostSharing != c.most || math.Abs(m.MeanSharing-c.mean) > 1e-9 {
+			t.Errorf("%s: sharing %d (mean %.3f), want %d (%.3f)", c.mode, m.MostSharing, m.MeanSharing, c.most, c.mean)
+		}
+		if m.WithoutIsolation.Seconds != c.without || m.WithIsolation == nil || m.WithIsolation.Seconds != c.iso || m.WithIsolation.MaxSeconds != c.iMax {
+			t.Errorf("%s: without %+v, with %+v; want %v s, %v to %v s", c.mode, m.WithoutIsolation, m.WithIsolation, c.without, c.iso, c.iMax)
+		}
+	}
+	if most != 4 {
+		t.Errorf("by-hand routing put up to %d other periods with one, want 4 (14 days over 3 groups)", most)
+	}
+}
+
+func TestFifoBlastLimits(t *testing.T) {
+	perKey := FifoDelivery{Pipe: true, Route: func(k string) (string, error) { return k, nil }}
+	t.Run("isolation past the receive budget", func(t *testing.T) {
+		cfg := resolve(t, "prod", nil)
+		cfg.Isolation.AfterSeconds = 200 // past the 195 s budget
+		p, err := PlanFifo(cfg, workload(20, december), perKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := modeOf(t, p.Blast, "per-key")
+		if m.WithIsolation == nil || m.WithIsolation.Seconds != 243 || !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "dead-lettered before it is old enough") {
+			t.Errorf("with isolation %+v, notes %q", m.WithIsolation, p.Blast.Notes)
+		}
+	})
+	t.Run("a hold shorter than the backoff", func(t *testing.T) {
+		// 60 s / 10 = 6 s; the backoff's longer delays win:
+		// 6 6 6 6 13 26 48 48 48 48.
+		cfg := resolve(t, "prod", map[string]any{"fifo.outageToleranceSeconds": "60"})
+		p, err := PlanFifo(cfg, workload(20, december), perKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Blast.Outage.Seconds; got != 255 {
+			t.Errorf("outage held %v s, want 255", got)
+		}
+	})
+	t.Run("isolation off and a hold past the retention", func(t *testing.T) {
+		cfg := resolve(t, "prod", map[string]any{"isolation.afterSeconds": "0"})
+		cfg.Fifo.OutageToleranceSeconds, cfg.Fifo.RetentionHours = 7200, 2
+		p, err := PlanFifo(cfg, workload(20, december), perKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Blast.Modes {
+			if m.WithIsolation != nil {
+				t.Errorf("%s: isolated with isolation off: %+v", m.Mode, m.WithIsolation)
+			}
+		}
+		if !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "messages can expire") {
+			t.Errorf("notes %q", p.Blast.Notes)
+		}
+	})
+}
+
+func TestBlastRadiusInTextAndJSON(t *testing.T) {
+	cfg := resolve(t, "prod", nil)
+	perKey := FifoDelivery{Pipe: true, Route: func(k string) (string, error) { return k, nil }}
+	p, err := Make(cfg, workload(50, december), perKey, CostInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("shares its shard with up to %d other live periods", p.Kinesis.Blast.MostSharing),
+		"broken period, isolated            200 s",
+		"20 min to 48.0 h",
+		"per-key (this stack)  0 (0.0)                           243 s          180 s to 260 s",
+		"1                     13 (13.0)                         30 min         30 min",
+		"vendor-wide outage (every period): 30 min: held, never isolated",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	data, _ := json.Marshal(p)
+	var doc struct {
+		Kinesis struct {
+			Blast map[string]any `json:"blastRadius"`
+		} `json:"kinesis"`
+		Fifo struct {
+			Blast map[string]any `json:"blastRadius"`
+		} `json:"fifo"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Kinesis.Blast["withIsolation"] == nil || doc.Fifo.Blast["modes"] == nil {
+		t.Errorf("JSON blast radius: %v %v %v", err, doc.Kinesis.Blast, doc.Fifo.Blast)
+	}
+}
