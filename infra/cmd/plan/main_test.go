@@ -107,6 +107,13 @@ func TestPlanFromGoldenAssembly(t *testing.T) {
 			if err != nil || !bytes.Contains(svg, []byte("shardId-000000000000")) {
 				t.Errorf("chart: %v", err)
 			}
+			// The blast radius panel: the isolated wait, 180 s + the 20 s
+			// retry budget, and the outage hold of 30 min.
+			for _, want := range []string{"Blast radius", "Kinesis, isolated</text>", ">3.33 min · then the isolated queue<", ">30 min · held, then dead-lettered<"} {
+				if !bytes.Contains(svg, []byte(want)) {
+					t.Errorf("chart lacks %q", want)
+				}
+			}
 		})
 	}
 }
