@@ -3,6 +3,8 @@ package assembly
 import (
 	"reflect"
 	"testing"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 func TestOrderingOfKinesisStack(t *testing.T) {
@@ -52,7 +54,7 @@ func TestOrderingOfPerKeyFifoStack(t *testing.T) {
 	}
 	consumer := byID[findGetAtt(t, golden(t, "fifo-per-key/FifoStack.json"), o.Mapping.LogicalID)]
 	want := QueueOrdering{LogicalID: consumer.LogicalID, Fifo: true, ContentBasedDeduplication: true, DeduplicationScope: "messageGroup",
-		FifoThroughputLimit: "perMessageGroupId", VisibilityTimeout: 360, MaxReceiveCount: 5, DeadLetterLogicalID: consumer.DeadLetterLogicalID}
+		FifoThroughputLimit: "perMessageGroupId", VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, DeadLetterLogicalID: consumer.DeadLetterLogicalID}
 	if !reflect.DeepEqual(consumer, want) {
 		t.Errorf("consumer queue %+v, want %+v", consumer, want)
 	}
