@@ -48,7 +48,7 @@ func TestOrderingOfPerKeyFifoStack(t *testing.T) {
 	byID := map[string]QueueOrdering{}
 	for _, q := range o.Queues {
 		byID[q.LogicalID] = q
-		if !q.Fifo || !q.ContentBasedDeduplication || q.MaxReceiveCount != 5 || q.DeadLetterLogicalID == "" {
+		if !q.Fifo || !q.ContentBasedDeduplication || q.MaxReceiveCount != defaults.MaxReceiveCount || q.DeadLetterLogicalID == "" {
 			t.Errorf("queue %+v", q)
 		}
 	}
