@@ -53,7 +53,7 @@ func TestIsolationThenRedriveReachesTheSameState(t *testing.T) {
 			for i := range iterations {
 				seed := base + uint64(i)
 				synctest.Test(t, func(t *testing.T) {
-					n, ok := isolateAndRedrive(t, seed, mode.run)
+					n, ok := isolateAndRedrive(t, seed, mode.run, false)
 					isolated += n
 					if ok {
 						runs++
@@ -75,7 +75,8 @@ func TestIsolationThenRedriveReachesTheSameState(t *testing.T) {
 // redrives what was isolated, and checks the outcome. It reports how many
 // records were isolated, and false when the workload has a single period
 // (nothing could tell a broken period from an outage).
-func isolateAndRedrive(t *testing.T, seed uint64, run func(*testing.T, *consumer, workload)) (int, bool) {
+// With outage, every period fails for brokenFor instead of one.
+func isolateAndRedrive(t *testing.T, seed uint64, run func(*testing.T, *consumer, workload), outage bool) (int, bool) {
 	srv, err := fakeapi.New(fakeapi.Options{APIKey: apiKey})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +89,11 @@ func isolateAndRedrive(t *testing.T, seed uint64, run func(*testing.T, *consumer
 	broken := w.events[0].period
 	until := time.Now().Add(brokenFor)
 	api := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if time.Now().Before(until) {
+		switch {
+		case outage && time.Now().Before(until):
+			http.Error(rw, `{"error":"down"}`, http.StatusServiceUnavailable)
+			return
+		case time.Now().Before(until):
 			fakeapi.Outage(srv, broken).ServeHTTP(rw, r)
 			return
 		}
@@ -111,6 +116,11 @@ func isolateAndRedrive(t *testing.T, seed uint64, run func(*testing.T, *consumer
 	out := &isolatedRecords{}
 	c := &consumer{t: t, seed: seed, handler: &flaky{next: h, seed: seed, attempts: map[string]int{}, chunks: map[string]int{}},
 		poison: &sink{seed: seed, sends: map[string]int{}, got: map[string]int{}}}
+	if outage {
+		// Only the outage fails: a record the handler's faults made fail
+		// alone for long enough after it would rightly be isolated.
+		c.handler = h
+	}
 	// Virtual time stands still while the bubble works, so two readings
 	// are usually equal; a real clock always moves on. A nanosecond per
 	// reading keeps "another period succeeded after this one began
@@ -221,4 +231,33 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body.Close()
 	}
 	return rec.Result(), nil
+}
+
+// TestAnOutageIsolatesNothing: when every period fails for three minutes
+// (and nothing else fails), no failure is period-specific, so nothing leaves the line: the stream
+// and the queue hold everything (no record discarded or dead-lettered)
+// and it all takes effect once the API is back.
+func TestAnOutageIsolatesNothing(t *testing.T) {
+	iterations, base := settings(t)
+	for _, mode := range []struct {
+		name string
+		run  func(t *testing.T, c *consumer, w workload)
+	}{
+		{"kinesis", func(t *testing.T, c *consumer, w workload) { runKinesis(t, c, w, kinesisSetupFor(w.seed)) }},
+		{"fifo", func(t *testing.T, c *consumer, w workload) { runFIFO(t, c, w, fifoSetupFor(w.seed)) }},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			for i := range max(iterations/4, 1) {
+				seed := base + uint64(i)
+				synctest.Test(t, func(t *testing.T) {
+					if n, _ := isolateAndRedrive(t, seed, mode.run, true); n != 0 {
+						t.Errorf("isolated %d records during an outage", n)
+					}
+				})
+				if t.Failed() {
+					t.Fatalf("iteration %d failed: reproduce with ORDERLY_CONSISTENCY_SEED=%d ORDERLY_CONSISTENCY_ITERATIONS=4 go test -run 'TestAnOutageIsolatesNothing/%s' ./test/consistency/", i, seed, mode.name)
+				}
+			}
+		})
+	}
 }
