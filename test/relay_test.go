@@ -458,7 +458,7 @@ func TestRelayWithIsolationAndHoldOff(t *testing.T) {
 	}
 
 	_, err := relay.NewFifoRelay(awscdk.NewStack(contextFreeApp(t), jsii.String("Bad"), nil), "Orders", relay.FifoRelayProps{
-		RelayProps: relay.RelayProps{Code: bundle.Code(), APIBaseURL: relayAPIURL, APIKeySecret: relaySecret, IsolateAfterSeconds: new(-1)},
+		RelayProps:             relay.RelayProps{Code: bundle.Code(), APIBaseURL: relayAPIURL, APIKeySecret: relaySecret, IsolateAfterSeconds: new(-1)},
 		OutageToleranceSeconds: new(-5),
 	})
 	for _, want := range []string{"IsolateAfterSeconds -1: must be 0 (isolation off) or more", "OutageToleranceSeconds -5: must be 0 (hold off) or more"} {
