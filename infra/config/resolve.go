@@ -372,20 +372,23 @@ func (r *resolver) checkIsolation(cfg *Config, backoffOK bool) {
 	if !backoffOK {
 		return
 	}
-	// The FIFO receive budget: by its last receive a message has waited
-	// at least the shortest delays of the backoff the stacks deploy
-	// (visibility.Backoff.Reach; derive has capped a default cap below the
-	// visibility timeout, and checkRetryBackoff passed an explicit one);
-	// an outage hold only lengthens them.
+	// The FIFO receive budget: isolation needs the period to fail alone
+	// for the isolation age, which the consumer can only see from a
+	// message's second receive on (its first failure looks vendor-wide
+	// and is held); from there to its last receive the message waits at
+	// least the backoff's shortest delays (visibility.Backoff.AloneReach;
+	// derive has capped a default cap below the visibility timeout, and
+	// checkRetryBackoff passed an explicit one); an outage hold only
+	// lengthens them.
 	f, vt := cfg.Fifo, cfg.VisibilityTimeout()
 	backoff := f.RetryBackoff()
-	reach := func(receives int) int { return int(backoff.Reach(receives, vt) / time.Second) }
+	reach := func(receives int) int { return int(backoff.AloneReach(receives, vt) / time.Second) }
 	if got := reach(f.MaxReceiveCount); after > got {
 		fix := fmt.Sprintf("lower isolation.afterSeconds to at most %d", got)
 		if n := fitReceives(f.MaxReceiveCount, maxReceiveCount, func(n int) bool { return reach(n) >= after }); n > 0 {
-			fix = fmt.Sprintf("raise fifo.maxReceiveCount to at least %d (its last receive then comes after at least %d s), or %s", n, reach(n), fix)
+			fix = fmt.Sprintf("raise fifo.maxReceiveCount to at least %d (its last receive then comes at least %d s after its second), or %s", n, reach(n), fix)
 		}
-		r.problem("isolation.afterSeconds = %d with fifo.maxReceiveCount = %d: a failing FIFO message has its last receive after as little as %d s in the queue (the retry backoff's shortest delays, or the visibility timeout when it is off), so it is dead-lettered before it is old enough to be isolated; %s",
+		r.problem("isolation.afterSeconds = %d with fifo.maxReceiveCount = %d: a failing FIFO message has its last receive as little as %d s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; %s",
 			after, f.MaxReceiveCount, got, fix)
 	}
 }

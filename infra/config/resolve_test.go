@@ -149,9 +149,9 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 		{"isolation age beyond the record age", map[string]any{"kinesis.maxRecordAgeSeconds": "120"},
 			`isolation.afterSeconds = 180: must be below kinesis.maxRecordAgeSeconds = 120, or a failing record goes to the on-failure bucket before it is old enough to be isolated; lower isolation.afterSeconds (0 turns isolation off) or raise kinesis.maxRecordAgeSeconds`},
 		{"isolation age beyond the FIFO receive budget", map[string]any{"isolation.afterSeconds": "300"},
-			`isolation.afterSeconds = 300 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive after as little as 195 s in the queue (the retry backoff's shortest delays, or the visibility timeout when it is off), so it is dead-lettered before it is old enough to be isolated; raise fifo.maxReceiveCount to at least 13 (its last receive then comes after at least 339 s), or lower isolation.afterSeconds to at most 195`},
+			`isolation.afterSeconds = 300 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive as little as 194 s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; raise fifo.maxReceiveCount to at least 13 (its last receive then comes at least 338 s after its second), or lower isolation.afterSeconds to at most 194`},
 		{"isolation age no receive count reaches", map[string]any{"isolation.afterSeconds": "50000"},
-			`isolation.afterSeconds = 50000 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive after as little as 195 s in the queue (the retry backoff's shortest delays, or the visibility timeout when it is off), so it is dead-lettered before it is old enough to be isolated; lower isolation.afterSeconds to at most 195`},
+			`isolation.afterSeconds = 50000 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive as little as 194 s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; lower isolation.afterSeconds to at most 194`},
 		{"detail-type the consumer does not apply", map[string]any{"rule.detailTypes": "Foo"},
 			`rule.detailTypes = "Foo" (from context override): must be one or both of "Schedule Entity Upserted" and "Schedule Entity Deleted": the consumer poisons every other detail-type`},
 		{"reserved below max concurrency", map[string]any{"fifo.maxConcurrency": "5", "function.reservedConcurrency": "4"},
@@ -299,8 +299,8 @@ func TestIsolationAndOutageHoldSettings(t *testing.T) {
 		{"defaults", nil, 180, 3 * time.Minute},
 		{"both off", map[string]any{"isolation.afterSeconds": "0", "fifo.outageToleranceSeconds": "0"}, 0, 0},
 		// Off, the backoff leaves 9 visibility timeouts of 360 s.
-		{"backoff off", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "3240"}, 3240, 3 * time.Minute},
-		{"more receives", map[string]any{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "339"}, 339, 139 * time.Second},
+		{"backoff off", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "2880"}, 2880, 3 * time.Minute},
+		{"more receives", map[string]any{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "338"}, 338, 139 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
