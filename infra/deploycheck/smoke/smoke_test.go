@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,13 +59,14 @@ func deployed(t *testing.T, kind string) *fakeaws.Server {
 // it is put, logging the line the real consumer logs. broken drops the
 // stale-event guard (every event is applied), as a racing consumer would.
 type consumer struct {
-	mu       sync.Mutex
-	fake     *fakeaws.Server
-	doc      schedule.Schedule
-	seq      int
-	broken   bool
-	poisonAt int64 // version whose event goes to the poison queue
-	silent   bool  // nothing is ever processed
+	mu        sync.Mutex
+	fake      *fakeaws.Server
+	doc       schedule.Schedule
+	seq       int
+	broken    bool
+	poisonAt  int64 // version whose event goes to the poison queue
+	isolateAt int64 // version whose event goes to the isolated queue
+	silent    bool  // nothing is ever processed
 }
 
 func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
@@ -83,7 +85,10 @@ func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
 		slog.TimeKey: time.Now().Add(time.Duration(c.seq) * time.Millisecond).Format(time.RFC3339Nano), slog.MessageKey: ordering.LogRecordProcessed,
 		ordering.LogPartition: change.Period, ordering.LogRecordID: fmt.Sprintf("4960%020d", c.seq), telemetry.FieldEventID: e.EventID,
 	}
-	if change.Stamp.Version == c.poisonAt {
+	if change.Stamp.Version == c.isolateAt {
+		line[ordering.LogOutcome] = ordering.Isolated.String()
+		line[ordering.LogError] = "isolated: HTTP 503"
+	} else if change.Stamp.Version == c.poisonAt {
 		line[ordering.LogOutcome] = ordering.Poisoned.String()
 		line[ordering.LogError] = "HTTP 400"
 		c.fake.AddQueue(poison, `{"reason":"HTTP 400","payload":`+e.Detail+`}`)
@@ -167,6 +172,7 @@ func TestFailingRuns(t *testing.T) {
 	}{
 		{"lost update", &consumer{broken: true}, `was logged "applied" but should be "stale"`},
 		{"poisoned", &consumer{poisonAt: 3}, "was poisoned: HTTP 400"},
+		{"isolated", &consumer{isolateAt: 2}, "was isolated (its period kept failing while others succeeded; redrive it once the period works): isolated: HTTP 503"},
 		{"nothing processed", &consumer{silent: true}, "has no outcome in the consumer's log group"},
 	}
 	for _, tc := range tests {
@@ -275,7 +281,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"bus missing", func(f *fakeaws.Server) {
 			f.PutStack(fakeaws.Stack{Name: "orderly-dev-kinesis", Outputs: map[string]string{
 				outputs.EventBusName: "gone", outputs.LogGroupName: logGroup, outputs.PoisonQueueURL: poison,
-				outputs.TargetDeadLetterQueueURL: "q1", outputs.OnFailureBucketName: "b"}})
+				outputs.TargetDeadLetterQueueURL: "q1", outputs.IsolatedQueueURL: "q2", outputs.OnFailureBucketName: "b"}})
 		}, "event bus gone (the stack's EventBusName output) does not exist"},
 	}
 	for _, tc := range tests {
@@ -315,5 +321,38 @@ func TestKMSRefusalNamesThePermissions(t *testing.T) {
 		if !strings.Contains(p, "kms:Decrypt") || !strings.Contains(p, "kms:GenerateDataKey") {
 			t.Errorf("problem %q does not name kms:Decrypt and kms:GenerateDataKey", p)
 		}
+	}
+}
+
+// A canary record the consumer isolated waits in the isolated queue, which
+// the smoke check inspects like the poison queue, on both stacks.
+func TestCanaryInTheIsolatedQueueFails(t *testing.T) {
+	if !slices.Contains(smoke.WatchedQueues(checktest.Config(t, "dev"), config.KindFifo), outputs.IsolatedQueueURL) {
+		t.Fatal("isolation on: the isolated queue is not watched")
+	}
+	for _, kind := range config.StackKinds {
+		t.Run(kind, func(t *testing.T) {
+			fake := deployed(t, kind)
+			c := &consumer{fake: fake, isolateAt: 2}
+			isolated := "https://sqs.eu-west-1.amazonaws.com/111122223333/" + outputs.IsolatedQueueURL
+			fake.OnPutEvents(func(e fakeaws.PutEvent) fakeaws.PutEventResult {
+				if strings.Contains(e.Detail, `"version":2,`) || strings.HasSuffix(e.Detail, `"version":2}`) {
+					fake.AddQueue(isolated, `{"kind":"isolated","reason":"period kept failing","payload":`+e.Detail+`}`)
+				}
+				return c.put(e)
+			})
+			r, err := runSmoke(t, fake, kind, &strings.Builder{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), outputs.IsolatedQueueURL+" holds 2 canary message(s)") {
+				t.Fatalf("problems %q: want the isolated queue's canary message named", r.Problems)
+			}
+		})
+	}
+	off := checktest.Config(t, "dev")
+	off.Isolation.AfterSeconds = 0
+	if slices.Contains(smoke.WatchedQueues(off, config.KindKinesis), outputs.IsolatedQueueURL) {
+		t.Error("isolation off: the smoke check requires an isolated queue the stack does not have")
 	}
 }
