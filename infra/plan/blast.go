@@ -52,8 +52,9 @@ type FifoBlast struct {
 	// the synthesized stack, then the modes whose sharing needs no routing
 	// (one group, per-key) when they are not the configured one.
 	Modes []GroupingBlast `json:"modes"`
-	// ReceiveBudget is the least time a failing message is still
-	// receivable (visibility.Backoff.Reach over fifo.maxReceiveCount).
+	// ReceiveBudgetSeconds is the least time from a failing message's
+	// second receive to its last (visibility.Backoff.AloneReach): how long
+	// its period can be seen failing alone before it is dead-lettered.
 	ReceiveBudgetSeconds float64 `json:"receiveBudgetSeconds"`
 	// Outage is how long a vendor-wide outage is held before a message is
 	// dead-lettered.
@@ -145,10 +146,13 @@ func PlanKinesisBlast(cfg config.Config, w Workload, kp KinesisPlan) KinesisBlas
 	b.Outage.Until = "held, never isolated: " + b.Outage.Until
 	if after := cfg.Isolation.AfterSeconds; after > 0 {
 		budget := cfg.API.Limits().WithDefaults().RetryBudget
-		// The record is isolated when the first attempt that ends past
-		// the isolation age fails: at most one retry budget later.
-		b.WithIsolation = &Wait{Seconds: float64(after) + budget.Seconds(),
-			Until: fmt.Sprintf("isolation.afterSeconds = %d + one attempt (api.retryBudgetSeconds = %d), then the isolated queue", after, int(budget/time.Second))}
+		// The period must fail alone for the isolation age, a clock its
+		// second failure starts (the first looks vendor-wide); the record
+		// leaves when the first attempt past it fails. Typically one
+		// attempt beyond the age; at most three, when every call uses its
+		// whole retry budget.
+		b.WithIsolation = &Wait{Seconds: float64(after) + budget.Seconds(), MaxSeconds: float64(after) + 3*budget.Seconds(),
+			Until: fmt.Sprintf("isolation.afterSeconds = %d of the period failing alone + one attempt (api.retryBudgetSeconds = %d; up to three when the calls time out), then the isolated queue", after, int(budget/time.Second))}
 		if b.WithoutIsolation.Seconds <= b.WithIsolation.Seconds {
 			b.Notes = append(b.Notes, fmt.Sprintf("a broken period's record can leave the stream after %s, before it is isolated: %s", duration(b.WithoutIsolation.Seconds), b.WithoutIsolation.Until))
 		}
@@ -162,25 +166,49 @@ func PlanKinesisBlast(cfg config.Config, w Workload, kp KinesisPlan) KinesisBlas
 
 // fifoTimes are FifoStack's waits that do not depend on the grouping.
 type fifoTimes struct {
-	// deadLetter: the least time until a message failing period-
-	// specifically (fast retry backoff) is dead-lettered: the backoff's
-	// shortest delays after each of its maxReceiveCount receives.
+	// first: the least delay after a message's first failure, which looks
+	// vendor-wide (nothing else has succeeded since its period began
+	// failing) and is held; firstMax, the longest.
+	first, firstMax time.Duration
+	// deadLetter: the least time until a message of a period failing
+	// alone is dead-lettered: held once, then the backoff's shortest
+	// delays after each further receive.
 	deadLetter time.Duration
-	// budget: the least time by its last receive (the receive budget).
+	// budget: the least time from its second receive to its last, when
+	// its period can be seen failing alone (the receive budget the config
+	// compares with isolation.afterSeconds).
 	budget time.Duration
-	// held: the least time until a message failing vendor-wide (outage
-	// hold) is dead-lettered.
+	// held: the least time until a message failing vendor-wide on every
+	// receive is dead-lettered.
 	held time.Duration
+	// deadLetterMax and heldMax: the same at the longest delays (no
+	// backoff jitter, the hold's jitter at its largest).
+	deadLetterMax, heldMax time.Duration
 }
 
 func fifoTimesOf(cfg config.Config) fifoTimes {
 	f, vt := cfg.Fifo, cfg.VisibilityTimeout()
 	b, hold := f.RetryBackoff(), f.OutageHold()
-	t := fifoTimes{budget: b.Reach(f.MaxReceiveCount, vt), deadLetter: b.Reach(f.MaxReceiveCount+1, vt)}
+	// The hold never shortens the backoff's own delay (Hold.Delay).
+	shortest := func(n int) time.Duration { return max(time.Duration(hold), b.Reach(n+1, vt)-b.Reach(n, vt)) }
+	// The longest delays: no backoff jitter, the hold's at its largest;
+	// the visibility timeout when the backoff is off.
+	backoff := func(n int) time.Duration {
+		if !b.Enabled() {
+			return vt
+		}
+		return b.Delay(n, 0).Round(time.Second)
+	}
+	t := fifoTimes{budget: b.AloneReach(f.MaxReceiveCount, vt), first: shortest(1)}
+	t.firstMax = max(t.first, hold.Delay(b, 1, 1), backoff(1))
+	t.deadLetter = t.first + b.AloneReach(f.MaxReceiveCount+1, vt)
+	t.deadLetterMax = t.firstMax
 	for n := 1; n <= f.MaxReceiveCount; n++ {
-		// The hold never shortens the backoff's own delay (Hold.Delay).
-		shortest := b.Reach(n+1, vt) - b.Reach(n, vt)
-		t.held += max(time.Duration(hold), shortest)
+		t.held += shortest(n)
+		t.heldMax += max(backoff(n), hold.Delay(b, n, 1))
+		if n > 1 {
+			t.deadLetterMax += backoff(n)
+		}
 	}
 	return t
 }
@@ -191,30 +219,32 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 	t := fifoTimesOf(cfg)
 	fb := FifoBlast{ReceiveBudgetSeconds: t.budget.Seconds()}
 	hold := time.Duration(f.OutageHold())
-	held := Wait{Seconds: t.held.Seconds(),
+	held := Wait{Seconds: t.held.Seconds(), MaxSeconds: t.heldMax.Seconds(),
 		Until: fmt.Sprintf("the outage hold (fifo.outageToleranceSeconds = %d / fifo.maxReceiveCount = %d = %d s per receive) over %d receives, then the message is dead-lettered",
 			f.OutageToleranceSeconds, f.MaxReceiveCount, int(hold/time.Second), f.MaxReceiveCount)}
 	fb.Outage = held
 	fb.Outage.Until = "held, never isolated: " + held.Until
-	backoff := Wait{Seconds: t.deadLetter.Seconds(),
-		Until: fmt.Sprintf("the retry backoff over fifo.maxReceiveCount = %d receives (%d s by the last one, the receive budget), then the message is dead-lettered and the group moves on",
-			f.MaxReceiveCount, int(t.budget/time.Second))}
+	backoff := Wait{Seconds: t.deadLetter.Seconds(), MaxSeconds: t.deadLetterMax.Seconds(),
+		Until: fmt.Sprintf("held once (its first failure looks vendor-wide), then the retry backoff up to fifo.maxReceiveCount = %d receives, then the message is dead-lettered and the group moves on",
+			f.MaxReceiveCount)}
 	after := cfg.Isolation.AfterSeconds
 	var isolated *Wait
 	if after > 0 {
 		budget := cfg.API.Limits().WithDefaults().RetryBudget
 		b := f.RetryBackoff()
-		// Isolated on the first receive past the isolation age: at most
-		// one backoff delay (or visibility timeout) and one attempt later.
+		// Held once, then isolated on the first receive after its period
+		// has failed alone for the isolation age: at most one backoff
+		// delay (or visibility timeout) and one attempt later.
 		gap := b.Max
 		if !b.Enabled() {
 			gap = cfg.VisibilityTimeout()
 		}
-		isolated = &Wait{Seconds: float64(after), MaxSeconds: float64(after) + gap.Seconds() + budget.Seconds(),
-			Until: fmt.Sprintf("isolation.afterSeconds = %d, on the first receive past it (up to one backoff delay and one attempt later), then the message goes to the isolated queue", after)}
+		isolated = &Wait{Seconds: (t.first + time.Duration(after)*time.Second).Seconds(),
+			MaxSeconds: (t.firstMax + time.Duration(after)*time.Second + gap + budget).Seconds(),
+			Until:      fmt.Sprintf("held once, then isolation.afterSeconds = %d of the period failing alone, on the next receive (up to one backoff delay and one attempt later), then the message goes to the isolated queue", after)}
 		if t.budget < time.Duration(after)*time.Second {
 			isolated = &backoff
-			fb.Notes = append(fb.Notes, fmt.Sprintf("isolation.afterSeconds = %d exceeds the receive budget (%d s): a broken period's message is dead-lettered before it is old enough to isolate", after, int(t.budget/time.Second)))
+			fb.Notes = append(fb.Notes, fmt.Sprintf("isolation.afterSeconds = %d exceeds the receive budget (%d s from a message's second receive to its last): a broken period's message is dead-lettered before it can be isolated", after, int(t.budget/time.Second)))
 		}
 	}
 	// One group: every period shares it, no other period can succeed

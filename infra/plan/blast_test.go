@@ -56,8 +56,8 @@ func TestKinesisBlastCountsThePeriodsOnTheBrokenPeriodsShard(t *testing.T) {
 	if w := b.WithoutIsolation; w.Seconds != 1200 || w.MaxSeconds != 172800 || !strings.Contains(w.Until, "kinesis.retryAttempts = 10000") {
 		t.Errorf("without isolation: %+v, want 1200 s (10000 × 120 ms) to 172800 s (the record age)", w)
 	}
-	if w := b.WithIsolation; w == nil || w.Seconds != 200 || !strings.Contains(w.Until, "isolated queue") {
-		t.Errorf("with isolation: %+v, want 180 s + the 20 s retry budget", w)
+	if w := b.WithIsolation; w == nil || w.Seconds != 200 || w.MaxSeconds != 240 || !strings.Contains(w.Until, "isolated queue") {
+		t.Errorf("with isolation: %+v, want 180 s + one to three 20 s retry budgets", w)
 	}
 	if b.Outage.Seconds != b.WithoutIsolation.Seconds || b.Outage.MaxSeconds != 172800 || !strings.HasPrefix(b.Outage.Until, "held, never isolated") {
 		t.Errorf("outage: %+v", b.Outage)
@@ -133,17 +133,23 @@ func modeOf(t *testing.T, b FifoBlast, mode string) GroupingBlast {
 }
 
 func TestFifoBlastPerGroupingMode(t *testing.T) {
-	// Defaults: backoff 1 s doubling to 60 s, shortest delays (× 0.8,
-	// whole seconds) 1 2 3 6 13 26 48 48 48 48: 195 s by the 10th
-	// receive, 243 s until dead-lettered. Outage hold 1800 / 10 = 180 s.
-	const budget, deadLetter, held, after, isolatedMax = 195, 243, 1800, 180, 180 + 60 + 20
+	// Defaults: outage hold 1800 / 10 = 180 s (up to 216 s with its
+	// jitter), which the first failure gets; backoff 1 s doubling to 60 s,
+	// shortest delays (× 0.8, whole seconds) 1 2 3 6 13 26 48 48 48 48:
+	// 194 s from the 2nd receive to the 10th, 180 + 242 s until
+	// dead-lettered; isolated 180 s after the hold, up to one 60 s delay
+	// and one 20 s attempt later. At the longest delays (no backoff
+	// jitter): 216 + 2 4 8 16 32 60 60 60 60 until dead-lettered, 10 ×
+	// 216 s held.
+	const budget, deadLetter, held, isolated, isolatedMax = 194, 180 + 242, 1800, 180 + 180, 216 + 180 + 60 + 20
+	const deadLetterMax, heldMax = 216 + 302, 2160
 	cfg := resolve(t, "dev", map[string]any{"fifo.messageGroups": "3"})
 	p, err := PlanFifo(cfg, workload(20, december), staticGroups(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := p.Blast
-	if b.ReceiveBudgetSeconds != budget || b.Outage.Seconds != held || !strings.Contains(b.Outage.Until, "180 s per receive") {
+	if b.ReceiveBudgetSeconds != budget || b.Outage.Seconds != held || b.Outage.MaxSeconds != heldMax || !strings.Contains(b.Outage.Until, "180 s per receive") {
 		t.Errorf("receive budget %v, outage %+v", b.ReceiveBudgetSeconds, b.Outage)
 	}
 	if len(b.Modes) != 3 || !b.Modes[0].Configured || b.Modes[0].Mode != "3" {
@@ -152,22 +158,22 @@ func TestFifoBlastPerGroupingMode(t *testing.T) {
 	route := staticGroups(3).Route
 	most, mean := sharingByHand(keysOf(december), func(k string) string { g, _ := route(k); return g })
 	for _, c := range []struct {
-		mode               string
-		most               int
-		mean               float64
-		without, iso, iMax float64
+		mode                     string
+		most                     int
+		mean                     float64
+		without, wMax, iso, iMax float64
 	}{
-		{"3", most, mean, deadLetter, after, isolatedMax},
+		{"3", most, mean, deadLetter, deadLetterMax, isolated, isolatedMax},
 		// One group: every failure looks like an outage, isolated or not.
-		{"1", 13, 13, held, held, 0},
-		{"per-key", 0, 0, deadLetter, after, isolatedMax},
+		{"1", 13, 13, held, heldMax, held, heldMax},
+		{"per-key", 0, 0, deadLetter, deadLetterMax, isolated, isolatedMax},
 	} {
 		m := modeOf(t, b, c.mode)
 		if m.MostSharing != c.most || math.Abs(m.MeanSharing-c.mean) > 1e-9 {
 			t.Errorf("%s: sharing %d (mean %.3f), want %d (%.3f)", c.mode, m.MostSharing, m.MeanSharing, c.most, c.mean)
 		}
-		if m.WithoutIsolation.Seconds != c.without || m.WithIsolation == nil || m.WithIsolation.Seconds != c.iso || m.WithIsolation.MaxSeconds != c.iMax {
-			t.Errorf("%s: without %+v, with %+v; want %v s, %v to %v s", c.mode, m.WithoutIsolation, m.WithIsolation, c.without, c.iso, c.iMax)
+		if m.WithoutIsolation.Seconds != c.without || m.WithoutIsolation.MaxSeconds != c.wMax || m.WithIsolation == nil || m.WithIsolation.Seconds != c.iso || m.WithIsolation.MaxSeconds != c.iMax {
+			t.Errorf("%s: without %+v, with %+v; want %v to %v s, %v to %v s", c.mode, m.WithoutIsolation, m.WithIsolation, c.without, c.wMax, c.iso, c.iMax)
 		}
 	}
 	if most != 4 {
@@ -179,13 +185,13 @@ func TestFifoBlastLimits(t *testing.T) {
 	perKey := FifoDelivery{Pipe: true, Route: func(k string) (string, error) { return k, nil }}
 	t.Run("isolation past the receive budget", func(t *testing.T) {
 		cfg := resolve(t, "prod", nil)
-		cfg.Isolation.AfterSeconds = 200 // past the 195 s budget
+		cfg.Isolation.AfterSeconds = 200 // past the 194 s budget
 		p, err := PlanFifo(cfg, workload(20, december), perKey)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := modeOf(t, p.Blast, "per-key")
-		if m.WithIsolation == nil || m.WithIsolation.Seconds != 243 || !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "dead-lettered before it is old enough") {
+		if m.WithIsolation == nil || m.WithIsolation.Seconds != 422 || !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "dead-lettered before it can be isolated") {
 			t.Errorf("with isolation %+v, notes %q", m.WithIsolation, p.Blast.Notes)
 		}
 	})
@@ -232,11 +238,11 @@ func TestBlastRadiusInTextAndJSON(t *testing.T) {
 	}
 	for _, want := range []string{
 		fmt.Sprintf("shares its shard with up to %d other live periods", p.Kinesis.Blast.MostSharing),
-		"broken period, isolated            200 s",
+		"broken period, isolated            200 s to 240 s",
 		"20 min to 48.0 h",
-		"per-key (this stack)  0 (0.0)                           243 s          180 s to 260 s",
-		"1                     13 (13.0)                         30 min         30 min",
-		"vendor-wide outage (every period): 30 min: held, never isolated",
+		"per-key (this stack)  0 (0.0)                           422 s to 518 s    360 s to 476 s",
+		"1                     13 (13.0)                         30 min to 36 min  30 min to 36 min",
+		"vendor-wide outage (every period): 30 min to 36 min: held, never isolated",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())

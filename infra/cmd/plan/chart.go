@@ -63,6 +63,9 @@ func blastPanel(p plan.Plan) chart.Panel {
 			continue
 		}
 		shared := fmt.Sprintf("up to %d other periods in its group", m.MostSharing)
+		if m.MostSharing == 0 {
+			shared = "no other period in its group"
+		}
 		add("FIFO ("+m.Mode+"), isolation off", &m.WithoutIsolation, shared+", then dead-lettered")
 		add("FIFO ("+m.Mode+"), isolated", m.WithIsolation, "then the isolated queue")
 	}

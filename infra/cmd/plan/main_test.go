@@ -107,9 +107,10 @@ func TestPlanFromGoldenAssembly(t *testing.T) {
 			if err != nil || !bytes.Contains(svg, []byte("shardId-000000000000")) {
 				t.Errorf("chart: %v", err)
 			}
-			// The blast radius panel: the isolated wait, 180 s + the 20 s
-			// retry budget, and the outage hold of 30 min.
-			for _, want := range []string{"Blast radius", "Kinesis, isolated</text>", ">3.33 min · then the isolated queue<", ">30 min · held, then dead-lettered<"} {
+			// The blast radius panel, ranges at their longest: the isolated
+			// wait, 180 s + one to three 20 s attempts, and the outage hold,
+			// 10 × 180 s to 10 × 216 s.
+			for _, want := range []string{"Blast radius", "Kinesis, isolated</text>", ">4 min · from 3.3 min; then the isolated queue<", ">36 min · from 30.0 min; held, then dead-lettered<"} {
 				if !bytes.Contains(svg, []byte(want)) {
 					t.Errorf("chart lacks %q", want)
 				}
