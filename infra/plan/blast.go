@@ -222,6 +222,9 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 	held := Wait{Seconds: t.held.Seconds(), MaxSeconds: t.heldMax.Seconds(),
 		Until: fmt.Sprintf("the outage hold (fifo.outageToleranceSeconds = %d / fifo.maxReceiveCount = %d = %d s per receive) over %d receives, then the message is dead-lettered",
 			f.OutageToleranceSeconds, f.MaxReceiveCount, int(hold/time.Second), f.MaxReceiveCount)}
+	if hold == 0 {
+		held.Until = fmt.Sprintf("fifo.outageToleranceSeconds = 0, no outage hold: the retry backoff over fifo.maxReceiveCount = %d receives, then the message is dead-lettered", f.MaxReceiveCount)
+	}
 	fb.Outage = held
 	fb.Outage.Until = "held, never isolated: " + held.Until
 	backoff := Wait{Seconds: t.deadLetter.Seconds(), MaxSeconds: t.deadLetterMax.Seconds(),

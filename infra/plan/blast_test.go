@@ -207,6 +207,19 @@ func TestFifoBlastLimits(t *testing.T) {
 			t.Errorf("outage held %v s, want 255", got)
 		}
 	})
+	t.Run("no outage hold", func(t *testing.T) {
+		// The backoff alone: 1 2 3 6 13 26 48 48 48 48 held, 243 s
+		// until dead-lettered either way.
+		cfg := resolve(t, "prod", map[string]any{"fifo.outageToleranceSeconds": "0"})
+		p, err := PlanFifo(cfg, workload(20, december), perKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := modeOf(t, p.Blast, "1")
+		if p.Blast.Outage.Seconds != 243 || m.WithoutIsolation.Seconds != 243 || modeOf(t, p.Blast, "per-key").WithoutIsolation.Seconds != 243 || !strings.Contains(p.Blast.Outage.Until, "no outage hold") {
+			t.Errorf("outage %+v, one group %+v", p.Blast.Outage, m.WithoutIsolation)
+		}
+	})
 	t.Run("isolation off and a hold past the retention", func(t *testing.T) {
 		cfg := resolve(t, "prod", map[string]any{"isolation.afterSeconds": "0"})
 		cfg.Fifo.OutageToleranceSeconds, cfg.Fifo.RetentionHours = 7200, 2
