@@ -10,10 +10,11 @@ import (
 
 // The blast radius (docs/isolation.md): what one broken period (failing
 // while the other periods succeed) and a vendor-wide outage cost the other
-// live periods. The consumer isolates a broken period's record once it is
-// isolation.afterSeconds old, and holds everything through an outage; the
-// figures here are the waits that follow from the settings, not measured
-// (`make compare-isolation` measures them).
+// live periods. The consumer isolates a broken period's record once the
+// period has failed alone for isolation.afterSeconds and the record is that
+// old, and holds everything through an outage. The figures here are the
+// waits that follow from the settings, not measurements (`make
+// compare-isolation` measures them).
 
 // Wait is how long the periods sharing a broken period's shard or group (or,
 // for an outage, every period) wait, and what ends the wait.
@@ -311,10 +312,4 @@ func duration(seconds float64) string {
 	default:
 		return fmt.Sprintf("%.1f h", seconds/3600)
 	}
-}
-
-// sharingText prints how many periods share the broken one's shard or
-// group.
-func sharingText(most int, mean float64) string {
-	return fmt.Sprintf("%d (mean %.1f)", most, mean)
 }
