@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -190,15 +191,29 @@ func healthKey(recs []Record, keys []recordKey, i int) string {
 // scopeFailures classifies, as the batch ends, each record that failed in
 // its handler, and gives the records skipped behind it in its chain the
 // same scope. Classifying now rather than when the record failed counts
-// the successes of chains that finished after it.
+// the successes of chains that finished after it. A failure whose batch
+// also saw another key succeed counts as a KeyFailure here even without
+// the stricter evidence isolation needs: the downstream answered that key
+// within the same few seconds, so the failure is no reason to hold the
+// record back as in an outage. That choice only sets the retry delay.
 func (e *Engine) scopeFailures(recs []Record, keys []recordKey, chains [][]int, res *Result) {
 	now := e.now()
+	var succeeded []string // distinct keys that succeeded in this batch, up to two
+	for i, o := range res.Outcomes {
+		if k := healthKey(recs, keys, i); o == Succeeded && len(succeeded) < 2 && !slices.Contains(succeeded, k) {
+			succeeded = append(succeeded, k)
+		}
+	}
 	for _, idx := range chains {
 		scope := NoFailureScope
 		for _, i := range idx {
 			switch {
 			case res.Outcomes[i] == Failed && res.handlerFailed[i]:
-				scope = e.health.scope(healthKey(recs, keys, i), now)
+				key := healthKey(recs, keys, i)
+				scope = e.health.scope(key, now)
+				if scope == WideFailure && slices.ContainsFunc(succeeded, func(k string) bool { return k != key }) {
+					scope = KeyFailure
+				}
 				res.Scopes[i] = scope
 			case res.Outcomes[i] == Failed:
 				scope = NoFailureScope

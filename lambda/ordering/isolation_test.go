@@ -243,3 +243,31 @@ func TestIsolationNeedsASink(t *testing.T) {
 		t.Error("isolation without a sink was accepted")
 	}
 }
+
+// TestAnotherKeysSuccessInTheBatchIsNoOutage: a key's first failure, in a
+// batch where another key succeeded, is a key failure for the retry delay
+// (the downstream answered that key just now), though not yet evidence
+// enough to start the clock isolation runs on.
+func TestAnotherKeysSuccessInTheBatchIsNoOutage(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	// One partition at a time: b succeeds before a fails, so the stricter
+	// evidence (a success after a began failing) is absent.
+	e, err := ordering.New(newScripted(), ordering.Options{
+		MaxConcurrentPartitions: 1, Poison: &memorySink{}, Now: c.Now, Logger: quietLogger(),
+		Isolation: ordering.Isolation{After: isolateAfter, Sink: sink},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := c.Now()
+	c.Advance(isolateAfter)
+	res := e.Process(context.Background(), []ordering.Record{rec("b", "b1.ok", old), rec("a", "a1.transient", old)})
+	if res.Outcomes[1] != ordering.Failed || res.Scopes[1] != ordering.KeyFailure {
+		t.Errorf("%v %v, want failed, key", res.Outcomes[1], res.Scopes[1])
+	}
+	res = e.Process(context.Background(), []ordering.Record{rec("a", "a1.transient", old)})
+	if res.Outcomes[0] != ordering.Failed || len(sink.got) != 0 {
+		t.Errorf("%v, isolated %v: the key has not failed alone for the isolation age yet", res.Outcomes[0], sink.ids)
+	}
+}

@@ -73,9 +73,10 @@ type Result struct {
 	SplitKeys []SplitKey
 	// Scopes is index-aligned with Outcomes: for a Failed record whose
 	// handler failed, the failure's scope as the batch ends (other chains
-	// of the batch may have succeeded meanwhile); for a record Skipped
-	// behind it (ErrPartitionBlocked), the same scope; NoFailureScope for
-	// everything else. An SQS source holds WideFailure messages back
+	// of the batch may have succeeded meanwhile, and another key's success
+	// in the same batch is enough here); for a record Skipped behind it
+	// (ErrPartitionBlocked), the same scope; NoFailureScope for everything
+	// else. An SQS source holds WideFailure messages back
 	// longer (lambda/visibility): the vendor looks down.
 	Scopes []FailureScope
 	// handlerFailed marks the Failed records whose handler failed, as

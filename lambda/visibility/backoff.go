@@ -124,12 +124,17 @@ func (b Backoff) Reach(receiveCount int, visibilityTimeout time.Duration) time.D
 type Hold time.Duration
 
 // HoldFor is the hold that makes maxReceiveCount receives last at least
-// tolerance: tolerance / maxReceiveCount, rounded up to whole seconds.
+// tolerance: tolerance / (maxReceiveCount − 1), rounded up to whole
+// seconds. One receive is not counted: the failure that meets the start of
+// an outage can still look like its period's own (another period succeeded
+// in the same batch, just before) and get the short backoff; every later
+// failure of the outage is held.
 func HoldFor(tolerance time.Duration, maxReceiveCount int) Hold {
 	if maxReceiveCount < 1 || tolerance <= 0 {
 		return 0
 	}
-	per := (tolerance + time.Duration(maxReceiveCount) - 1) / time.Duration(maxReceiveCount)
+	held := time.Duration(max(maxReceiveCount-1, 1))
+	per := (tolerance + held - 1) / held
 	return Hold(((per + time.Second - 1) / time.Second) * time.Second)
 }
 

@@ -26,13 +26,13 @@ func TestHoldForCoversTheTolerance(t *testing.T) {
 		tolerance time.Duration
 		receives  int
 		want      Hold
-	}{{30 * time.Minute, 10, Hold(3 * time.Minute)}, {1000 * time.Second, 3, Hold(334 * time.Second)}, {0, 5, 0}} {
+	}{{30 * time.Minute, 10, Hold(200 * time.Second)}, {1000 * time.Second, 3, Hold(500 * time.Second)}, {1000 * time.Second, 1, Hold(1000 * time.Second)}, {0, 5, 0}} {
 		h := HoldFor(c.tolerance, c.receives)
 		if h != c.want {
 			t.Errorf("HoldFor(%s, %d) = %s, want %s", c.tolerance, c.receives, time.Duration(h), time.Duration(c.want))
 		}
-		if time.Duration(h)*time.Duration(c.receives) < c.tolerance {
-			t.Errorf("HoldFor(%s, %d): %d receives last only %s", c.tolerance, c.receives, c.receives, time.Duration(h)*time.Duration(c.receives))
+		if held := time.Duration(max(c.receives-1, 1)); time.Duration(h)*held < c.tolerance {
+			t.Errorf("HoldFor(%s, %d): %d held receives last only %s", c.tolerance, c.receives, held, time.Duration(h)*held)
 		}
 	}
 }
