@@ -167,49 +167,61 @@ func PlanKinesisBlast(cfg config.Config, w Workload, kp KinesisPlan) KinesisBlas
 
 // fifoTimes are FifoStack's waits that do not depend on the grouping.
 type fifoTimes struct {
-	// first: the least delay after a message's first failure, which looks
-	// vendor-wide (nothing else has succeeded since its period began
-	// failing) and is held; firstMax, the longest.
+	// first: the least delay after a broken period's first failure. Its
+	// batch normally saw another period succeed, so it gets the retry
+	// backoff (the visibility timeout when the backoff is off); firstMax,
+	// the longest, is the outage hold at its largest, when nothing else in
+	// its batch succeeded (a lone message) and the failure looks
+	// vendor-wide.
 	first, firstMax time.Duration
 	// deadLetter: the least time until a message of a period failing
-	// alone is dead-lettered: held once, then the backoff's shortest
-	// delays after each further receive.
+	// alone is dead-lettered: the backoff's shortest delays after each of
+	// its receives (visibility.Backoff.Reach).
 	deadLetter time.Duration
-	// budget: the least time from its second receive to its last, when
-	// its period can be seen failing alone (the receive budget the config
-	// compares with isolation.afterSeconds).
+	// budget: the least time from its second receive to its last, by
+	// which its period can be seen failing alone (the receive budget the
+	// config compares with isolation.afterSeconds).
 	budget time.Duration
-	// held: the least time until a message failing vendor-wide on every
-	// receive is dead-lettered.
+	// held: the least time until a message failing vendor-wide is
+	// dead-lettered: the backoff once (the failure that meets the start of
+	// an outage can still share its batch with another period's success),
+	// then the hold after every further receive.
 	held time.Duration
 	// deadLetterMax and heldMax: the same at the longest delays (no
-	// backoff jitter, the hold's jitter at its largest).
+	// backoff jitter, the hold's jitter at its largest): held once, then
+	// the backoff; held on every receive.
 	deadLetterMax, heldMax time.Duration
 }
 
 func fifoTimesOf(cfg config.Config) fifoTimes {
 	f, vt := cfg.Fifo, cfg.VisibilityTimeout()
 	b, hold := f.RetryBackoff(), f.OutageHold()
-	// The hold never shortens the backoff's own delay (Hold.Delay).
-	shortest := func(n int) time.Duration { return max(time.Duration(hold), b.Reach(n+1, vt)-b.Reach(n, vt)) }
-	// The longest delays: no backoff jitter, the hold's at its largest;
-	// the visibility timeout when the backoff is off.
-	backoff := func(n int) time.Duration {
+	// The backoff's shortest delay after receive n (jitter at its largest,
+	// whole seconds), and its longest (no jitter); the visibility timeout
+	// when the backoff is off.
+	backoffShortest := func(n int) time.Duration { return b.Reach(n+1, vt) - b.Reach(n, vt) }
+	backoffLongest := func(n int) time.Duration {
 		if !b.Enabled() {
 			return vt
 		}
 		return b.Delay(n, 0).Round(time.Second)
 	}
-	t := fifoTimes{budget: b.AloneReach(f.MaxReceiveCount, vt), first: shortest(1)}
-	t.firstMax = max(t.first, hold.Delay(b, 1, 1), backoff(1))
-	t.deadLetter = t.first + b.AloneReach(f.MaxReceiveCount+1, vt)
-	t.deadLetterMax = t.firstMax
-	for n := 1; n <= f.MaxReceiveCount; n++ {
-		t.held += shortest(n)
-		t.heldMax += max(backoff(n), hold.Delay(b, n, 1))
-		if n > 1 {
-			t.deadLetterMax += backoff(n)
-		}
+	// A held receive waits the hold, lengthened by its jitter and never
+	// below the backoff's own delay (Hold.Delay); with the hold off, the
+	// backoff.
+	heldShortest, heldLongest := backoffShortest, backoffLongest
+	if hold > 0 {
+		heldShortest = func(n int) time.Duration { return max(time.Duration(hold), b.Delay(n, 1).Round(time.Second)) }
+		heldLongest = func(n int) time.Duration { return hold.Delay(b, n, 1) }
+	}
+	t := fifoTimes{budget: b.AloneReach(f.MaxReceiveCount, vt), first: backoffShortest(1)}
+	t.firstMax = max(backoffLongest(1), heldLongest(1))
+	t.deadLetter = b.Reach(f.MaxReceiveCount+1, vt)
+	t.deadLetterMax, t.held, t.heldMax = t.firstMax, t.first, t.firstMax
+	for n := 2; n <= f.MaxReceiveCount; n++ {
+		t.deadLetterMax += backoffLongest(n)
+		t.held += heldShortest(n)
+		t.heldMax += heldLongest(n)
 	}
 	return t
 }
@@ -220,39 +232,57 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 	t := fifoTimesOf(cfg)
 	fb := FifoBlast{ReceiveBudgetSeconds: t.budget.Seconds()}
 	hold := time.Duration(f.OutageHold())
+	retry := "the retry backoff"
+	if !f.RetryBackoff().Enabled() {
+		retry = "the visibility timeout (fifo.retryBackoffMaxSeconds = 0, no backoff)"
+	}
 	held := Wait{Seconds: t.held.Seconds(), MaxSeconds: t.heldMax.Seconds(),
-		Until: fmt.Sprintf("the outage hold (fifo.outageToleranceSeconds = %d / fifo.maxReceiveCount = %d = %d s per receive) over %d receives, then the message is dead-lettered",
-			f.OutageToleranceSeconds, f.MaxReceiveCount, int(hold/time.Second), f.MaxReceiveCount)}
+		Until: fmt.Sprintf("the outage hold (fifo.outageToleranceSeconds = %d / (fifo.maxReceiveCount − 1) = %d s per receive) over %d receives, the first of which can get %s instead, then the message is dead-lettered",
+			f.OutageToleranceSeconds, int(hold/time.Second), f.MaxReceiveCount, retry)}
 	if hold == 0 {
-		held.Until = fmt.Sprintf("fifo.outageToleranceSeconds = 0, no outage hold: the retry backoff over fifo.maxReceiveCount = %d receives, then the message is dead-lettered", f.MaxReceiveCount)
+		held.Until = fmt.Sprintf("fifo.outageToleranceSeconds = 0, no outage hold: %s over fifo.maxReceiveCount = %d receives, then the message is dead-lettered", retry, f.MaxReceiveCount)
 	}
 	fb.Outage = held
 	fb.Outage.Until = "held, never isolated: " + held.Until
+	// A broken period's failure gets the backoff when another period
+	// succeeded in its batch; its first is held only when none did (a lone
+	// message), the longest case. From its second receive on the consumer
+	// has seen another period succeed since it began failing.
+	heldOnce, heldFirst := "", ""
+	if hold > 0 {
+		heldFirst = " (the outage hold instead when no other period succeeded in its batch: the longest case)"
+		heldOnce = " (its first failure gets the outage hold instead when no other period succeeded in its batch: the longest case)"
+	}
 	backoff := Wait{Seconds: t.deadLetter.Seconds(), MaxSeconds: t.deadLetterMax.Seconds(),
-		Until: fmt.Sprintf("held once (its first failure looks vendor-wide), then the retry backoff up to fifo.maxReceiveCount = %d receives, then the message is dead-lettered and the group moves on",
-			f.MaxReceiveCount)}
+		Until: fmt.Sprintf("%s over fifo.maxReceiveCount = %d receives%s, then the message is dead-lettered and the group moves on",
+			retry, f.MaxReceiveCount, heldOnce)}
 	after := cfg.Isolation.AfterSeconds
 	var isolated *Wait
 	if after > 0 {
 		budget := cfg.API.Limits().WithDefaults().RetryBudget
 		b := f.RetryBackoff()
-		// Held once, then isolated on the first receive after its period
-		// has failed alone for the isolation age: at most one backoff
-		// delay (or visibility timeout) and one attempt later.
+		// The isolation clock starts by the second receive (after the
+		// first delay: the backoff, or the hold at its longest); the
+		// message is isolated on the first receive after its period has
+		// failed alone for the isolation age: at most one backoff delay
+		// (or visibility timeout) and one attempt later.
 		gap := b.Max
 		if !b.Enabled() {
 			gap = cfg.VisibilityTimeout()
 		}
 		isolated = &Wait{Seconds: (t.first + time.Duration(after)*time.Second).Seconds(),
 			MaxSeconds: (t.firstMax + time.Duration(after)*time.Second + gap + budget).Seconds(),
-			Until:      fmt.Sprintf("held once, then isolation.afterSeconds = %d of the period failing alone, on the next receive (up to one backoff delay and one attempt later), then the message goes to the isolated queue", after)}
+			Until: fmt.Sprintf("%s after the first failure%s, then isolation.afterSeconds = %d of the period failing alone, on the next receive (up to one backoff delay and one attempt later), then the message goes to the isolated queue",
+				retry, heldFirst, after)}
 		if t.budget < time.Duration(after)*time.Second {
 			isolated = &backoff
 			fb.Notes = append(fb.Notes, fmt.Sprintf("isolation.afterSeconds = %d exceeds the receive budget (%d s from a message's second receive to its last): a broken period's message is dead-lettered before it can be isolated", after, int(t.budget/time.Second)))
 		}
 	}
-	// One group: every period shares it, no other period can succeed
-	// meanwhile, so every failure looks vendor-wide and is held.
+	// One group: every period shares it, and the broken record blocks it,
+	// so once it heads its batch no other period can succeed alongside it:
+	// every failure but perhaps the first (behind records that succeeded)
+	// looks vendor-wide and is held, as in an outage.
 	oneGroup := GroupingBlast{Mode: "1", MostSharing: len(w.Periods) - 1, MeanSharing: float64(len(w.Periods) - 1), WithoutIsolation: held}
 	oneGroup.WithoutIsolation.Until = "held, as an outage (no other period can succeed meanwhile): " + held.Until
 	if isolated != nil {

@@ -133,23 +133,25 @@ func modeOf(t *testing.T, b FifoBlast, mode string) GroupingBlast {
 }
 
 func TestFifoBlastPerGroupingMode(t *testing.T) {
-	// Defaults: outage hold 1800 / 10 = 180 s (up to 216 s with its
-	// jitter), which the first failure gets; backoff 1 s doubling to 60 s,
-	// shortest delays (× 0.8, whole seconds) 1 2 3 6 13 26 48 48 48 48:
-	// 194 s from the 2nd receive to the 10th, 180 + 242 s until
-	// dead-lettered; isolated 180 s after the hold, up to one 60 s delay
+	// Defaults: outage hold 1800 / (10 − 1) = 200 s (up to 240 s with its
+	// jitter); backoff 1 s doubling to 60 s, shortest delays (× 0.8, whole
+	// seconds) 1 2 3 6 13 26 48 48 48 48: 194 s from the 2nd receive to
+	// the 10th, 243 s until dead-lettered. A broken period's first failure
+	// gets the backoff (1 s), or at the longest the hold (240 s); it is
+	// isolated 180 s after that first delay, at the longest one 60 s delay
 	// and one 20 s attempt later. At the longest delays (no backoff
-	// jitter): 216 + 2 4 8 16 32 60 60 60 60 until dead-lettered, 10 ×
-	// 216 s held.
-	const budget, deadLetter, held, isolated, isolatedMax = 194, 180 + 242, 1800, 180 + 180, 216 + 180 + 60 + 20
-	const deadLetterMax, heldMax = 216 + 302, 2160
+	// jitter): 240 + 2 4 8 16 32 60 60 60 60 until dead-lettered. An
+	// outage: the backoff once (1 s) then 9 × 200 s held; 10 × 240 s at
+	// the longest.
+	const budget, deadLetter, held, isolated, isolatedMax = 194, 243, 1 + 9*200, 1 + 180, 240 + 180 + 60 + 20
+	const deadLetterMax, heldMax = 240 + 302, 10 * 240
 	cfg := resolve(t, "dev", map[string]any{"fifo.messageGroups": "3"})
 	p, err := PlanFifo(cfg, workload(20, december), staticGroups(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := p.Blast
-	if b.ReceiveBudgetSeconds != budget || b.Outage.Seconds != held || b.Outage.MaxSeconds != heldMax || !strings.Contains(b.Outage.Until, "180 s per receive") {
+	if b.ReceiveBudgetSeconds != budget || b.Outage.Seconds != held || b.Outage.MaxSeconds != heldMax || !strings.Contains(b.Outage.Until, "200 s per receive") {
 		t.Errorf("receive budget %v, outage %+v", b.ReceiveBudgetSeconds, b.Outage)
 	}
 	if len(b.Modes) != 3 || !b.Modes[0].Configured || b.Modes[0].Mode != "3" {
@@ -191,20 +193,21 @@ func TestFifoBlastLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := modeOf(t, p.Blast, "per-key")
-		if m.WithIsolation == nil || m.WithIsolation.Seconds != 422 || !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "dead-lettered before it can be isolated") {
+		if m.WithIsolation == nil || m.WithIsolation.Seconds != 243 || !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "dead-lettered before it can be isolated") {
 			t.Errorf("with isolation %+v, notes %q", m.WithIsolation, p.Blast.Notes)
 		}
 	})
 	t.Run("a hold shorter than the backoff", func(t *testing.T) {
-		// 60 s / 10 = 6 s; the backoff's longer delays win:
-		// 6 6 6 6 13 26 48 48 48 48.
+		// 60 s / 9, rounded up to 7 s; the first failure gets the backoff
+		// (1 s), then the longer of the hold and the backoff:
+		// 1 7 7 7 13 26 48 48 48 48.
 		cfg := resolve(t, "prod", map[string]any{"fifo.outageToleranceSeconds": "60"})
 		p, err := PlanFifo(cfg, workload(20, december), perKey)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.Blast.Outage.Seconds; got != 255 {
-			t.Errorf("outage held %v s, want 255", got)
+		if got := p.Blast.Outage.Seconds; got != 253 {
+			t.Errorf("outage held %v s, want 253", got)
 		}
 	})
 	t.Run("no outage hold", func(t *testing.T) {
@@ -218,6 +221,29 @@ func TestFifoBlastLimits(t *testing.T) {
 		m := modeOf(t, p.Blast, "1")
 		if p.Blast.Outage.Seconds != 243 || m.WithoutIsolation.Seconds != 243 || modeOf(t, p.Blast, "per-key").WithoutIsolation.Seconds != 243 || !strings.Contains(p.Blast.Outage.Until, "no outage hold") {
 			t.Errorf("outage %+v, one group %+v", p.Blast.Outage, m.WithoutIsolation)
+		}
+	})
+	t.Run("backoff off", func(t *testing.T) {
+		// dev: a 360 s visibility timeout after every failure that is not
+		// held. A broken period: 10 × 360 s until dead-lettered; isolated
+		// 360 + 2880 s in, at the longest one more visibility timeout and
+		// one 20 s attempt later. An outage: 360 s once (a held receive
+		// waits only the hold, 200 s to 240 s), then 9 holds.
+		cfg := resolve(t, "dev", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "2880"})
+		p, err := PlanFifo(cfg, workload(20, december), perKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := p.Blast
+		m := modeOf(t, b, "per-key")
+		if w := m.WithoutIsolation; w.Seconds != 3600 || w.MaxSeconds != 3600 || !strings.Contains(w.Until, "no backoff") {
+			t.Errorf("without isolation %+v, want 3600 s", w)
+		}
+		if w := m.WithIsolation; w == nil || w.Seconds != 360+2880 || w.MaxSeconds != 360+2880+360+20 {
+			t.Errorf("with isolation %+v, want 3240 to 3620 s", w)
+		}
+		if w := b.Outage; w.Seconds != 360+9*200 || w.MaxSeconds != 360+9*240 {
+			t.Errorf("outage %+v, want 2160 to 2520 s", w)
 		}
 	})
 	t.Run("isolation off and a hold past the retention", func(t *testing.T) {
@@ -253,9 +279,11 @@ func TestBlastRadiusInTextAndJSON(t *testing.T) {
 		fmt.Sprintf("shares its shard with up to %d other live periods", p.Kinesis.Blast.MostSharing),
 		"broken period, isolated            200 s to 240 s",
 		"20 min to 48.0 h",
-		"per-key (this stack)  0 (0.0)                           422 s to 518 s    360 s to 476 s",
-		"1                     13 (13.0)                         30 min to 36 min  30 min to 36 min",
-		"vendor-wide outage (every period): 30 min to 36 min: held, never isolated",
+		// The FIFO waits of TestFifoBlastPerGroupingMode: prod has the
+		// same defaults.
+		"per-key (this stack)  0 (0.0)                           243 s to 542 s    181 s to 500 s",
+		"1                     13 (13.0)                         30 min to 40 min  30 min to 40 min",
+		"vendor-wide outage (every period): 30 min to 40 min: held, never isolated",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())

@@ -107,10 +107,12 @@ func TestPlanFromGoldenAssembly(t *testing.T) {
 			if err != nil || !bytes.Contains(svg, []byte("shardId-000000000000")) {
 				t.Errorf("chart: %v", err)
 			}
-			// The blast radius panel, ranges at their longest: the isolated
-			// wait, 180 s + one to three 20 s attempts, and the outage hold,
-			// 10 × 180 s to 10 × 216 s.
-			for _, want := range []string{"Blast radius", "Kinesis, isolated</text>", ">4 min · from 3.3 min; then the isolated queue<", ">36 min · from 30.0 min; held, then dead-lettered<"} {
+			// The blast radius panel, ranges at their longest: the Kinesis
+			// isolated wait, 180 s + one to three 20 s attempts, and the
+			// FIFO isolated wait, the 1 s backoff + 180 s to the 240 s hold
+			// + 180 s + one 60 s delay + one 20 s attempt, and the FIFO
+			// outage, the 1 s backoff once + 9 × 200 s held to 10 × 240 s.
+			for _, want := range []string{"Blast radius", "Kinesis, isolated</text>", ">4 min · from 3.3 min; then the isolated queue<", ">8.33 min · from 3.0 min; then the isolated queue<", ">40 min · from 30.0 min; held, then dead-lettered<"} {
 				if !bytes.Contains(svg, []byte(want)) {
 					t.Errorf("chart lacks %q", want)
 				}
