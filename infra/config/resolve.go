@@ -347,7 +347,7 @@ func (r *resolver) checkFifoRetention(cfg *Config) {
 	switch {
 	case retention > window:
 	case held > vt:
-		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / fifo.maxReceiveCount, up to %d%% longer at random: %d s) = %d s, or a message held through an outage can expire before it is dead-lettered",
+		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / (fifo.maxReceiveCount − 1), up to %d%% longer at random: %d s) = %d s, or a message held through an outage can expire before it is dead-lettered",
 			f.RetentionHours, int(visibility.Jitter*100), held, window)
 	default:
 		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (%d × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
@@ -373,9 +373,10 @@ func (r *resolver) checkIsolation(cfg *Config, backoffOK bool) {
 		return
 	}
 	// The FIFO receive budget: isolation needs the period to fail alone
-	// for the isolation age, which the consumer can only see from a
-	// message's second receive on (its first failure looks vendor-wide
-	// and is held); from there to its last receive the message waits at
+	// for the isolation age, which the consumer can usually only see from
+	// a message's second receive on (it needs another period's success
+	// after this one began failing); from there to its last receive the
+	// message waits at
 	// least the backoff's shortest delays (visibility.Backoff.AloneReach;
 	// derive has capped a default cap below the visibility timeout, and
 	// checkRetryBackoff passed an explicit one); an outage hold only

@@ -141,7 +141,7 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 		{"FIFO retention shorter than the retries", map[string]any{"fifo.retentionHours": "1", "function.timeoutSeconds": "900"},
 			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = 54000 s, or a message can expire before it is dead-lettered`},
 		{"FIFO retention shorter than the outage holds", map[string]any{"fifo.retentionHours": "1", "fifo.outageToleranceSeconds": "3500"},
-			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / fifo.maxReceiveCount, up to 20% longer at random: 420 s) = 4200 s, or a message held through an outage can expire before it is dead-lettered`},
+			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / (fifo.maxReceiveCount − 1), up to 20% longer at random: 466 s) = 4660 s, or a message held through an outage can expire before it is dead-lettered`},
 		{"outage tolerance beyond the FIFO retention", map[string]any{"fifo.retentionHours": "2", "fifo.outageToleranceSeconds": "7200"},
 			`fifo.outageToleranceSeconds = 7200: must be below fifo.retentionHours × 3600 = 7200, or a message held through an outage that long expires before the vendor recovers; lower fifo.outageToleranceSeconds (0 turns the hold off) or raise fifo.retentionHours`},
 		{"outage tolerance below a minute", map[string]any{"fifo.outageToleranceSeconds": "59"},
@@ -296,11 +296,13 @@ func TestIsolationAndOutageHoldSettings(t *testing.T) {
 		after     int
 		hold      time.Duration
 	}{
-		{"defaults", nil, 180, 3 * time.Minute},
+		// 1800 s over 10 − 1 held receives.
+		{"defaults", nil, 180, 200 * time.Second},
 		{"both off", map[string]any{"isolation.afterSeconds": "0", "fifo.outageToleranceSeconds": "0"}, 0, 0},
 		// Off, the backoff leaves 9 visibility timeouts of 360 s.
-		{"backoff off", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "2880"}, 2880, 3 * time.Minute},
-		{"more receives", map[string]any{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "338"}, 338, 139 * time.Second},
+		{"backoff off", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "2880"}, 2880, 200 * time.Second},
+		// 1800 s / 12 = 150 s.
+		{"more receives", map[string]any{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "338"}, 338, 150 * time.Second},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
