@@ -192,7 +192,8 @@ type Fifo struct {
 	RetryBackoffMaxSeconds  int
 	// OutageToleranceSeconds is the vendor-wide outage that dead-letters
 	// nothing: the consumer's outage hold (OutageHold) makes
-	// MaxReceiveCount receives last at least this long.
+	// MaxReceiveCount − 1 held receives last at least this long (the
+	// first failure of an outage can still get the retry backoff).
 	OutageToleranceSeconds int
 }
 

@@ -66,8 +66,9 @@ type FifoRelayProps struct {
 	// OutageToleranceSeconds is the vendor-wide outage (every period
 	// failing) that dead-letters nothing: after such a failure the consumer
 	// keeps the message invisible for the outage hold,
-	// visibility.HoldFor(this, MaxReceiveCount), so MaxReceiveCount
-	// receives last at least this long. Keep it below Retention
+	// visibility.HoldFor(this, MaxReceiveCount), so MaxReceiveCount − 1
+	// held receives last at least this long (the first failure of an
+	// outage can still get RetryBackoff). Keep it below Retention
 	// (infra/config checks it). nil means defaults.OutageToleranceSeconds
 	// (1800); new(0) turns the hold off, so every failure waits for
 	// RetryBackoff only.
@@ -205,8 +206,9 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	backoff := p.retryBackoff()
 	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffBaseSeconds), jsii.String(strconv.Itoa(int(backoff.Base/time.Second))), nil)
 	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffMaxSeconds), jsii.String(strconv.Itoa(int(backoff.Max/time.Second))), nil)
-	// After a failure no other period's success contradicts, the message
-	// waits out the hold instead, so an outage uses few receives.
+	// After a failure no other period's success contradicts (neither since
+	// its period began failing nor in its batch), the message waits out
+	// the hold instead, so an outage uses few receives.
 	if hold := p.outageHold(); hold > 0 {
 		f.Consumer.Function.AddEnvironment(jsii.String(envvar.OutageHoldSeconds), jsii.String(strconv.Itoa(int(time.Duration(hold)/time.Second))), nil)
 	}

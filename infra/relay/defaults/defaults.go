@@ -139,7 +139,9 @@ const (
 	// MaxReceiveCount of 10 lets the retry backoff age a failing message
 	// past IsolateAfterSeconds before it could be dead-lettered (the
 	// config checks that relation), and gives an outage hold of
-	// OutageToleranceSeconds / 10 = 3 minutes per receive.
+	// OutageToleranceSeconds / (10 − 1) = 200 s per receive (one receive
+	// is not counted: the failure that meets the start of an outage can
+	// still get the retry backoff).
 	MaxReceiveCount    = 10
 	FifoRetentionHours = 96
 )
