@@ -45,8 +45,10 @@ func TestKinesisSettingsFromTemplate(t *testing.T) {
 }
 
 func TestFifoSettingsFromTemplate(t *testing.T) {
-	// The default tolerance over the default receives, in whole seconds.
-	hold := defaults.OutageToleranceSeconds / defaults.MaxReceiveCount
+	// The default tolerance over the default receives but one (the first
+	// failure of an outage can still get the backoff), in whole seconds:
+	// 1800 / 9 divides exactly.
+	hold := defaults.OutageToleranceSeconds / (defaults.MaxReceiveCount - 1)
 	cases := map[string]FifoSettings{
 		"staging/FifoStack.json": {GroupIDs: []string{"catch-all", "g0", "g1", "g2", "g3"}, BatchSize: 10, MaxConcurrency: 4,
 			VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true, OutageHoldSeconds: hold},
