@@ -100,10 +100,9 @@ func seconds(d time.Duration) int32 {
 // receiveCount-th receive when every earlier receive failed: the sum of the
 // shortest delays (jitter at its largest, in SQS's whole seconds) after
 // receives 1 to receiveCount−1. A delay of 0 (the backoff off) is the
-// queue's visibilityTimeout. An outage hold never shortens a delay
-// (Hold.Delay), so Reach bounds every mix of the two. The config compares
-// it with the isolation age: a message must still be receivable when it is
-// old enough to be isolated.
+// queue's visibilityTimeout. With the backoff on, an outage hold never
+// shortens a delay (Hold.Delay), so Reach bounds every mix of the two; with
+// it off, a held receive waits the hold instead of the visibility timeout.
 func (b Backoff) Reach(receiveCount int, visibilityTimeout time.Duration) time.Duration {
 	var total time.Duration
 	for n := 1; n < receiveCount; n++ {
@@ -153,10 +152,11 @@ func (h Hold) Delay(b Backoff, receiveCount int, u float64) time.Duration {
 
 // AloneReach is the least time between a message's second receive and its
 // receiveCount-th: how long the consumer can watch its period fail alone
-// before the last receive. A message's first failure usually looks
-// vendor-wide (nothing else has succeeded since it began) and is held;
-// from the second on, a period failing alone gets the backoff, and
-// isolation needs the period to have failed alone for the isolation age.
+// before the last receive. Isolation needs the period to have failed alone
+// for the isolation age, judged on stricter evidence (another period
+// succeeded after this one began failing) that a message's first failure
+// rarely has; from its second receive on, a period failing alone gets the
+// backoff. The config compares AloneReach with the isolation age.
 func (b Backoff) AloneReach(receiveCount int, visibilityTimeout time.Duration) time.Duration {
 	return max(b.Reach(receiveCount, visibilityTimeout)-b.Reach(2, visibilityTimeout), 0)
 }

@@ -18,6 +18,9 @@ import (
 const (
 	apiKey         = "artifact-test-api-key"
 	poisonQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-poison"
+	// isolatedQueueURL stands for the stack's isolated queue: the template
+	// turns isolation on, and the consumer will not start without it.
+	isolatedQueueURL = "https://sqs.eu-west-1.amazonaws.com/111122223333/orderly-isolated"
 	// outagePeriod is answered with 503 in front of the fake API, so that
 	// exactly the records of that partition fail transiently.
 	outagePeriod = "2026-12-24"

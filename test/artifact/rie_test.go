@@ -104,7 +104,7 @@ func startFunction(t *testing.T, tools lambdaemu.Tools, bootstrap string, env ma
 }
 
 // localEnv points the function at loopback fakes of the third-party API
-// and of SQS (the poison queue), with the API key in the environment and
+// and of SQS (the poison and isolated queues), with the API key in the environment and
 // static credentials: everything only a deployment would know.
 // startFakes serves a fake schedule API (with the outage period) and a fake
 // SQS on loopback for the test, and returns them with the function's
@@ -129,6 +129,7 @@ func sqsFake(t *testing.T) *fakeaws.Server {
 	fake := fakeaws.New()
 	t.Cleanup(fake.Close)
 	fake.AddQueue(poisonQueueURL)
+	fake.AddQueue(isolatedQueueURL)
 	fake.Attach(path.Base(eventQueueURL), fakeaws.AcceptVisibility)
 	return fake
 }
@@ -138,6 +139,7 @@ func localEnv(apiURL, sqsURL string) map[string]string {
 		envvar.APIBaseURL:             apiURL,
 		envvar.APIKey:                 apiKey,
 		envvar.PoisonQueueURL:         poisonQueueURL,
+		envvar.IsolatedQueueURL:       isolatedQueueURL,
 		envvar.SQSEndpoint:            sqsURL,
 		"AWS_REGION":                  "eu-west-1",
 		"AWS_ACCESS_KEY_ID":           "AKIDARTIFACTTEST",
