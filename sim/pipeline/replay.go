@@ -224,7 +224,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 		list = append(list, p)
 	}
 	invocations, _, _, _ := r.cons.counts()
-	base := takeBaseline(r.ev.api, list, len(poisonQ.Sent()), invocations)
+	base := takeBaseline(r.ev.api, list, poisonQ.poisonCount(), invocations)
 
 	round := *r
 	round.events = events
@@ -234,7 +234,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	// An archive replay reaches a consumer that is already running.
 	round.opts.Backlog = false
 	fmt.Fprintf(r.opts.Progress, "replaying %d events in shuffled order as archive replay %q would\n", len(events), ReplayName)
-	r.tally.startPhase("replay", len(events), len(poisonQ.Sent()))
+	r.tally.startPhase("replay", len(events), poisonQ.poisonCount())
 	began := time.Now()
 	var deliverErr error
 	if r.settings.Stack == StackKinesis {
@@ -252,7 +252,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	if deliverErr != nil {
 		return rep, fmt.Errorf("replay: %w", deliverErr)
 	}
-	round.ev.poisoned = poisonedEvents(poisonBodies(poisonQ)[base.poisonCount:])
+	round.ev.poisoned = poisonedEvents(queueBodies(poisonQ, poisonQ.PoisonQueueURL())[base.poisonCount:])
 	judgeReplay(base, *round.ev, rep)
 	return rep, nil
 }

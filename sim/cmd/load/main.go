@@ -36,12 +36,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/synth"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
@@ -71,7 +73,11 @@ type flags struct {
 	replay, skipIdle              bool
 	compareBackoff                bool
 	compareCatchup                bool
+	compareIsolation              bool
 	concurrency                   int
+	// outage is -outage as given; faults.Outage holds it parsed.
+	outage      string
+	functionEnv envFlag
 	seed                          uint64
 	timeout                       time.Duration
 	bus, source                   string
@@ -100,6 +106,10 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.faults.TimeoutRate, "timeout-rate", 0, "share of third-party API requests that never answer (the client times out)")
 	fs.DurationVar(&f.faults.Latency, "latency", 0, "latency added to every third-party API request")
 	fs.IntVar(&f.faults.Kills, "kills", 0, "times a consumer process is killed (SIGKILL) mid-batch and restarted")
+	fs.IntVar(&f.faults.BrokenPeriods, "broken-periods", 0, "periods (chosen by -seed among those the events use; the report names them) whose every third-party request is answered 503, from the start of delivery: a period-specific failure")
+	fs.DurationVar(&f.faults.BrokenFor, "broken-until", 0, "the broken periods recover this long after the start of delivery (0: broken for good; a run that isolated events then fixes them before its redrive)")
+	fs.StringVar(&f.outage, "outage", "", "a vendor outage, DURATION@START (e.g. 3m@1m): every third-party request answered 503 for DURATION, from START after the start of delivery")
+	fs.Var(&f.functionEnv, "function-env", "NAME=VALUE set in the consumer's environment over the synthesized one (repeatable; NAME= removes it), e.g. ORDERLY_ISOLATE_AFTER_SECONDS=30")
 	fs.Float64Var(&f.poisonRate, "poison-rate", 0, "share of events the consumer can never apply (they must reach the poison queue)")
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
 	fs.BoolVar(&f.replay, "replay", false, "after the run, re-send every event in shuffled order as an EventBridge archive replay would, and fail unless the final state is unchanged (`make local` turns it on)")
@@ -123,6 +133,20 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	if f.faults.Outage, err = fakeapi.ParseWindow(f.outage); err != nil {
+		return f, fmt.Errorf("-outage: %w", err)
+	}
+	switch {
+	case f.faults.BrokenPeriods < 0:
+		return f, fmt.Errorf("-broken-periods %d: want 0 or more", f.faults.BrokenPeriods)
+	case f.faults.BrokenFor < 0:
+		return f, fmt.Errorf("-broken-until %s: want 0 (for good) or a positive duration", f.faults.BrokenFor)
+	case f.faults.BrokenFor > 0 && f.faults.BrokenPeriods == 0:
+		return f, errors.New("-broken-until says when the broken periods recover: give -broken-periods too")
+	case f.faults.BrokenPeriods > 0 && f.faults.BrokenPeriods >= f.partitions:
+		return f, fmt.Errorf("-broken-periods %d of -partitions %d: at least one period must stay healthy (every period failing is -outage)", f.faults.BrokenPeriods, f.partitions)
+	}
 	if f.stack != pipeline.StackKinesis && f.stack != pipeline.StackFifo {
 		return f, fmt.Errorf("-stack %q: want %q or %q", f.stack, pipeline.StackKinesis, pipeline.StackFifo)
 	}
@@ -170,6 +194,30 @@ func catchupFlags(f *flags, given map[string]bool) error {
 	if !given["timeout"] {
 		f.timeout = catchupTimeout
 	}
+	return nil
+}
+
+// envFlag collects repeated NAME=VALUE flags.
+type envFlag struct{ m map[string]string }
+
+func (e *envFlag) String() string {
+	var parts []string
+	for k, v := range e.m {
+		parts = append(parts, k+"="+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+func (e *envFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return fmt.Errorf("%q: want NAME=VALUE (NAME= removes the variable)", s)
+	}
+	if e.m == nil {
+		e.m = map[string]string{}
+	}
+	e.m[name] = value
 	return nil
 }
 
@@ -264,6 +312,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		},
 		Rate:           f.rate,
 		Faults:         f.faults,
+		FunctionEnv:    f.functionEnv.m,
 		Unordered:      f.unordered,
 		Replay:         f.replay,
 		SkipIdleTime:   f.skipIdle,
