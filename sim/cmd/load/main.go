@@ -78,9 +78,9 @@ type flags struct {
 	// outage is -outage as given; faults.Outage holds it parsed.
 	outage      string
 	functionEnv envFlag
-	seed                          uint64
-	timeout                       time.Duration
-	bus, source                   string
+	seed        uint64
+	timeout     time.Duration
+	bus, source string
 
 	// backlog and consumer are set by a comparison for its rows: every
 	// event in the stream before the consumer starts, and another commit's
