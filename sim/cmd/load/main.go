@@ -34,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -87,6 +88,13 @@ type flags struct {
 	// consumer in place of the bundled one.
 	backlog  bool
 	consumer *builtConsumer
+	// fallbackEnv is set by a comparison's row: consumer variables to set
+	// when the synthesized function does not.
+	fallbackEnv map[string]string
+	// isolationTables picks -compare-isolation's tables; given records
+	// the flags the command line set.
+	isolationTables string
+	given           map[string]bool
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -119,6 +127,10 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.compareCatchup, "compare-catchup", false, fmt.Sprintf(
 		"drain a backlog (every event in KinesisStack's stream before the consumer starts, as after an outage; %s) with coalescing off, with chunks that end at a repeated entity (an older consumer, built from git history) and with superseded changes merged, and print a table; unless given: -events %d -partitions %d -entities %d -timeout %s",
 		catchupContext, catchupEvents, catchupPartitions, catchupEntities, catchupTimeout))
+	fs.BoolVar(&f.compareIsolation, "compare-isolation", false, fmt.Sprintf(
+		"the blast radius of a broken period on KinesisStack (%s, %d periods, %d events at %d/s, one period broken for good): fault-free, isolation after %d s and isolation off; then a %s vendor outage on both stacks (%d events at %d/s), and FifoStack with the defaults before issue 17; prints tables, acceptance lines and JSON lines",
+		isolationContext, isolationPeriods, isolationEvents, isolationRate, isolationAfter, outageWindowString, outageEvents, outageRate))
+	fs.StringVar(&f.isolationTables, "isolation-tables", "", "with -compare-isolation: which tables to run, isolation, outage or both (comma-separated; default both)")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
 	fs.DurationVar(&f.timeout, "timeout", pipeline.DefaultTimeout, "bound on one run")
@@ -159,7 +171,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
 	}
-	if f.skipIdle && (f.compare || f.compareBackoff || f.compareCatchup || f.bus != "") {
+	if f.skipIdle && (f.compare || f.compareBackoff || f.compareCatchup || f.compareIsolation || f.bus != "") {
 		return f, errors.New("-skip-idle shortens the waits that -compare, -compare-backoff and -compare-catchup measure, and -bus runs nothing locally: it combines with none of them")
 	}
 	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
@@ -167,6 +179,12 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	if f.compareCatchup {
 		return f, catchupFlags(&f, given)
+	}
+	if f.compareIsolation {
+		return f, isolationFlags(&f, given)
+	}
+	if f.isolationTables != "" {
+		return f, errors.New("-isolation-tables picks -compare-isolation's tables: give -compare-isolation too")
 	}
 	return f, nil
 }
@@ -243,6 +261,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case f.compareCatchup:
 		ok, err := compare(ctx, f, catchupComparison, stdout, stderr)
 		return exitFor(ctx, err, ok, stderr)
+	case f.compareIsolation:
+		ok, err := compareIsolation(ctx, f, stdout, stderr)
+		return exitFor(ctx, err, ok, stderr)
 	default:
 		rep, err := runOnce(ctx, f, f.context, stderr)
 		if rep != nil && err == nil {
@@ -299,6 +320,22 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		}
 		settings.Bootstrap = f.consumer.bin
 	}
+	functionEnv := f.functionEnv.m
+	for name, value := range f.fallbackEnv {
+		if _, set := settings.Function.Environment[name]; set {
+			continue
+		}
+		if _, set := functionEnv[name]; set {
+			continue
+		}
+		if functionEnv == nil {
+			functionEnv = map[string]string{}
+		} else {
+			functionEnv = maps.Clone(functionEnv)
+		}
+		functionEnv[name] = value
+		fmt.Fprintf(stderr, "the synthesized consumer does not set %s: setting %s=%s, as the row's context will once the stacks pass it\n", name, name, value)
+	}
 	logDir, err := os.MkdirTemp("", "orderly-local-")
 	if err != nil {
 		return nil, err
@@ -312,7 +349,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		},
 		Rate:           f.rate,
 		Faults:         f.faults,
-		FunctionEnv:    f.functionEnv.m,
+		FunctionEnv:    functionEnv,
 		Unordered:      f.unordered,
 		Replay:         f.replay,
 		SkipIdleTime:   f.skipIdle,
