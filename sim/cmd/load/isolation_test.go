@@ -75,7 +75,9 @@ func TestIsolationAcceptance(t *testing.T) {
 }
 
 func TestOutageAcceptance(t *testing.T) {
-	good := func() *pipeline.Report { return &pipeline.Report{EventsSent: 50, EventsApplied: 45, Superseded: 5, OK: true} }
+	good := func() *pipeline.Report {
+		return &pipeline.Report{EventsSent: 50, EventsApplied: 45, Superseded: 5, OK: true}
+	}
 	reps := []*pipeline.Report{good(), good(), {EventsSent: 50, EventsApplied: 20, DeadLettered: 30, OK: true}}
 	ok, lines := acceptance("outage", reps)
 	if !ok || !strings.Contains(strings.Join(lines, "\n"), "dead-lettered 30 of 50") {
