@@ -302,17 +302,19 @@ func invokeIDs(t *testing.T, w wiring, payload func(...payloads.Message) []byte,
 	return got
 }
 
-// TestWiredConsumerIsolatesAPeriodThatFailsAlone: the outage period fails,
-// another period then succeeds, and the outage period's record (days old,
-// as the payloads' arrival is fixed) leaves the line for the isolated
-// queue, with the whole event; the period's next record is processed.
+// TestWiredConsumerIsolatesAPeriodThatFailsAlone: the outage period fails
+// while another period succeeds for the isolation age (1 s here), and then
+// the outage period's record (days old, as the payloads' arrival is fixed)
+// leaves the line for the isolated queue with the whole event; the
+// period's next record is processed, and isolated too.
 func TestWiredConsumerIsolatesAPeriodThatFailsAlone(t *testing.T) {
 	for _, src := range []struct {
 		name    string
 		payload func(...payloads.Message) []byte
 	}{{"kinesis", payloads.KinesisPayload}, {"sqs", payloads.SQSPayload}} {
 		t.Run(src.name, func(t *testing.T) {
-			w := wireWith(t, map[string]string{"ORDERLY_ISOLATE_AFTER_SECONDS": "60", "ISOLATED_QUEUE_URL": isolatedQueueURL})
+			// 1 s: the period must fail alone that long, in real time.
+			w := wireWith(t, map[string]string{"ORDERLY_ISOLATE_AFTER_SECONDS": "1", "ISOLATED_QUEUE_URL": isolatedQueueURL})
 			broken := payloads.Message{Partition: outagePeriod, ID: "1001", Data: upsert("e2", outagePeriod, "driver/d-2", 1)}
 			next := payloads.Message{Partition: outagePeriod, ID: "1002", Data: upsert("e4", outagePeriod, "vehicle/v-1", 1)}
 			good := payloads.Message{Partition: "2026-11-28", ID: "1003", Data: upsert("e1", "2026-11-28", "driver/d-1", 1)}
@@ -321,6 +323,13 @@ func TestWiredConsumerIsolatesAPeriodThatFailsAlone(t *testing.T) {
 			}
 			if got := invokeIDs(t, w, src.payload, good); len(got) != 0 {
 				t.Fatalf("good period: failures %v", got)
+			}
+			if got := invokeIDs(t, w, src.payload, broken); !slices.Equal(got, []string{"1001"}) {
+				t.Fatalf("failing alone: failures %v, want the record retried (it has not failed alone for 1 s yet)", got)
+			}
+			time.Sleep(1100 * time.Millisecond)
+			if got := invokeIDs(t, w, src.payload, good); len(got) != 0 {
+				t.Fatalf("good period again: failures %v", got)
 			}
 			got := invokeIDs(t, w, src.payload, broken, next)
 			if len(got) != 0 {

@@ -3,6 +3,8 @@ package assembly
 import (
 	"reflect"
 	"testing"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 func TestOrderingOfKinesisStack(t *testing.T) {
@@ -46,13 +48,13 @@ func TestOrderingOfPerKeyFifoStack(t *testing.T) {
 	byID := map[string]QueueOrdering{}
 	for _, q := range o.Queues {
 		byID[q.LogicalID] = q
-		if !q.Fifo || !q.ContentBasedDeduplication || q.MaxReceiveCount != 5 || q.DeadLetterLogicalID == "" {
+		if !q.Fifo || !q.ContentBasedDeduplication || q.MaxReceiveCount != defaults.MaxReceiveCount || q.DeadLetterLogicalID == "" {
 			t.Errorf("queue %+v", q)
 		}
 	}
 	consumer := byID[findGetAtt(t, golden(t, "fifo-per-key/FifoStack.json"), o.Mapping.LogicalID)]
 	want := QueueOrdering{LogicalID: consumer.LogicalID, Fifo: true, ContentBasedDeduplication: true, DeduplicationScope: "messageGroup",
-		FifoThroughputLimit: "perMessageGroupId", VisibilityTimeout: 360, MaxReceiveCount: 5, DeadLetterLogicalID: consumer.DeadLetterLogicalID}
+		FifoThroughputLimit: "perMessageGroupId", VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, DeadLetterLogicalID: consumer.DeadLetterLogicalID}
 	if !reflect.DeepEqual(consumer, want) {
 		t.Errorf("consumer queue %+v, want %+v", consumer, want)
 	}

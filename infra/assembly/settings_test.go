@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/orderly-dev/orderly/infra/relay/defaults"
 )
 
 // golden loads a snapshot template written by the test/ package.
@@ -45,10 +47,10 @@ func TestKinesisSettingsFromTemplate(t *testing.T) {
 func TestFifoSettingsFromTemplate(t *testing.T) {
 	cases := map[string]FifoSettings{
 		"staging/FifoStack.json": {GroupIDs: []string{"catch-all", "g0", "g1", "g2", "g3"}, BatchSize: 10, MaxConcurrency: 4,
-			VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
+			VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
 		"prod/FifoStack.json": {BatchSize: 10, MaxConcurrency: 20,
-			ReservedConcurrency: 20, VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
-		"dev/FifoStack.json": {GroupIDs: []string{"g0"}, BatchSize: 10, VisibilityTimeout: 360, MaxReceiveCount: 5, ReportsItemFailures: true},
+			ReservedConcurrency: 20, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
+		"dev/FifoStack.json": {GroupIDs: []string{"g0"}, BatchSize: 10, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
 	}
 	for name, want := range cases {
 		s, err := golden(t, name).Settings()

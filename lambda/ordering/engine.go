@@ -259,9 +259,9 @@ func (e *Engine) runOne(ctx context.Context, recs []Record, keys []recordKey, re
 		e.health.succeeded(key, e.now())
 	case handlerFailed:
 		res.handlerFailed[i] = true
-		scope := e.health.failed(key, e.now())
+		scope, alone := e.health.failed(key, e.now())
 		notes.add(slog.String(LogFailureScope, scope.String()))
-		outcome, err = e.isolate(ctx, recs[i], key, scope, err)
+		outcome, err = e.isolate(ctx, recs[i], key, scope, alone, err)
 	}
 	res.Outcomes[i], res.Errors[i] = outcome, err
 	e.logRecord(ctx, recs[i], outcome, err, took, notes.list()...)

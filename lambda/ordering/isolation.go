@@ -8,8 +8,9 @@ import (
 
 // Isolation takes a record out of line when its key fails on its own: the
 // record's handler failed transiently, the failure's scope is KeyFailure
-// (another key succeeded since this key began failing), and the record is
-// at least After old. The record then goes to Sink and counts as Isolated
+// (another key succeeded since this key began failing), the key has failed
+// alone for at least After (a WideFailure restarts that clock), and the
+// record is at least After old. The record then goes to Sink and counts as Isolated
 // (not redelivered), and its chain carries on with the next record, which
 // is processed normally. So one broken key stops blocking the keys that
 // share its shard or message group after about After, instead of until the
@@ -43,12 +44,15 @@ type IsolatedError struct {
 	Key string
 	// Age is the record's age when it was isolated.
 	Age time.Duration
+	// Alone is how long the key had been failing while others succeeded.
+	Alone time.Duration
 	// Last is the handler's last error for the record.
 	Last error
 }
 
 func (e *IsolatedError) Error() string {
-	return fmt.Sprintf("isolated: key %q keeps failing while other keys succeed; record %s old; last error: %v", e.Key, e.Age.Round(time.Second), e.Last)
+	return fmt.Sprintf("isolated: key %q has failed for %s while other keys succeed; record %s old; last error: %v",
+		e.Key, e.Alone.Round(time.Second), e.Age.Round(time.Second), e.Last)
 }
 
 // Unwrap returns the handler's last error.
@@ -57,15 +61,15 @@ func (e *IsolatedError) Unwrap() error { return e.Last }
 // isolate takes rec out of line if the isolation rule allows it. It returns
 // the outcome and error to record: Isolated, or Failed with the handler's
 // error (possibly noting a sink failure).
-func (e *Engine) isolate(ctx context.Context, rec Record, key string, scope FailureScope, last error) (Outcome, error) {
-	if scope != KeyFailure || e.isolation.After <= 0 || rec.Arrived.IsZero() {
+func (e *Engine) isolate(ctx context.Context, rec Record, key string, scope FailureScope, alone time.Duration, last error) (Outcome, error) {
+	if scope != KeyFailure || e.isolation.After <= 0 || rec.Arrived.IsZero() || alone < e.isolation.After {
 		return Failed, last
 	}
 	age := e.now().Sub(rec.Arrived)
 	if age < e.isolation.After {
 		return Failed, last
 	}
-	reason := &IsolatedError{Key: key, Age: age, Last: last}
+	reason := &IsolatedError{Key: key, Age: age, Alone: alone, Last: last}
 	if err := safely(func() error { return e.isolation.Sink.Isolate(ctx, rec, reason) }); err != nil {
 		return Failed, fmt.Errorf("%w (isolation failed: %v)", last, err)
 	}

@@ -60,23 +60,34 @@ func rec(p, id string, arrived time.Time) ordering.Record {
 	return ordering.Record{Partition: p, ID: id, Arrived: arrived}
 }
 
+// failAlone makes key "a" fail alone for d: a first failure (nothing
+// else has succeeded since, so it looks vendor-wide), a success of "b",
+// a failure of "a" that now looks like its own, d later, and another
+// success of "b" to keep the evidence fresh.
+func failAlone(t *testing.T, e *ordering.Engine, c *clock, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	res := e.Process(ctx, []ordering.Record{rec("a", "a0.transient", c.Now())})
+	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.WideFailure {
+		t.Fatalf("first failure: %v %v, want failed, wide", res.Outcomes[0], res.Scopes[0])
+	}
+	e.Process(ctx, []ordering.Record{rec("b", "b0.ok", c.Now())})
+	res = e.Process(ctx, []ordering.Record{rec("a", "a0.transient", c.Now())})
+	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.KeyFailure {
+		t.Fatalf("failure after b succeeded: %v %v, want failed, key", res.Outcomes[0], res.Scopes[0])
+	}
+	c.Advance(d)
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", c.Now())})
+}
+
 func TestAKeyFailingWhileOthersSucceedIsIsolatedOnceOldEnough(t *testing.T) {
 	c := newClock()
 	sink := &isolationSink{}
 	e := isolatingEngine(t, c, sink)
-	ctx := context.Background()
 	old := c.Now()
-
-	// First failure of "a": nothing has succeeded since it began failing.
-	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
-	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.WideFailure {
-		t.Fatalf("first failure: %v %v, want failed, wide", res.Outcomes[0], res.Scopes[0])
-	}
-	// Another key succeeds after "a" began failing.
-	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", c.Now())})
-	c.Advance(isolateAfter)
+	failAlone(t, e, c, isolateAfter)
 	young := c.Now()
-	res = e.Process(ctx, []ordering.Record{
+	res := e.Process(context.Background(), []ordering.Record{
 		rec("a", "a1.transient", old), rec("a", "a2.transient", young), rec("a", "a3.ok", young), rec("b", "b2.ok", young),
 	})
 	want := []ordering.Outcome{ordering.Isolated, ordering.Failed, ordering.Skipped, ordering.Succeeded}
@@ -95,11 +106,31 @@ func TestAKeyFailingWhileOthersSucceedIsIsolatedOnceOldEnough(t *testing.T) {
 	}
 	got := sink.got[0]
 	var isolated *ordering.IsolatedError
-	if got.Key != "a" || got.Age < isolateAfter || got.Last == nil || !errors.As(res.Errors[0], &isolated) {
-		t.Errorf("isolated record: key %q, age %s, last %v, result error %v", got.Key, got.Age, got.Last, res.Errors[0])
+	if got.Key != "a" || got.Age < isolateAfter || got.Alone < isolateAfter || got.Last == nil || !errors.As(res.Errors[0], &isolated) {
+		t.Errorf("isolated record: key %q, age %s, alone %s, last %v, result error %v", got.Key, got.Age, got.Alone, got.Last, res.Errors[0])
 	}
 	if res.Outcomes[0].Retry() {
 		t.Error("an isolated record must not be redelivered")
+	}
+}
+
+// TestAnOutagesOldBacklogIsNotIsolatedOnOneHiccup: after an outage every
+// waiting record is old; one failure of a key while the others recover is
+// not enough, the key must fail alone for After.
+func TestAnOutagesOldBacklogIsNotIsolatedOnOneHiccup(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	e := isolatingEngine(t, c, sink)
+	ctx := context.Background()
+	old := c.Now()
+	for range 3 { // the outage
+		e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old), rec("b", "b1.transient", old)})
+		c.Advance(isolateAfter)
+	}
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", old), rec("a", "a1.transient", old)})
+	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+	if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.KeyFailure || len(sink.got) != 0 {
+		t.Errorf("%v %v, isolated %v: want a key failure kept in line", res.Outcomes[0], res.Scopes[0], sink.ids)
 	}
 }
 
@@ -185,10 +216,8 @@ func TestARecordIsIsolatedOnlyWithAKnownAgePastTheThreshold(t *testing.T) {
 			clk := newClock()
 			sink := &isolationSink{}
 			e := isolatingEngine(t, clk, sink)
-			ctx := context.Background()
-			e.Process(ctx, []ordering.Record{rec("a", "a0.transient", clk.Now())})
-			e.Process(ctx, []ordering.Record{rec("b", "b1.ok", clk.Now())})
-			res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", c.arrived(clk.now))})
+			failAlone(t, e, clk, isolateAfter)
+			res := e.Process(context.Background(), []ordering.Record{rec("a", "a1.transient", c.arrived(clk.now))})
 			if res.Outcomes[0] != c.want {
 				t.Errorf("%v, want %v", res.Outcomes[0], c.want)
 			}
@@ -200,12 +229,9 @@ func TestAFailedIsolationKeepsTheRecordInLine(t *testing.T) {
 	c := newClock()
 	sink := &isolationSink{fail: errors.New("queue unreachable")}
 	e := isolatingEngine(t, c, sink)
-	ctx := context.Background()
 	old := c.Now()
-	e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
-	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", c.Now())})
-	c.Advance(isolateAfter)
-	res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old), rec("a", "a2.ok", old)})
+	failAlone(t, e, c, isolateAfter)
+	res := e.Process(context.Background(), []ordering.Record{rec("a", "a1.transient", old), rec("a", "a2.ok", old)})
 	if res.Outcomes[0] != ordering.Failed || res.Outcomes[1] != ordering.Skipped {
 		t.Errorf("%v, want failed then skipped: a record the sink refused stays in line", res.Outcomes)
 	}

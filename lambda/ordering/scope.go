@@ -49,15 +49,24 @@ const DefaultEvidenceWindow = 3 * time.Minute
 const maxFailingKeys = 10000
 
 // health remembers, for one execution environment (one Engine), when each
-// failing key began failing and the latest successes of two distinct keys:
-// enough to ask "has any key other than k succeeded since k began
-// failing?" in constant time and memory.
+// failing key began failing (and since when it has failed alone), and the
+// latest successes of two distinct keys: enough to ask "has any key other
+// than k succeeded since k began failing?" in constant time and memory.
 type health struct {
 	window time.Duration
 
 	mu      sync.Mutex
 	latest  [2]keySuccess // latest[0] is the most recent; distinct keys
-	failing map[string]time.Time
+	failing map[string]streak
+}
+
+// streak is a failing key's run of failures.
+type streak struct {
+	// since is when the first failed attempt of the run ended.
+	since time.Time
+	// alone is when the run's failures began to look like the key's own
+	// (KeyFailure) without a WideFailure since; zero when they do not.
+	alone time.Time
 }
 
 type keySuccess struct {
@@ -66,7 +75,7 @@ type keySuccess struct {
 }
 
 func newHealth(window time.Duration) *health {
-	return &health{window: window, failing: map[string]time.Time{}}
+	return &health{window: window, failing: map[string]streak{}}
 }
 
 // succeeded records that key's record (or chunk) succeeded at at, which
@@ -85,8 +94,9 @@ func (h *health) succeeded(key string, at time.Time) {
 }
 
 // failed records that key's handler failed transiently, the attempt
-// ending at at, and classifies the failure as of at.
-func (h *health) failed(key string, at time.Time) FailureScope {
+// ending at at, and classifies the failure as of at. alone is how long the
+// key has failed alone (0 unless scope is KeyFailure).
+func (h *health) failed(key string, at time.Time) (scope FailureScope, alone time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.failing[key]; !ok {
@@ -97,40 +107,53 @@ func (h *health) failed(key string, at time.Time) FailureScope {
 		// it started: a success of another key that raced with the start
 		// of an outage (completed while this attempt was still retrying)
 		// must not count as evidence that the vendor is up.
-		h.failing[key] = at
+		h.failing[key] = streak{since: at}
 	}
-	return h.scopeLocked(key, at)
+	return h.classifyLocked(key, at)
 }
 
-// scope classifies key's current failure as of now: KeyFailure when
-// another key succeeded after key began failing and within the window.
+// scope classifies key's current failure as of now (NoFailureScope when
+// key is not failing), as failed does.
 func (h *health) scope(key string, now time.Time) FailureScope {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.scopeLocked(key, now)
+	scope, _ := h.classifyLocked(key, now)
+	return scope
 }
 
-func (h *health) scopeLocked(key string, now time.Time) FailureScope {
-	since, ok := h.failing[key]
+// classifyLocked: KeyFailure when another key succeeded after key began
+// failing and within the window. A KeyFailure starts the key's time alone
+// if it has not started; a WideFailure ends it, so that after an outage a
+// key must fail alone for a while again before its records leave the line:
+// the backlog an outage leaves is old, and one hiccup of the recovering
+// vendor must not isolate it.
+func (h *health) classifyLocked(key string, now time.Time) (FailureScope, time.Duration) {
+	st, ok := h.failing[key]
 	if !ok {
-		return NoFailureScope
+		return NoFailureScope, 0
 	}
 	other := h.latest[0]
 	if other.key == key {
 		other = h.latest[1]
 	}
-	if other.at.IsZero() || !other.at.After(since) || now.Sub(other.at) > h.window {
-		return WideFailure
+	if other.at.IsZero() || !other.at.After(st.since) || now.Sub(other.at) > h.window {
+		st.alone = time.Time{}
+		h.failing[key] = st
+		return WideFailure, 0
 	}
-	return KeyFailure
+	if st.alone.IsZero() {
+		st.alone = now
+		h.failing[key] = st
+	}
+	return KeyFailure, now.Sub(st.alone)
 }
 
 func (h *health) forgetOldestLocked() {
 	var oldest string
 	var at time.Time
-	for k, t := range h.failing {
-		if oldest == "" || t.Before(at) {
-			oldest, at = k, t
+	for k, st := range h.failing {
+		if oldest == "" || st.since.Before(at) {
+			oldest, at = k, st.since
 		}
 	}
 	delete(h.failing, oldest)

@@ -43,7 +43,7 @@ func TestIsolatedMessageKeepsTheWholeEventAndWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m.Kind != poison.KindIsolated || m.Period != "2026-W48" || m.RecordID != "4961" || m.ArrivedAt == nil || !m.ArrivedAt.Equal(arrived) ||
-		m.LastError != "push schedule: 503 Service Unavailable" || !strings.Contains(m.Reason, "keeps failing") || string(m.Payload) != payload {
+		m.LastError != "push schedule: 503 Service Unavailable" || !strings.Contains(m.Reason, "while other keys succeed") || string(m.Payload) != payload {
 		t.Errorf("message %+v", m)
 	}
 	if got := aws.ToString(c.in[0].MessageAttributes[poison.AttrKind].StringValue); got != poison.KindIsolated {

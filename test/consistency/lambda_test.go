@@ -35,6 +35,10 @@ type consumer struct {
 	// check validates a response's failure list against its payload; the
 	// mapping models would tolerate some malformed answers (an unknown id
 	// fails the whole batch), so the test checks the contract itself.
+	// engine, when set, serves every invocation: one long-lived container
+	// whose failure evidence (ordering.Isolation) outlives a batch. It has
+	// no deadline cut-offs.
+	engine  *ordering.Engine
 	check   func(payload []byte, failures []string) error
 	invokes atomic.Int64
 	cutoffs atomic.Int64 // invocations cut short by the deadline margin
@@ -53,20 +57,11 @@ func (c *consumer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		cutoff = int64(unit(c.seed, "cutoff", int(n)) * 8)
 		c.cutoffs.Add(1)
 	}
-	engine, err := ordering.New(c.handler, ordering.Options{
-		MaxConcurrentPartitions: 1 + int(n%4),
-		Poison:                  c.poison,
-		Logger:                  quiet,
-		SerializeBy:             schedule.PeriodPath{}.SerializeBy(),
-		Coalesce:                c.coalesce,
-		MaxChunk:                2 + int(unit(c.seed, "max-chunk", int(n))*10),
-		Now: func() time.Time {
-			if cutoff >= 0 && nowCalls.Add(1) > cutoff {
-				return deadline // no time left: the margin stops the batch
-			}
-			return time.Now()
-		},
-	})
+	engine := c.engine
+	var err error
+	if engine == nil {
+		engine, err = c.freshEngine(n, deadline, cutoff, &nowCalls)
+	}
 	if err != nil {
 		c.t.Error(err)
 		return nil, err
@@ -100,6 +95,25 @@ func (c *consumer) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		c.t.Error(err)
 	}
 	return data, nil
+}
+
+// freshEngine is invocation n's engine on a fresh container; it stops
+// starting records after cutoff clock readings, if cutoff >= 0.
+func (c *consumer) freshEngine(n int64, deadline time.Time, cutoff int64, nowCalls *atomic.Int64) (*ordering.Engine, error) {
+	return ordering.New(c.handler, ordering.Options{
+		MaxConcurrentPartitions: 1 + int(n%4),
+		Poison:                  c.poison,
+		Logger:                  quiet,
+		SerializeBy:             schedule.PeriodPath{}.SerializeBy(),
+		Coalesce:                c.coalesce,
+		MaxChunk:                2 + int(unit(c.seed, "max-chunk", int(n))*10),
+		Now: func() time.Time {
+			if cutoff >= 0 && nowCalls.Add(1) > cutoff {
+				return deadline // no time left: the margin stops the batch
+			}
+			return time.Now()
+		},
+	})
 }
 
 // checkKinesis: a Kinesis response names at most one record, the earliest

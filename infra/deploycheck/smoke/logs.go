@@ -83,7 +83,12 @@ func parseLine(msg string) (logLine, bool) {
 }
 
 // settled reports whether a line is an event's final outcome: applied or
-// stale (succeeded), or poisoned. Failed and skipped records come back.
+// stale (succeeded), poisoned, or isolated. Failed and skipped records
+// come back.
 func (l logLine) settled() bool {
-	return l.outcome == ordering.Succeeded.String() || l.outcome == ordering.Poisoned.String()
+	switch l.outcome {
+	case ordering.Succeeded.String(), ordering.Poisoned.String(), ordering.Isolated.String():
+		return true
+	}
+	return false
 }

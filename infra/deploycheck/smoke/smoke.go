@@ -328,6 +328,9 @@ func evaluate(r *Report, period schedule.PeriodPath, events []*canaryEvent, line
 		case ordering.Poisoned.String():
 			settled[e.id] = true
 			r.Problems = append(r.Problems, fmt.Sprintf("%s was poisoned: %s", e, l.err))
+		case ordering.Isolated.String():
+			settled[e.id] = true
+			r.Problems = append(r.Problems, fmt.Sprintf("%s was isolated (its period kept failing while others succeeded; redrive it once the period works): %s", e, l.err))
 		default:
 			r.Retries++
 		}

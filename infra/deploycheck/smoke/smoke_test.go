@@ -58,13 +58,14 @@ func deployed(t *testing.T, kind string) *fakeaws.Server {
 // it is put, logging the line the real consumer logs. broken drops the
 // stale-event guard (every event is applied), as a racing consumer would.
 type consumer struct {
-	mu       sync.Mutex
-	fake     *fakeaws.Server
-	doc      schedule.Schedule
-	seq      int
-	broken   bool
-	poisonAt int64 // version whose event goes to the poison queue
-	silent   bool  // nothing is ever processed
+	mu        sync.Mutex
+	fake      *fakeaws.Server
+	doc       schedule.Schedule
+	seq       int
+	broken    bool
+	poisonAt  int64 // version whose event goes to the poison queue
+	isolateAt int64 // version whose event goes to the isolated queue
+	silent    bool  // nothing is ever processed
 }
 
 func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
@@ -83,7 +84,10 @@ func (c *consumer) put(e fakeaws.PutEvent) fakeaws.PutEventResult {
 		slog.TimeKey: time.Now().Add(time.Duration(c.seq) * time.Millisecond).Format(time.RFC3339Nano), slog.MessageKey: ordering.LogRecordProcessed,
 		ordering.LogPartition: change.Period, ordering.LogRecordID: fmt.Sprintf("4960%020d", c.seq), telemetry.FieldEventID: e.EventID,
 	}
-	if change.Stamp.Version == c.poisonAt {
+	if change.Stamp.Version == c.isolateAt {
+		line[ordering.LogOutcome] = ordering.Isolated.String()
+		line[ordering.LogError] = "isolated: HTTP 503"
+	} else if change.Stamp.Version == c.poisonAt {
 		line[ordering.LogOutcome] = ordering.Poisoned.String()
 		line[ordering.LogError] = "HTTP 400"
 		c.fake.AddQueue(poison, `{"reason":"HTTP 400","payload":`+e.Detail+`}`)
@@ -167,6 +171,7 @@ func TestFailingRuns(t *testing.T) {
 	}{
 		{"lost update", &consumer{broken: true}, `was logged "applied" but should be "stale"`},
 		{"poisoned", &consumer{poisonAt: 3}, "was poisoned: HTTP 400"},
+		{"isolated", &consumer{isolateAt: 2}, "was isolated (its period kept failing while others succeeded; redrive it once the period works): isolated: HTTP 503"},
 		{"nothing processed", &consumer{silent: true}, "has no outcome in the consumer's log group"},
 	}
 	for _, tc := range tests {

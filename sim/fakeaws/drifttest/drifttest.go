@@ -311,6 +311,7 @@ func (d *Deployed) Changes() []Change {
 				limit = "perMessageGroupId"
 			}
 			dlq := d.ref(object(r.Properties["RedrivePolicy"])["deadLetterTargetArn"])
+			receives := number(object(r.Properties["RedrivePolicy"])["maxReceiveCount"], 0)
 			out = append(out,
 				Change{"queue " + id + " no longer FIFO", id, "FifoQueue", "false", set("FifoQueue", "false")},
 				Change{"queue " + id + " without content-based deduplication", id, "ContentBasedDeduplication", "false", set("ContentBasedDeduplication", "false")},
@@ -321,7 +322,7 @@ func (d *Deployed) Changes() []Change {
 					set("RedrivePolicy", fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"100"}`, dlq))},
 				Change{"queue " + id + " without a redrive policy", id, "RedrivePolicy", "unset", set("RedrivePolicy", "")},
 				Change{"queue " + id + " dead-letters elsewhere", id, "RedrivePolicy.deadLetterTargetArn", `"arn:aws:sqs:eu-west-1:111122223333:elsewhere.fifo"`,
-					set("RedrivePolicy", `{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:111122223333:elsewhere.fifo","maxReceiveCount":5}`)},
+					set("RedrivePolicy", fmt.Sprintf(`{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:111122223333:elsewhere.fifo","maxReceiveCount":%d}`, receives))},
 			)
 		case "AWS::Lambda::EventSourceMapping":
 			edit := func(f func(*fakeaws.EventSourceMapping)) func(d *Deployed) {
