@@ -1,4 +1,5 @@
-// Command comparechart turns saved `make compare` or `make catchup` output
+// Command comparechart turns saved `make compare`, `make catchup` or `make
+// compare-isolation` output
 // (its Markdown table and JSON line, or the JSON line alone) into an SVG
 // chart, without rerunning the comparison. It charts every row the JSON
 // holds; the line's "kind" picks the figures (a catch-up comparison's are
