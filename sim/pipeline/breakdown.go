@@ -324,32 +324,15 @@ func (r *runState) redrive(ctx context.Context, k *kinesalite, sqsAPI *sqsEndpoi
 		}
 		return rep, err
 	}
-	invocations, _, _, _ := r.cons.counts()
 	isolatedBefore := len(queueBodies(sqsAPI, sqsAPI.IsolatedQueueURL()))
-	round := *r
-	round.events = events
-	round.stream = redriveStream
-	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
-	round.rep = &Report{}
-	round.opts.Backlog = false
 	fmt.Fprintf(r.opts.Progress, "redrive: putting %d isolated events back, per period in stamp order, as make redrive would\n", len(events))
-	r.tally.startPhase("redrive", len(events), sqsAPI.poisonCount())
-	began := time.Now()
-	var deliverErr error
-	if r.settings.Stack == StackKinesis {
-		deliverErr = round.deliverKinesis(ctx, k)
-	} else {
-		deliverErr = round.deliverFifo(ctx)
-	}
-	rep.DurationSeconds = time.Since(began).Seconds()
-	now, _, _, _ := r.cons.counts()
-	rep.Invocations = now - invocations
-	if ctx.Err() != nil {
-		rep.TimedOut = true
+	round, res := r.deliverRound(ctx, "redrive", events, redriveStream, k, sqsAPI.poisonCount())
+	rep.DurationSeconds, rep.Invocations, rep.TimedOut = res.took.Seconds(), res.invocations, res.timedOut
+	if res.timedOut {
 		return rep, nil
 	}
-	if deliverErr != nil {
-		return rep, fmt.Errorf("redrive: %w", deliverErr)
+	if res.err != nil {
+		return rep, fmt.Errorf("redrive: %w", res.err)
 	}
 
 	// The final state, judged as a run's: redriven events count under their

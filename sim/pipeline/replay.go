@@ -226,33 +226,53 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	invocations, _, _, _ := r.cons.counts()
 	base := takeBaseline(r.ev.api, list, poisonQ.poisonCount(), invocations)
 
-	round := *r
-	round.events = events
-	round.stream = replayStream
-	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
-	round.rep = &Report{}
-	// An archive replay reaches a consumer that is already running.
-	round.opts.Backlog = false
 	fmt.Fprintf(r.opts.Progress, "replaying %d events in shuffled order as archive replay %q would\n", len(events), ReplayName)
-	r.tally.startPhase("replay", len(events), poisonQ.poisonCount())
-	began := time.Now()
-	var deliverErr error
-	if r.settings.Stack == StackKinesis {
-		deliverErr = round.deliverKinesis(ctx, k)
-	} else {
-		deliverErr = round.deliverFifo(ctx)
-	}
-	rep := &ReplayReport{Name: ReplayName, DurationSeconds: time.Since(began).Seconds()}
-	now, _, _, _ := r.cons.counts()
-	rep.Invocations = now - base.invocations
-	if ctx.Err() != nil {
-		rep.TimedOut = true
+	round, res := r.deliverRound(ctx, "replay", events, replayStream, k, poisonQ.poisonCount())
+	rep := &ReplayReport{Name: ReplayName, DurationSeconds: res.took.Seconds(), Invocations: res.invocations, TimedOut: res.timedOut}
+	if res.timedOut {
 		return rep, nil
 	}
-	if deliverErr != nil {
-		return rep, fmt.Errorf("replay: %w", deliverErr)
+	if res.err != nil {
+		return rep, fmt.Errorf("replay: %w", res.err)
 	}
 	round.ev.poisoned = poisonedEvents(queueBodies(poisonQ, poisonQ.PoisonQueueURL())[base.poisonCount:])
 	judgeReplay(base, *round.ev, rep)
 	return rep, nil
+}
+
+// roundResult is how a delivery round after the run went.
+type roundResult struct {
+	took        time.Duration
+	invocations int
+	timedOut    bool
+	err         error
+}
+
+// deliverRound sends events after the run through the same delivery (a
+// stream of their own in kinesalite, or the FIFO model) to the same
+// consumer instances and fake API, as a phase of the progress lines, and
+// returns the round (its evidence holds the round's dead letters).
+// poisonNow is the poison queue's count as the round starts.
+func (r *runState) deliverRound(ctx context.Context, phase string, events []Event, stream string, k *kinesalite, poisonNow int) (*runState, roundResult) {
+	round := *r
+	round.events = events
+	round.stream = stream
+	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
+	round.rep = &Report{}
+	// A replay or a redrive reaches a consumer that is already running.
+	round.opts.Backlog = false
+	r.tally.startPhase(phase, len(events), poisonNow)
+	before, _, _, _ := r.cons.counts()
+	began := time.Now()
+	var res roundResult
+	if r.settings.Stack == StackKinesis {
+		res.err = round.deliverKinesis(ctx, k)
+	} else {
+		res.err = round.deliverFifo(ctx)
+	}
+	res.took = time.Since(began)
+	after, _, _, _ := r.cons.counts()
+	res.invocations = after - before
+	res.timedOut = ctx.Err() != nil
+	return &round, res
 }
