@@ -130,12 +130,11 @@ type replayBaseline struct {
 	// applied holds the events that took effect before the replay.
 	applied     map[string]bool
 	poisonCount int
-	invocations int
 }
 
-func takeBaseline(api *scheduleAPI, periods []string, poisonCount, invocations int) replayBaseline {
+func takeBaseline(api *scheduleAPI, periods []string, poisonCount int) replayBaseline {
 	b := replayBaseline{docs: map[string]schedule.Schedule{}, historyLen: map[string]int{}, applied: map[string]bool{},
-		poisonCount: poisonCount, invocations: invocations}
+		poisonCount: poisonCount}
 	for _, p := range periods {
 		if doc, ok := api.Document(p); ok {
 			b.docs[p] = doc
@@ -223,8 +222,7 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	for p := range periods {
 		list = append(list, p)
 	}
-	invocations, _, _, _ := r.cons.counts()
-	base := takeBaseline(r.ev.api, list, poisonQ.poisonCount(), invocations)
+	base := takeBaseline(r.ev.api, list, poisonQ.poisonCount())
 
 	fmt.Fprintf(r.opts.Progress, "replaying %d events in shuffled order as archive replay %q would\n", len(events), ReplayName)
 	round, res := r.deliverRound(ctx, "replay", events, replayStream, k, poisonQ.poisonCount())
