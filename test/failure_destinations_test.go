@@ -2,11 +2,13 @@ package test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/orderly-dev/orderly/infra/relay"
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/infra/stacks"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // deadLetterRetentionSeconds is SQS's maximum retention, 14 days.
@@ -28,8 +30,12 @@ func TestFailedEventsAreKeptForRedrive(t *testing.T) {
 			}
 			t.Run(sc.name+"/"+id, func(t *testing.T) {
 				dlqs := s.failureQueues(t, id)
-				// Kinesis: poison + target DLQ; FIFO: + the queue's DLQ (+ the ingest DLQ per key).
+				// Kinesis: poison + target DLQ; FIFO: + the queue's DLQ (+ the ingest DLQ per key);
+				// both: + the isolated queue when isolation is on.
 				want := map[string]int{stacks.KinesisStackID: 2, stacks.FifoStackID: 3}[id]
+				if s.cfg.Isolation.AfterSeconds > 0 {
+					want++
+				}
 				if sc.name == "fifo-per-key" || (sc.env == "prod" && id == stacks.FifoStackID) {
 					want++
 				}
@@ -97,17 +103,24 @@ func (s *synthesis) failureQueues(t testing.TB, stackID string) map[string]map[s
 	}
 	_, fn := s.only(t, stackID, "AWS::Lambda::Function")
 	vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
-	poison := 0
-	for _, v := range vars {
+	// The poison queue, and the isolated queue when isolation is on.
+	var named, want []string
+	for name, v := range vars {
 		if ref, ok := v.(map[string]any); ok && ref["Ref"] != nil {
 			if _, isQueue := queues[fmt.Sprint(ref["Ref"])]; isQueue {
 				add(ref)
-				poison++
+				named = append(named, name)
 			}
 		}
 	}
-	if poison != 1 {
-		t.Errorf("%s: the consumer's environment names %d queues, want the poison queue", stackID, poison)
+	want = []string{envvar.PoisonQueueURL}
+	if s.cfg.Isolation.AfterSeconds > 0 {
+		want = append(want, envvar.IsolatedQueueURL)
+	}
+	slices.Sort(named)
+	slices.Sort(want)
+	if !slices.Equal(named, want) {
+		t.Errorf("%s: the consumer's environment names queues by %v, want %v", stackID, named, want)
 	}
 	return out
 }

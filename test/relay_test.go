@@ -105,7 +105,11 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 	expect(t, "iterator age threshold", alarm["Threshold"], float64(defaults.IteratorAgeSeconds*1000))
 	s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
 	expectOutputs(t, s, outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.StreamName, outputs.FunctionName, outputs.LogGroupName,
-		outputs.PoisonQueueURL, outputs.OnFailureBucketName, outputs.TargetDeadLetterQueueURL, outputs.DashboardName)
+		outputs.PoisonQueueURL, outputs.OnFailureBucketName, outputs.TargetDeadLetterQueueURL, outputs.IsolatedQueueURL, outputs.DashboardName)
+	_, fn := s.only(t, relayStackID, "AWS::Lambda::Function")
+	if _, held := fn["Environment"].(map[string]any)["Variables"].(map[string]any)[envvar.OutageHoldSeconds]; held {
+		t.Errorf("KinesisStack's consumer has %s: only a queue can hold a message", envvar.OutageHoldSeconds)
+	}
 }
 
 // TestFifoRelayWithRequiredPropsOnly builds the FIFO relay in each grouping
@@ -163,11 +167,15 @@ func TestFifoRelayWithRequiredPropsOnly(t *testing.T) {
 			expectConsumerDefaults(t, s)
 			s.expectArchive(t, relayStackID, defaults.ArchiveRetentionDays)
 			want := []string{outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
-				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL, outputs.DashboardName}
+				outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.IsolatedQueueURL, outputs.DeadLetterQueueURL, outputs.DashboardName}
 			if perKey {
 				want = append(want, outputs.IngestDeadLetterQueueURL)
 			}
 			expectOutputs(t, s, want...)
+			// The default tolerance over the default receives.
+			_, fn := s.only(t, relayStackID, "AWS::Lambda::Function")
+			hold := time.Duration(visibility.HoldFor(defaults.OutageToleranceSeconds*time.Second, defaults.MaxReceiveCount))
+			expect(t, "outage hold", fn["Environment"].(map[string]any)["Variables"].(map[string]any)[envvar.OutageHoldSeconds], fmt.Sprint(int(hold/time.Second)))
 		})
 	}
 }
@@ -313,6 +321,11 @@ func expectConsumerDefaults(t *testing.T, s *synthesis) {
 	expect(t, "API key secret", vars[envvar.APIKeySecretARN], relaySecret)
 	expect(t, "max concurrent partitions", vars[envvar.MaxConcurrentPartitions], fmt.Sprint(defaults.MaxConcurrentPartitions))
 	expect(t, "coalescing", vars[envvar.Coalesce], fmt.Sprint(defaults.Coalesce))
+	expect(t, "isolation age", vars[envvar.IsolateAfterSeconds], fmt.Sprint(defaults.IsolateAfterSeconds))
+	isolated := s.queueByRef(t, relayStackID, vars[envvar.IsolatedQueueURL])
+	expect(t, "isolated queue is a standard queue", isolated["FifoQueue"], nil)
+	expect(t, "isolated queue retention", isolated["MessageRetentionPeriod"], float64(defaults.DeadLetterRetentionDays*86400))
+	s.alarmOnQueue(t, relayStackID, vars[envvar.IsolatedQueueURL])
 	logGroups := s.resources(relayStackID, "AWS::Logs::LogGroup")
 	if len(logGroups) == 0 {
 		t.Error("no log group")
@@ -415,4 +428,68 @@ func expectKeyPolicy(t *testing.T, s *synthesis, reported []keypolicy.Statement)
 		t.Fatal("the relay reports no key policy statements")
 	}
 	expect(t, "key policy statements", sids, want)
+}
+
+// Isolation and the outage hold turned off (new(0)): no isolated queue, its
+// alarm, output and variables, and no hold; negative values are refused.
+func TestRelayWithIsolationAndHoldOff(t *testing.T) {
+	var f *relay.FifoRelay
+	s := relayInFreshApp(t, func(stack awscdk.Stack) (err error) {
+		p := relay.FifoRelayProps{RelayProps: requiredOnly(), OutageToleranceSeconds: new(0)}
+		p.IsolateAfterSeconds = new(0)
+		f, err = relay.NewFifoRelay(stack, "Orders", p)
+		return err
+	})
+	expectNoNagFindings(t, s.stacks[relayStackID])
+	if f.Consumer.IsolatedQueue != nil {
+		t.Error("isolation off, yet the consumer has an isolated queue")
+	}
+	expectOutputs(t, s, outputs.EventBusName, outputs.EventBusArn, outputs.ArchiveArn, outputs.QueueURL, outputs.FunctionName, outputs.LogGroupName,
+		outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.DeadLetterQueueURL, outputs.DashboardName)
+	_, fn := s.only(t, relayStackID, "AWS::Lambda::Function")
+	vars := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
+	for _, name := range []string{envvar.IsolateAfterSeconds, envvar.IsolatedQueueURL, envvar.OutageHoldSeconds} {
+		if v, ok := vars[name]; ok {
+			t.Errorf("%s = %v with isolation and the hold off", name, v)
+		}
+	}
+	if n := len(s.resources(relayStackID, "AWS::SQS::Queue")); n != 4 {
+		t.Errorf("%d queues, want 4: the queue, its DLQ, the target DLQ and the poison queue", n)
+	}
+
+	_, err := relay.NewFifoRelay(awscdk.NewStack(contextFreeApp(t), jsii.String("Bad"), nil), "Orders", relay.FifoRelayProps{
+		RelayProps:             relay.RelayProps{Code: bundle.Code(), APIBaseURL: relayAPIURL, APIKeySecret: relaySecret, IsolateAfterSeconds: new(-1)},
+		OutageToleranceSeconds: new(-5),
+	})
+	for _, want := range []string{"IsolateAfterSeconds -1: must be 0 (isolation off) or more", "OutageToleranceSeconds -5: must be 0 (hold off) or more"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v: want %q", err, want)
+		}
+	}
+}
+
+// queueByRef is the stack's queue a {"Ref": id} names (a queue URL), with
+// queueByGetAtt's checks: encrypted, and TLS only.
+func (s *synthesis) queueByRef(t testing.TB, stackID string, ref any) map[string]any {
+	t.Helper()
+	m, ok := ref.(map[string]any)
+	if !ok || m["Ref"] == nil {
+		t.Fatalf("%s: %v is not a Ref", stackID, ref)
+	}
+	return s.queueByGetAtt(t, stackID, map[string]any{"Fn::GetAtt": []any{m["Ref"], "Arn"}})
+}
+
+// alarmOnQueue checks that an alarm watches the visible messages of the
+// queue ref names, raised by any one.
+func (s *synthesis) alarmOnQueue(t testing.TB, stackID string, ref any) {
+	t.Helper()
+	id := ref.(map[string]any)["Ref"]
+	dims := []any{map[string]any{"Name": "QueueName", "Value": map[string]any{"Fn::GetAtt": []any{id, "QueueName"}}}}
+	for _, a := range s.resources(stackID, "AWS::CloudWatch::Alarm") {
+		if a["MetricName"] == "ApproximateNumberOfMessagesVisible" && reflect.DeepEqual(a["Dimensions"], dims) {
+			expect(t, fmt.Sprint(id)+" alarm threshold", a["Threshold"], float64(0))
+			return
+		}
+	}
+	t.Errorf("%s: no alarm on the messages of %v", stackID, id)
 }

@@ -25,9 +25,10 @@ func TestFunctionSettings(t *testing.T) {
 	if got.Environment["SCHEDULE_API_BASE_URL"] != "https://schedule.example.com" {
 		t.Errorf("SCHEDULE_API_BASE_URL = %q", got.Environment["SCHEDULE_API_BASE_URL"])
 	}
-	// The poison queue URL is a Ref: only a deployment knows it.
-	if !reflect.DeepEqual(got.Unresolved, []string{"POISON_QUEUE_URL"}) {
-		t.Errorf("unresolved %v, want [POISON_QUEUE_URL]", got.Unresolved)
+	// The poison and isolated queue URLs are Refs: only a deployment knows
+	// them.
+	if want := []string{"ISOLATED_QUEUE_URL", "POISON_QUEUE_URL"}; !reflect.DeepEqual(got.Unresolved, want) {
+		t.Errorf("unresolved %v, want %v", got.Unresolved, want)
 	}
 	if _, ok := got.Environment["POISON_QUEUE_URL"]; ok {
 		t.Error("an unresolved reference must not appear as a literal value")

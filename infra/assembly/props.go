@@ -3,6 +3,7 @@ package assembly
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // CloudFormation's documented values for properties a template may leave
@@ -158,6 +159,36 @@ func (p props) boolOr(key string, def bool) (bool, error) {
 		return false, p.errorf(key, "is %v, want true or false", v)
 	}
 	return b, nil
+}
+
+// envSecondsOr returns the whole number of seconds an environment
+// variable at key states as a literal string, or def when key is absent.
+func (p props) envSecondsOr(key string, def int) (int, error) {
+	if !p.has(key) {
+		return def, nil
+	}
+	v, err := p.string(key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, p.errorf(key, "is %q, want a whole number of seconds, 0 or more", v)
+	}
+	return n, nil
+}
+
+// ref returns the logical id a {"Ref": id} at key names.
+func (p props) ref(key string) (string, error) {
+	r, ok, err := p.object(key)
+	if err != nil {
+		return "", err
+	}
+	id, isString := r.m["Ref"].(string)
+	if !ok || !isString || len(r.m) != 1 {
+		return "", p.errorf(key, "is %v, want a Ref to a resource of the stack", p.m[key])
+	}
+	return id, nil
 }
 
 // getAtt returns the logical id a {"Fn::GetAtt": [id, attr]} at key names.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/orderly-dev/orderly/infra/routing"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 )
 
 // Settings is what orderly reads from one stack's template, read once: the
@@ -13,9 +14,24 @@ type Settings struct {
 	Function FunctionSettings
 	// Rules are the stack's rules in logical-id order.
 	Rules []Rule
+	// Isolation is how the consumer takes a failing period's records out
+	// of line (both stacks).
+	Isolation IsolationSettings
 	// Kinesis is set for KinesisStack, Fifo for FifoStack.
 	Kinesis *KinesisSettings
 	Fifo    *FifoSettings
+}
+
+// IsolationSettings are the consumer's isolation settings as its
+// environment states them.
+type IsolationSettings struct {
+	// AfterSeconds is envvar.IsolateAfterSeconds: the record age from which
+	// a record whose period fails while others succeed is isolated; 0 when
+	// isolation is off.
+	AfterSeconds int
+	// QueueLogicalID is the standard SQS queue envvar.IsolatedQueueURL
+	// refers to; empty when isolation is off.
+	QueueLogicalID string
 }
 
 // KinesisSettings are the deployed settings that decide ordering and
@@ -48,6 +64,10 @@ type FifoSettings struct {
 	VisibilityTimeout   int
 	MaxReceiveCount     int
 	ReportsItemFailures bool
+	// OutageHoldSeconds is envvar.OutageHoldSeconds: how long the consumer
+	// keeps a message invisible after a failure that looks vendor-wide; 0
+	// when the hold is off.
+	OutageHoldSeconds int
 }
 
 // Settings reads the stack's settings: Kinesis ones when the stack has a
@@ -59,6 +79,9 @@ func (t Template) Settings() (Settings, error) {
 		return s, err
 	}
 	if s.Rules, err = t.rules(); err != nil {
+		return s, err
+	}
+	if s.Isolation, err = t.isolation(); err != nil {
 		return s, err
 	}
 	if len(t.idsOfType("AWS::Kinesis::Stream")) > 0 {
@@ -171,8 +194,66 @@ func (t Template) fifo(rules []Rule) (FifoSettings, error) {
 	if s.MaxReceiveCount, err = redrive.int("maxReceiveCount"); err != nil {
 		return s, err
 	}
-	s.ReservedConcurrency, err = t.reservedConcurrency()
+	if s.ReservedConcurrency, err = t.reservedConcurrency(); err != nil {
+		return s, err
+	}
+	vars, err := t.functionVariables()
+	if err != nil {
+		return s, err
+	}
+	s.OutageHoldSeconds, err = vars.envSecondsOr(envvar.OutageHoldSeconds, 0)
 	return s, err
+}
+
+// functionVariables are the consumer's environment variables (empty when
+// it has none).
+func (t Template) functionVariables() (props, error) {
+	fn, err := t.one("AWS::Lambda::Function")
+	if err != nil {
+		return props{}, err
+	}
+	env, ok, err := fn.object("Environment")
+	if err != nil || !ok {
+		return props{where: fn.where + ": Environment.Variables", m: map[string]any{}}, err
+	}
+	vars, ok, err := env.object("Variables")
+	if err != nil || !ok {
+		return props{where: env.where + ".Variables", m: map[string]any{}}, err
+	}
+	return vars, nil
+}
+
+// isolation reads the isolation age and the queue the consumer isolates
+// to: both set, or neither, and the queue a standard one of the stack (the
+// consumer refuses a FIFO queue).
+func (t Template) isolation() (IsolationSettings, error) {
+	var s IsolationSettings
+	vars, err := t.functionVariables()
+	if err != nil {
+		return s, err
+	}
+	if s.AfterSeconds, err = vars.envSecondsOr(envvar.IsolateAfterSeconds, 0); err != nil {
+		return s, err
+	}
+	if (s.AfterSeconds > 0) != vars.has(envvar.IsolatedQueueURL) {
+		return s, vars.errorf(envvar.IsolatedQueueURL, "is set without %s above 0, or missing with it: the consumer isolates to that queue exactly when the age is set", envvar.IsolateAfterSeconds)
+	}
+	if s.AfterSeconds == 0 {
+		return s, nil
+	}
+	if s.QueueLogicalID, err = vars.ref(envvar.IsolatedQueueURL); err != nil {
+		return s, err
+	}
+	queue := t.props(s.QueueLogicalID)
+	if t.Resources[s.QueueLogicalID].Type != "AWS::SQS::Queue" {
+		return s, vars.errorf(envvar.IsolatedQueueURL, "refers to %s, which is not an AWS::SQS::Queue of the stack", s.QueueLogicalID)
+	}
+	if fifo, err := queue.boolOr("FifoQueue", false); err != nil {
+		return s, err
+	} else if fifo {
+		return s, vars.errorf(envvar.IsolatedQueueURL, "refers to the FIFO queue %s: the isolated queue must be a standard queue", s.QueueLogicalID)
+	}
+	return s, nil
 }
 
 func (t Template) reservedConcurrency() (int, error) {

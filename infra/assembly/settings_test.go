@@ -45,12 +45,14 @@ func TestKinesisSettingsFromTemplate(t *testing.T) {
 }
 
 func TestFifoSettingsFromTemplate(t *testing.T) {
+	// The default tolerance over the default receives, in whole seconds.
+	hold := defaults.OutageToleranceSeconds / defaults.MaxReceiveCount
 	cases := map[string]FifoSettings{
 		"staging/FifoStack.json": {GroupIDs: []string{"catch-all", "g0", "g1", "g2", "g3"}, BatchSize: 10, MaxConcurrency: 4,
-			VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
+			VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true, OutageHoldSeconds: hold},
 		"prod/FifoStack.json": {BatchSize: 10, MaxConcurrency: 20,
-			ReservedConcurrency: 20, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
-		"dev/FifoStack.json": {GroupIDs: []string{"g0"}, BatchSize: 10, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true},
+			ReservedConcurrency: 20, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true, OutageHoldSeconds: hold},
+		"dev/FifoStack.json": {GroupIDs: []string{"g0"}, BatchSize: 10, VisibilityTimeout: 360, MaxReceiveCount: defaults.MaxReceiveCount, ReportsItemFailures: true, OutageHoldSeconds: hold},
 	}
 	for name, want := range cases {
 		s, err := golden(t, name).Settings()
@@ -145,5 +147,58 @@ func TestMissingOrMistypedPropertyIsAnError(t *testing.T) {
 	if s.Function.TimeoutSeconds != DefaultFunctionTimeoutSeconds || s.Function.MemoryMiB != DefaultFunctionMemoryMiB {
 		t.Errorf("without Timeout and MemorySize: %d s, %d MiB; want CloudFormation's %d s, %d MiB",
 			s.Function.TimeoutSeconds, s.Function.MemoryMiB, DefaultFunctionTimeoutSeconds, DefaultFunctionMemoryMiB)
+	}
+}
+
+// Both stacks state the isolation age and the standard queue it isolates
+// to; a template that states one without the other, or points at a FIFO
+// queue, is refused.
+func TestIsolationSettingsFromTemplate(t *testing.T) {
+	for _, name := range []string{"dev/KinesisStack.json", "prod/FifoStack.json", "kms-create/FifoStack.json"} {
+		s, err := golden(t, name).Settings()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if s.Isolation.AfterSeconds != defaults.IsolateAfterSeconds || !strings.HasPrefix(s.Isolation.QueueLogicalID, "ConsumerIsolatedQueue") {
+			t.Errorf("%s: isolation %+v, want %d s to the consumer's isolated queue", name, s.Isolation, defaults.IsolateAfterSeconds)
+		}
+	}
+	vars := func(tmpl Template) map[string]any {
+		for _, r := range tmpl.Resources {
+			if r.Type == "AWS::Lambda::Function" {
+				return r.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+			}
+		}
+		t.Fatal("no function")
+		return nil
+	}
+	breaks := map[string]func(tmpl Template){
+		"age without queue": func(tmpl Template) { delete(vars(tmpl), "ISOLATED_QUEUE_URL") },
+		"queue without age": func(tmpl Template) { delete(vars(tmpl), "ORDERLY_ISOLATE_AFTER_SECONDS") },
+		"age not a number":  func(tmpl Template) { vars(tmpl)["ORDERLY_ISOLATE_AFTER_SECONDS"] = "3m" },
+		"queue a literal":   func(tmpl Template) { vars(tmpl)["ISOLATED_QUEUE_URL"] = "https://sqs.example/q" },
+		"queue the FIFO queue": func(tmpl Template) {
+			for id, r := range tmpl.Resources {
+				if r.Type == "AWS::SQS::Queue" && r.Properties["FifoQueue"] == true {
+					vars(tmpl)["ISOLATED_QUEUE_URL"] = map[string]any{"Ref": id}
+					return
+				}
+			}
+		},
+		"hold not a number": func(tmpl Template) { vars(tmpl)["ORDERLY_OUTAGE_HOLD_SECONDS"] = "-1" },
+	}
+	for name, breakIt := range breaks {
+		tmpl := golden(t, "dev/FifoStack.json")
+		breakIt(tmpl)
+		if _, err := tmpl.Settings(); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+	}
+	// Isolation off: neither variable, and no queue.
+	tmpl := golden(t, "dev/KinesisStack.json")
+	delete(vars(tmpl), "ISOLATED_QUEUE_URL")
+	delete(vars(tmpl), "ORDERLY_ISOLATE_AFTER_SECONDS")
+	if s, err := tmpl.Settings(); err != nil || s.Isolation != (IsolationSettings{}) {
+		t.Errorf("isolation off: %+v, %v", s.Isolation, err)
 	}
 }

@@ -66,8 +66,16 @@ func intKey(name string, def, lo, hi int, field func(*Config) *int, doc string) 
 
 // optionalIntKey is an integer where 0 means "not set".
 func optionalIntKey(name string, lo, hi int, field func(*Config) *int, doc string) Key {
-	allowed := fmt.Sprintf("0 (not set) or an integer from %d to %d", lo, hi)
-	return Key{Name: name, Default: "0 (not set)", Allowed: fmt.Sprintf("0, or %d–%d", lo, hi), Doc: doc, def: 0,
+	k := zeroOrIntKey(name, "not set", 0, lo, hi, field, doc)
+	k.Default = "0 (not set)"
+	return k
+}
+
+// zeroOrIntKey is an integer from lo to hi, or 0, which means zero (such
+// as "off"); it defaults to def.
+func zeroOrIntKey(name, zero string, def, lo, hi int, field func(*Config) *int, doc string) Key {
+	allowed := fmt.Sprintf("0 (%s) or an integer from %d to %d", zero, lo, hi)
+	return Key{Name: name, Default: itoa(def), Allowed: fmt.Sprintf("0, or %d–%d", lo, hi), Doc: doc, def: def,
 		apply: func(c *Config, raw any) error {
 			n, ok := parseInt(raw)
 			if !ok || (n != 0 && (n < lo || n > hi)) {
@@ -196,6 +204,9 @@ func kmsKeyKey(name, docDefault string, extra []string, field func(*Config) *str
 
 // maxVisibilitySeconds is the longest visibility timeout SQS accepts.
 const maxVisibilitySeconds = int(visibility.MaxVisibilityTimeout / time.Second)
+
+// maxReceiveCount is the largest redrive maxReceiveCount SQS accepts.
+const maxReceiveCount = 1000
 
 // withDefault applies def before any context, so the default has one
 // source even when it is the zero value.
@@ -351,7 +362,7 @@ var Keys = []Key{
 	intKey("fifo.batchSize", defaults.FifoBatchSize, 1, 10, func(c *Config) *int { return &c.Fifo.BatchSize }, "Messages per invocation."),
 	optionalIntKey("fifo.maxConcurrency", 2, 1000, func(c *Config) *int { return &c.Fifo.MaxConcurrency },
 		"Maximum concurrent invocations of the SQS event source mapping."),
-	intKey("fifo.maxReceiveCount", defaults.MaxReceiveCount, 1, 1000, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
+	intKey("fifo.maxReceiveCount", defaults.MaxReceiveCount, 1, maxReceiveCount, func(c *Config) *int { return &c.Fifo.MaxReceiveCount },
 		"Receives before a message moves to the FIFO dead-letter queue."),
 	intKey("fifo.retentionHours", defaults.FifoRetentionHours, 1, 336, func(c *Config) *int { return &c.Fifo.RetentionHours }, "Queue message retention."),
 	intKey("fifo.retryBackoffBaseSeconds", int(visibility.DefaultBackoff.Base/time.Second), 0, maxVisibilitySeconds,
@@ -362,8 +373,8 @@ var Keys = []Key{
 		fmt.Sprintf("Cap of that backoff; must stay below the queue's visibility timeout (%d × `function.timeoutSeconds`). 0 turns the backoff off: the group waits for the visibility timeout, as it always does after a crash or a function timeout.", defaults.VisibilityTimeoutFactor)),
 		fmt.Sprintf("%d, or the visibility timeout − 1 s if that is shorter", int(visibility.DefaultBackoff.Max/time.Second))),
 
-	intKey("fifo.outageToleranceSeconds", defaults.OutageToleranceSeconds, 60, 43200, func(c *Config) *int { return &c.Fifo.OutageToleranceSeconds },
-		"A third-party outage this long (every period failing) dead-letters and isolates nothing: after such a failure the consumer keeps the message invisible for this / `fifo.maxReceiveCount` (the outage hold), so the queue holds everything and drains in order once the vendor recovers. Must stay below `fifo.retentionHours`."),
+	zeroOrIntKey("fifo.outageToleranceSeconds", "off", defaults.OutageToleranceSeconds, 60, 43200, func(c *Config) *int { return &c.Fifo.OutageToleranceSeconds },
+		"A third-party outage this long (every period failing) dead-letters and isolates nothing: after such a failure the consumer keeps the message invisible for this / `fifo.maxReceiveCount` (the outage hold), so the queue holds everything and drains in order once the vendor recovers. Must stay below `fifo.retentionHours`. 0 turns the hold off: every failure waits for the retry backoff only, as before the hold existed."),
 	intKey("isolation.afterSeconds", defaults.IsolateAfterSeconds, 0, 86400, func(c *Config) *int { return &c.Isolation.AfterSeconds },
 		"A record whose period keeps failing while other periods succeed is taken out of line once it is this old (from its arrival in the stream or queue): sent whole to the isolated queue for `make redrive`, so it no longer blocks its shard or message group. 0 turns isolation off. Must stay below `kinesis.maxRecordAgeSeconds` and within the FIFO receive budget (see docs/isolation.md)."),
 	withDefault(kmsKeyKey("encryption.kmsKey", "empty (AWS owned and managed keys)", []string{CreateKMSKey},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/relay/defaults"
 	"github.com/orderly-dev/orderly/lambda/scheduleapi"
+	"github.com/orderly-dev/orderly/lambda/visibility"
 )
 
 // Context keys that are not configuration keys.
@@ -195,15 +196,10 @@ func (r *resolver) crossCheck(cfg *Config) {
 		r.problem("kinesis.maxRecordAgeSeconds = %d: must not exceed kinesis.retentionHours × 3600 = %d, or records expire before their retries end",
 			k.MaxRecordAgeSeconds, k.RetentionHours*3600)
 	}
-	r.checkRetryBackoff(cfg)
-	// A message can be received maxReceiveCount times, each followed by up
-	// to a visibility timeout, before it is dead-lettered; expiring first
-	// would drop it without a trace.
+	backoffOK := r.checkRetryBackoff(cfg)
+	r.checkFifoRetention(cfg)
+	r.checkIsolation(cfg, backoffOK)
 	f := cfg.Fifo
-	if window := cfg.VisibilityTimeoutSeconds() * f.MaxReceiveCount; f.RetentionHours*3600 <= window {
-		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (%d × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
-			f.RetentionHours, defaults.VisibilityTimeoutFactor, window)
-	}
 	reserved := cfg.Function.ReservedConcurrency
 	if reserved == 0 {
 		return
@@ -310,19 +306,102 @@ func (r *resolver) checkAPILimits(cfg *Config) {
 }
 
 // checkRetryBackoff keeps the FIFO retry backoff shorter than the wait it
-// replaces, and its base within its cap. The relations are the backoff's
-// own (visibility.Backoff); the messages name the keys.
-func (r *resolver) checkRetryBackoff(cfg *Config) {
+// replaces, and its base within its cap, and reports whether it did. The
+// relations are the backoff's own (visibility.Backoff); the messages name
+// the keys.
+func (r *resolver) checkRetryBackoff(cfg *Config) bool {
 	f, b := cfg.Fifo, cfg.Fifo.RetryBackoff()
+	ok := true
 	if b.CheckBelow(cfg.VisibilityTimeout()) != nil {
+		ok = false
 		r.problem("fifo.retryBackoffMaxSeconds = %d: must be below the FIFO queue's visibility timeout, %d × function.timeoutSeconds = %d, or a reported failure would wait as long as without the backoff (0 turns the backoff off)",
 			f.RetryBackoffMaxSeconds, defaults.VisibilityTimeoutFactor, cfg.VisibilityTimeoutSeconds())
 	}
 	// The keys' ranges are Validate's bounds, so a base above the cap is
 	// all it can still find.
 	if b.Validate() != nil {
+		ok = false
 		r.problem("fifo.retryBackoffBaseSeconds = %d: must not exceed fifo.retryBackoffMaxSeconds = %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds)
 	}
+	return ok
+}
+
+// checkFifoRetention keeps every message the FIFO queue holds until it is
+// dead-lettered: a message expiring first would be dropped without a trace.
+func (r *resolver) checkFifoRetention(cfg *Config) {
+	f := cfg.Fifo
+	retention := f.RetentionHours * 3600
+	// The window below always covers the tolerance; this says why more
+	// plainly when the tolerance alone is too long.
+	if t := f.OutageToleranceSeconds; t >= retention {
+		r.problem("fifo.outageToleranceSeconds = %d: must be below fifo.retentionHours × 3600 = %d, or a message held through an outage that long expires before the vendor recovers; lower fifo.outageToleranceSeconds (0 turns the hold off) or raise fifo.retentionHours",
+			t, retention)
+		return
+	}
+	// A message can be received maxReceiveCount times, each followed by
+	// the longest wait a receive can have: the visibility timeout (a crash
+	// or a timeout), or the outage hold at its longest jitter.
+	vt := cfg.VisibilityTimeoutSeconds()
+	held := int(f.OutageHold().Delay(f.RetryBackoff(), 1, 1) / time.Second)
+	window := max(vt, held) * f.MaxReceiveCount
+	switch {
+	case retention > window:
+	case held > vt:
+		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / fifo.maxReceiveCount, up to %d%% longer at random: %d s) = %d s, or a message held through an outage can expire before it is dead-lettered",
+			f.RetentionHours, int(visibility.Jitter*100), held, window)
+	default:
+		r.problem("fifo.retentionHours = %d: must exceed fifo.maxReceiveCount × the visibility timeout (%d × function.timeoutSeconds) = %d s, or a message can expire before it is dead-lettered",
+			f.RetentionHours, defaults.VisibilityTimeoutFactor, window)
+	}
+}
+
+// checkIsolation keeps a failing record in its stream or queue until it is
+// old enough to be isolated (isolation.afterSeconds): otherwise it is
+// dropped to the on-failure bucket or the dead-letter queue first, and
+// isolation never happens. The FIFO receive budget is judged only on a
+// valid backoff (backoffOK): checkRetryBackoff has reported any other.
+func (r *resolver) checkIsolation(cfg *Config, backoffOK bool) {
+	after := cfg.Isolation.AfterSeconds
+	if after <= 0 {
+		return
+	}
+	if age := cfg.Kinesis.MaxRecordAgeSeconds; after >= age {
+		r.problem("isolation.afterSeconds = %d: must be below kinesis.maxRecordAgeSeconds = %d, or a failing record goes to the on-failure bucket before it is old enough to be isolated; lower isolation.afterSeconds (0 turns isolation off) or raise kinesis.maxRecordAgeSeconds",
+			after, age)
+	}
+	if !backoffOK {
+		return
+	}
+	// The FIFO receive budget: isolation needs the period to fail alone
+	// for the isolation age, which the consumer can only see from a
+	// message's second receive on (its first failure looks vendor-wide
+	// and is held); from there to its last receive the message waits at
+	// least the backoff's shortest delays (visibility.Backoff.AloneReach;
+	// derive has capped a default cap below the visibility timeout, and
+	// checkRetryBackoff passed an explicit one); an outage hold only
+	// lengthens them.
+	f, vt := cfg.Fifo, cfg.VisibilityTimeout()
+	backoff := f.RetryBackoff()
+	reach := func(receives int) int { return int(backoff.AloneReach(receives, vt) / time.Second) }
+	if got := reach(f.MaxReceiveCount); after > got {
+		fix := fmt.Sprintf("lower isolation.afterSeconds to at most %d", got)
+		if n := fitReceives(f.MaxReceiveCount, maxReceiveCount, func(n int) bool { return reach(n) >= after }); n > 0 {
+			fix = fmt.Sprintf("raise fifo.maxReceiveCount to at least %d (its last receive then comes at least %d s after its second), or %s", n, reach(n), fix)
+		}
+		r.problem("isolation.afterSeconds = %d with fifo.maxReceiveCount = %d: a failing FIFO message has its last receive as little as %d s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; %s",
+			after, f.MaxReceiveCount, got, fix)
+	}
+}
+
+// fitReceives is the smallest receive count above from and up to limit for
+// which fits holds, or 0 when none does.
+func fitReceives(from, limit int, fits func(int) bool) int {
+	for n := from + 1; n <= limit; n++ {
+		if fits(n) {
+			return n
+		}
+	}
+	return 0
 }
 
 func flatten(prefix string, in map[string]any, out map[string]any) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // cdkContext is the context of the repository's cdk.json, as the CLI gives it.
@@ -139,6 +140,18 @@ func TestInvalidConfigurationIsRejectedWithExactMessage(t *testing.T) {
 			`function.reservedConcurrency = 10 with per-key groups: set fifo.maxConcurrency (2 to 10), or the SQS poller scales past the reserved concurrency and its throttled batches go back to the queue, using up receives towards the dead-letter queue`},
 		{"FIFO retention shorter than the retries", map[string]any{"fifo.retentionHours": "1", "function.timeoutSeconds": "900"},
 			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the visibility timeout (6 × function.timeoutSeconds) = 54000 s, or a message can expire before it is dead-lettered`},
+		{"FIFO retention shorter than the outage holds", map[string]any{"fifo.retentionHours": "1", "fifo.outageToleranceSeconds": "3500"},
+			`fifo.retentionHours = 1: must exceed fifo.maxReceiveCount × the longest outage hold (fifo.outageToleranceSeconds / fifo.maxReceiveCount, up to 20% longer at random: 420 s) = 4200 s, or a message held through an outage can expire before it is dead-lettered`},
+		{"outage tolerance beyond the FIFO retention", map[string]any{"fifo.retentionHours": "2", "fifo.outageToleranceSeconds": "7200"},
+			`fifo.outageToleranceSeconds = 7200: must be below fifo.retentionHours × 3600 = 7200, or a message held through an outage that long expires before the vendor recovers; lower fifo.outageToleranceSeconds (0 turns the hold off) or raise fifo.retentionHours`},
+		{"outage tolerance below a minute", map[string]any{"fifo.outageToleranceSeconds": "59"},
+			`fifo.outageToleranceSeconds = "59" (from context override): must be 0 (off) or an integer from 60 to 43200`},
+		{"isolation age beyond the record age", map[string]any{"kinesis.maxRecordAgeSeconds": "120"},
+			`isolation.afterSeconds = 180: must be below kinesis.maxRecordAgeSeconds = 120, or a failing record goes to the on-failure bucket before it is old enough to be isolated; lower isolation.afterSeconds (0 turns isolation off) or raise kinesis.maxRecordAgeSeconds`},
+		{"isolation age beyond the FIFO receive budget", map[string]any{"isolation.afterSeconds": "300"},
+			`isolation.afterSeconds = 300 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive as little as 194 s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; raise fifo.maxReceiveCount to at least 13 (its last receive then comes at least 338 s after its second), or lower isolation.afterSeconds to at most 194`},
+		{"isolation age no receive count reaches", map[string]any{"isolation.afterSeconds": "50000"},
+			`isolation.afterSeconds = 50000 with fifo.maxReceiveCount = 10: a failing FIFO message has its last receive as little as 194 s after its second (the retry backoff's shortest delays, or the visibility timeout when it is off), and its period must fail alone for isolation.afterSeconds from then, so it is dead-lettered before it can be isolated; lower isolation.afterSeconds to at most 194`},
 		{"detail-type the consumer does not apply", map[string]any{"rule.detailTypes": "Foo"},
 			`rule.detailTypes = "Foo" (from context override): must be one or both of "Schedule Entity Upserted" and "Schedule Entity Deleted": the consumer poisons every other detail-type`},
 		{"reserved below max concurrency", map[string]any{"fifo.maxConcurrency": "5", "function.reservedConcurrency": "4"},
@@ -255,7 +268,9 @@ func TestRetryBackoffSettings(t *testing.T) {
 	}{
 		{"defaults", nil, 1, 60},
 		{"default cap under the shortest visibility timeout", map[string]any{"function.timeoutSeconds": "10", "api.callTimeoutSeconds": "2"}, 1, 59},
-		{"explicit", map[string]any{"fifo.retryBackoffBaseSeconds": "0", "fifo.retryBackoffMaxSeconds": "300"}, 0, 300},
+		// A base of 0 retries at once, so no failing message could age
+		// enough to be isolated (TestIsolationAndOutageHoldSettings).
+		{"explicit", map[string]any{"fifo.retryBackoffBaseSeconds": "0", "fifo.retryBackoffMaxSeconds": "300", "isolation.afterSeconds": "0"}, 0, 300},
 		{"off, with a base above the cap", map[string]any{"fifo.retryBackoffBaseSeconds": "90", "fifo.retryBackoffMaxSeconds": "0"}, 90, 0},
 	}
 	for _, tc := range tests {
@@ -268,6 +283,44 @@ func TestRetryBackoffSettings(t *testing.T) {
 				t.Errorf("backoff base %d max %d, want %d and %d", f.RetryBackoffBaseSeconds, f.RetryBackoffMaxSeconds, tc.base, tc.max)
 			}
 		})
+	}
+}
+
+// The blast-radius settings: the defaults fit every relation, the receive
+// budget follows the backoff the stacks deploy (capped below a short
+// visibility timeout), and 0 turns isolation and the outage hold off.
+func TestIsolationAndOutageHoldSettings(t *testing.T) {
+	tests := []struct {
+		name      string
+		overrides map[string]any
+		after     int
+		hold      time.Duration
+	}{
+		{"defaults", nil, 180, 3 * time.Minute},
+		{"both off", map[string]any{"isolation.afterSeconds": "0", "fifo.outageToleranceSeconds": "0"}, 0, 0},
+		// Off, the backoff leaves 9 visibility timeouts of 360 s.
+		{"backoff off", map[string]any{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "2880"}, 2880, 3 * time.Minute},
+		{"more receives", map[string]any{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "338"}, 338, 139 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Resolve(withOverrides(t, tc.overrides))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Isolation.AfterSeconds != tc.after || time.Duration(cfg.Fifo.OutageHold()) != tc.hold {
+				t.Errorf("isolation after %d s, hold %s; want %d s and %s", cfg.Isolation.AfterSeconds, time.Duration(cfg.Fifo.OutageHold()), tc.after, tc.hold)
+			}
+		})
+	}
+	// One second more than the budget is refused.
+	for _, overrides := range []map[string]any{
+		{"fifo.retryBackoffMaxSeconds": "0", "isolation.afterSeconds": "3241"},
+		{"fifo.maxReceiveCount": "13", "isolation.afterSeconds": "340"},
+	} {
+		if _, err := Resolve(withOverrides(t, overrides)); err == nil || !strings.Contains(err.Error(), "isolation.afterSeconds") {
+			t.Errorf("%v: got %v, want the receive budget refused", overrides, err)
+		}
 	}
 }
 

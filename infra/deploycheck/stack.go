@@ -21,9 +21,14 @@ type StackError struct{ Message string }
 func (e *StackError) Error() string { return e.Message }
 
 // FailureQueues are the outputs naming the queues where failed events end
-// up: the poison queue and every dead-letter queue of the stack kind.
+// up: the poison queue, the isolated queue when isolation is on, and every
+// dead-letter queue of the stack kind.
 func FailureQueues(c config.Config, kind string) []string {
-	qs := []string{outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL}
+	qs := []string{outputs.PoisonQueueURL}
+	if c.Isolation.AfterSeconds > 0 {
+		qs = append(qs, outputs.IsolatedQueueURL)
+	}
+	qs = append(qs, outputs.TargetDeadLetterQueueURL)
 	if kind == config.KindKinesis {
 		return qs
 	}

@@ -25,6 +25,10 @@ const (
 	// TargetDeadLetterQueueURL receives events EventBridge could not deliver
 	// (both stacks).
 	TargetDeadLetterQueueURL = "TargetDeadLetterQueueUrl"
+	// IsolatedQueueURL receives records the consumer took out of line
+	// because their period kept failing while other periods succeeded
+	// (both stacks, only when isolation.afterSeconds is not 0).
+	IsolatedQueueURL = "IsolatedQueueUrl"
 	// DashboardName is the stack's CloudWatch dashboard (both stacks).
 	DashboardName = "DashboardName"
 	// StreamName is the Kinesis stream (KinesisStack).

@@ -3,7 +3,6 @@ package redrive
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/orderly-dev/orderly/infra/onfailure"
@@ -17,10 +16,16 @@ import (
 // Pipe's wrapper of one (event.Decode reads both).
 func payloads(source string, body []byte) ([][]byte, error) {
 	switch source {
-	case outputs.PoisonQueueURL:
+	case outputs.PoisonQueueURL, outputs.IsolatedQueueURL:
+		// The isolated queue's messages are poison messages of kind
+		// poison.KindIsolated.
+		what := "poison message"
+		if source == outputs.IsolatedQueueURL {
+			what = "message of the isolated queue"
+		}
 		var m poison.Message
 		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, fmt.Errorf("not a poison message: %w", err)
+			return nil, fmt.Errorf("not a %s: %w", what, err)
 		}
 		switch {
 		case len(m.Payload) > 0:
@@ -28,13 +33,13 @@ func payloads(source string, body []byte) ([][]byte, error) {
 		case m.PayloadBase64 != "":
 			data, err := base64.StdEncoding.DecodeString(m.PayloadBase64)
 			if err != nil {
-				return nil, fmt.Errorf("poison payloadBase64: %w", err)
+				return nil, fmt.Errorf("payloadBase64 of the %s: %w", what, err)
 			}
 			return [][]byte{data}, nil
 		case m.PayloadOmitted:
-			return nil, fmt.Errorf("the poison message omits its %d-byte payload (too large for SQS): find record %s in the stream or queue it came from", m.PayloadBytes, m.RecordID)
+			return nil, fmt.Errorf("the %s omits its %d-byte payload (too large for SQS): find record %s in the stream or queue it came from", what, m.PayloadBytes, m.RecordID)
 		}
-		return nil, errors.New("the poison message holds no payload")
+		return nil, fmt.Errorf("the %s holds no payload", what)
 	case outputs.OnFailureBucketName:
 		object, err := onfailure.Decode(body)
 		if err != nil {

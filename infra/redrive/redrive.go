@@ -59,6 +59,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	c := o.Config
 	r := Report{Stack: c.StackName(o.Kind), DryRun: o.DryRun}
 	queues := deploycheck.FailureQueues(c, o.Kind)
+	// The isolated queue is read wherever the stack declares it, and
+	// required nowhere: a stack deployed before isolation was turned on
+	// has none yet, and one deployed since it was turned off may still
+	// hold records isolated before.
+	queues = slices.DeleteFunc(queues, func(q string) bool { return q == outputs.IsolatedQueueURL })
 	required := append([]string{outputs.EventBusName}, queues...)
 	bucket := deploycheck.FailureBucket(o.Kind)
 	if bucket != "" {
@@ -67,6 +72,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	out, err := deploycheck.StackOutputs(ctx, o.AWS, c, o.Kind, required)
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if out[outputs.IsolatedQueueURL] != "" {
+		queues = append(queues, outputs.IsolatedQueueURL)
+	} else if c.Isolation.AfterSeconds > 0 {
+		fmt.Fprintf(o.Progress, "redrive: stack %s has no %s output yet (isolation.afterSeconds is set; deploy to create the queue): not read\n", r.Stack, outputs.IsolatedQueueURL)
 	}
 	run := &run{o: o, period: c.PeriodPath, bus: out[outputs.EventBusName], report: &r, client: newClients(o.AWS)}
 	for _, q := range queues {

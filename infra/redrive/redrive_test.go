@@ -12,6 +12,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/config"
 	"github.com/orderly-dev/orderly/infra/outputs"
 	"github.com/orderly-dev/orderly/infra/redrive"
+	"github.com/orderly-dev/orderly/lambda/event"
 	"github.com/orderly-dev/orderly/lambda/poison"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
@@ -26,6 +27,98 @@ func runRedrive(t *testing.T, fake *fakeaws.Server, cfg config.Config, kind stri
 		t.Fatalf("redrive: %v\n%s", err, progress.String())
 	}
 	return r, progress.String()
+}
+
+// isolate parks events in the isolated queue as the consumer does: poison
+// messages of kind isolated, the payload whole.
+func isolate(t *testing.T, fake *fakeaws.Server, url string, evs ...event.Event) {
+	t.Helper()
+	arrived := time.Date(2026, 11, 28, 9, 57, 0, 0, time.UTC)
+	for i, ev := range evs {
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := poison.Body(poison.Message{Kind: poison.KindIsolated, Reason: "period kept failing while others succeeded", Source: "sqs",
+			Partition: "2026-12-01", RecordID: fmt.Sprintf("m-%d", i), PoisonedAt: arrived.Add(3 * time.Minute),
+			Period: "2026-12-01", ArrivedAt: &arrived, LastError: "HTTP 503"}, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.AddQueue(url, body)
+	}
+}
+
+// The isolated queue is a source of both stacks when isolation is on: its
+// records go back on the bus with the others, per period in stamp order,
+// and its messages are deleted.
+func TestIsolatedRecordsAreRedriven(t *testing.T) {
+	cfg := checktest.Config(t, "dev")
+	for _, kind := range []string{config.KindKinesis, config.KindFifo} {
+		t.Run(kind, func(t *testing.T) {
+			d := redrivetest.Deploy(t, cfg, kind)
+			url := d.Outputs[outputs.IsolatedQueueURL]
+			if url == "" {
+				t.Fatalf("outputs %v: want %s with isolation on", d.Outputs, outputs.IsolatedQueueURL)
+			}
+			events := redrivetest.Events(6)
+			isolate(t, d.Fake, url, events[:4]...)
+			d.Poison(events[4:]...)
+			r, _ := runRedrive(t, d.Fake, cfg, kind, false)
+			if !r.OK || r.Events != len(events) {
+				t.Fatalf("report %+v: want %d events put", r, len(events))
+			}
+			put := d.Fake.PutEvents()
+			redrivetest.ExpectRedriven(t, events, put)
+			redrivetest.ExpectInStampOrderPerPeriod(t, put)
+			redrivetest.ExpectExactlyOnceEffect(t, events, put)
+			if msgs := d.Fake.QueueMessages(url); len(msgs) != 0 {
+				t.Errorf("isolated queue holds %d messages, want none", len(msgs))
+			}
+		})
+	}
+}
+
+// The isolated queue's output is optional: a stack without it (deployed
+// before isolation, or with it off) is redriven from its other sources,
+// and a stack that has it is read even when the config turned isolation
+// off since.
+func TestIsolatedQueueOutputIsOptional(t *testing.T) {
+	on := checktest.Config(t, "dev")
+	off := on
+	off.Isolation.AfterSeconds = 0
+
+	d := redrivetest.Deploy(t, off, config.KindKinesis)
+	if _, ok := d.Outputs[outputs.IsolatedQueueURL]; ok {
+		t.Fatal("isolation off: the fake stack declares an isolated queue")
+	}
+	events := redrivetest.Events(2)
+	d.Poison(events...)
+	r, progress := runRedrive(t, d.Fake, on, config.KindKinesis, false)
+	if !r.OK || r.Events != 2 || !strings.Contains(progress, "has no IsolatedQueueUrl output yet") {
+		t.Errorf("isolation on, stack without the queue: report %+v, progress %q", r, progress)
+	}
+
+	d = redrivetest.Deploy(t, on, config.KindFifo)
+	isolate(t, d.Fake, d.Outputs[outputs.IsolatedQueueURL], events...)
+	if r, _ := runRedrive(t, d.Fake, off, config.KindFifo, false); !r.OK || r.Events != 2 {
+		t.Errorf("isolation off, stack with the queue: report %+v, want its 2 events put", r)
+	}
+}
+
+// A message of the isolated queue that is not one is kept and reported
+// as such.
+func TestMalformedIsolatedMessageIsKept(t *testing.T) {
+	cfg := checktest.Config(t, "dev")
+	d := redrivetest.Deploy(t, cfg, config.KindKinesis)
+	d.Fake.AddQueue(d.Outputs[outputs.IsolatedQueueURL], "not json")
+	r, _ := runRedrive(t, d.Fake, cfg, config.KindKinesis, false)
+	if r.OK || len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "not a message of the isolated queue") {
+		t.Errorf("report %+v: want the message kept and named", r)
+	}
+	if len(d.Fake.QueueMessages(d.Outputs[outputs.IsolatedQueueURL])) != 1 {
+		t.Error("the malformed message was deleted")
+	}
 }
 
 // Every place failed events end up on a Kinesis stack, an event that does
@@ -199,7 +292,7 @@ func TestReportJSON(t *testing.T) {
 	for _, s := range back["sources"].([]any) {
 		names = append(names, s.(map[string]any)["source"].(string))
 	}
-	want := []string{outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.OnFailureBucketName}
+	want := []string{outputs.PoisonQueueURL, outputs.TargetDeadLetterQueueURL, outputs.IsolatedQueueURL, outputs.OnFailureBucketName}
 	if !reflect.DeepEqual(names, want) || back["ok"] != true {
 		t.Errorf("JSON %s: want sources %v and ok", b, want)
 	}

@@ -54,12 +54,18 @@ type ConsumerProps struct {
 	// records instead of once per record. nil means defaults.Coalesce
 	// (true); always written to the environment, so the template states it.
 	Coalesce *bool
-	// RemovalPolicy of the log group and poison queue. Default
-	// defaults.RemovalPolicy (RETAIN).
+	// IsolateAfterSeconds is the age (from its arrival in the stream or
+	// queue) from which the consumer takes a record whose period fails
+	// while other periods succeed out of line, into IsolatedQueue. nil
+	// means defaults.IsolateAfterSeconds (180); new(0) turns isolation
+	// off, and no isolated queue is created.
+	IsolateAfterSeconds *int
+	// RemovalPolicy of the log group, poison queue and isolated queue.
+	// Default defaults.RemovalPolicy (RETAIN).
 	RemovalPolicy awscdk.RemovalPolicy
-	// EncryptionKey encrypts the log group and the poison queue; the role
-	// is granted what sending to the poison queue needs. Default nil: an
-	// AWS-owned log key and SQS-managed keys.
+	// EncryptionKey encrypts the log group, the poison queue and the
+	// isolated queue; the role is granted what sending to them needs.
+	// Default nil: an AWS-owned log key and SQS-managed keys.
 	EncryptionKey awskms.IKey
 	// APIKeySecretKey is the customer managed key of APIKeySecret: the
 	// role may decrypt with it through Secrets Manager only. Default nil:
@@ -75,7 +81,11 @@ type Consumer struct {
 	Role     awsiam.Role
 	// PoisonQueue receives events the consumer can never apply.
 	PoisonQueue awssqs.Queue
-	LogGroup    awslogs.LogGroup
+	// IsolatedQueue receives records the consumer took out of line because
+	// their period kept failing while others succeeded; nil when isolation
+	// is off.
+	IsolatedQueue awssqs.Queue
+	LogGroup      awslogs.LogGroup
 }
 
 var completeSecretArnRE = regexp.MustCompile(`^arn:.*:secret:.+-[A-Za-z0-9]{6}$`)
@@ -99,6 +109,9 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	if props.Coalesce == nil {
 		props.Coalesce = new(defaults.Coalesce)
 	}
+	if props.IsolateAfterSeconds == nil {
+		props.IsolateAfterSeconds = new(defaults.IsolateAfterSeconds)
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	con := &Consumer{Construct: c}
 
@@ -108,6 +121,11 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		EncryptionKey: props.EncryptionKey,
 	})
 	con.PoisonQueue = NewSecureQueue(c, "PoisonQueue", SecureQueueProps{RemovalPolicy: props.RemovalPolicy, EncryptionKey: props.EncryptionKey})
+	if *props.IsolateAfterSeconds > 0 {
+		// Standard, like the poison queue: an isolated record keeps its
+		// place in no order, make redrive puts it back on the bus.
+		con.IsolatedQueue = NewSecureQueue(c, "IsolatedQueue", SecureQueueProps{RemovalPolicy: props.RemovalPolicy, EncryptionKey: props.EncryptionKey})
+	}
 	con.Role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("orderly consumer: its log group, its poison queue, its API key secret and its event source"),
@@ -138,6 +156,10 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 	}
 	if props.MaxConcurrentPartitions > 0 {
 		env[envvar.MaxConcurrentPartitions] = jsii.String(strconv.Itoa(props.MaxConcurrentPartitions))
+	}
+	if con.IsolatedQueue != nil {
+		env[envvar.IsolateAfterSeconds] = jsii.String(strconv.Itoa(*props.IsolateAfterSeconds))
+		env[envvar.IsolatedQueueURL] = con.IsolatedQueue.QueueUrl()
 	}
 
 	fp := &awslambda.FunctionProps{
@@ -181,9 +203,13 @@ func NewConsumer(scope constructs.Construct, id string, props ConsumerProps) *Co
 		}))
 	}
 	con.PoisonQueue.GrantSendMessages(con.Role)
+	// One grant on the key covers every queue it encrypts.
 	grantKey(props.EncryptionKey, con.Role, keyQueueSender)
-
 	MarkAsDeadLetterQueue(con.PoisonQueue, "events the consumer can never apply")
+	if con.IsolatedQueue != nil {
+		con.IsolatedQueue.GrantSendMessages(con.Role)
+		MarkAsDeadLetterQueue(con.IsolatedQueue, "records the consumer took out of line because their period kept failing")
+	}
 	suppress(con.Role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
 		"Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.",
 		"Resource::*")

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -38,6 +39,9 @@ type DashboardProps struct {
 	Transport      []awscloudwatch.IMetric
 	// Function is the consumer.
 	Function awslambda.IFunction
+	// IsolatedQueue is the consumer's isolated queue, whose depth is
+	// charted with the failures that fill it; nil when isolation is off.
+	IsolatedQueue awssqs.IQueue
 	// EventSourceID is the consumer's event source mapping (its Ref) when
 	// it publishes EventCount metrics, whose names are EventCounts; nil when
 	// it publishes none.
@@ -59,7 +63,7 @@ func NewDashboard(scope constructs.Construct, id string, p DashboardProps) awscl
 	d.AddWidgets(awscloudwatch.NewTextWidget(&awscloudwatch.TextWidgetProps{
 		Markdown: jsii.String("# " + p.Title + "\n" + p.Flow + " The first two rows follow the events; the rows below chart the " +
 			"metric of every alarm, as the alarm watches it, and the last lists every alarm's state. " +
-			"Failed events wait in the dead-letter queues, the poison queue or the on-failure bucket: `make redrive` puts them back."),
+			"Failed events wait in the dead-letter queues, the poison queue" + isolatedStore(p) + " or the on-failure bucket: `make redrive` puts them back."),
 		Width: jsii.Number(24), Height: jsii.Number(3),
 	}))
 
@@ -86,15 +90,28 @@ func NewDashboard(scope constructs.Construct, id string, p DashboardProps) awscl
 			labelled(ConsumerMetric(telemetry.MetricRecordsSuperseded, p.Function, sum), "of those superseded in a coalesced push"),
 			labelled(ConsumerMetric(telemetry.MetricRecordsFailed, p.Function, sum), "failed, retried"),
 			labelled(ConsumerMetric(telemetry.MetricRecordsSkipped, p.Function, sum), "skipped, retried"),
-			labelled(ConsumerMetric(telemetry.MetricRecordsPoisoned, p.Function, sum), "poisoned")),
+			labelled(ConsumerMetric(telemetry.MetricRecordsPoisoned, p.Function, sum), "poisoned"),
+			labelled(ConsumerMetric(telemetry.MetricRecordsIsolated, p.Function, sum), "isolated")),
 	)
 	maximum := awscloudwatch.Stats_MAXIMUM()
+	// Whether a failing third-party API fails one period (its records are
+	// isolated once old enough) or every period (an outage: everything
+	// waits in line), and what sits in the isolated queue.
+	reach := []awscloudwatch.IMetric{
+		labelled(ConsumerMetric(telemetry.MetricFailuresPeriodSpecific, p.Function, sum), "period-specific failures"),
+		labelled(ConsumerMetric(telemetry.MetricFailuresVendorWide, p.Function, sum), "vendor-wide failures"),
+		labelled(ConsumerMetric(telemetry.MetricRecordsIsolated, p.Function, sum), "records isolated"),
+	}
+	if p.IsolatedQueue != nil {
+		reach = append(reach, labelled(p.IsolatedQueue.MetricApproximateNumberOfMessagesVisible(MaxPerMinute()), "waiting in the isolated queue"))
+	}
 	d.AddWidgets(
-		graph("5. Consumer: batch duration and lag (ms, max)", 12,
+		graph("5. Consumer: batch duration and lag (ms, max)", 8,
 			labelled(ConsumerMetric(telemetry.MetricBatchDurationMs, p.Function, maximum), "batch duration"),
 			labelled(ConsumerMetric(telemetry.MetricLagMs, p.Function, maximum), "lag behind the event time")),
-		graph("6. Consumer: invocation duration (ms, max)", 12,
+		graph("6. Consumer: invocation duration (ms, max)", 8,
 			labelled(metric(awsmetrics.Lambda, awsmetrics.Duration, map[string]*string{awsmetrics.FunctionName: p.Function.FunctionName()}, maximum), "duration")),
+		graph("7. Consumer: transient failures by reach, and isolation", 8, reach...),
 	)
 
 	all := p.Alarms.All()
@@ -115,6 +132,15 @@ func NewDashboard(scope constructs.Construct, id string, p DashboardProps) awscl
 		Height: jsii.Number(float64(2 + (len(all)+3)/4)),
 	}))
 	return d
+}
+
+// isolatedStore names the isolated queue among the failure stores when
+// there is one.
+func isolatedStore(p DashboardProps) string {
+	if p.IsolatedQueue == nil {
+		return ""
+	}
+	return ", the isolated queue"
 }
 
 func graph(title string, width float64, metrics ...awscloudwatch.IMetric) awscloudwatch.GraphWidget {

@@ -47,7 +47,7 @@ type FifoRelayProps struct {
 	// not set.
 	MaxConcurrency int
 	// MaxReceiveCount is the receives before a message moves to its queue's
-	// FIFO dead-letter queue. Default defaults.MaxReceiveCount (5).
+	// FIFO dead-letter queue. Default defaults.MaxReceiveCount (10).
 	MaxReceiveCount int
 	// Retention of the queues' messages. Default defaults.FifoRetentionHours
 	// (96 hours).
@@ -63,6 +63,15 @@ type FifoRelayProps struct {
 	// the queue's visibility timeout. Max must stay below the visibility
 	// timeout (defaults.VisibilityTimeoutFactor × Timeout).
 	RetryBackoff *visibility.Backoff
+	// OutageToleranceSeconds is the vendor-wide outage (every period
+	// failing) that dead-letters nothing: after such a failure the consumer
+	// keeps the message invisible for the outage hold,
+	// visibility.HoldFor(this, MaxReceiveCount), so MaxReceiveCount
+	// receives last at least this long. Keep it below Retention
+	// (infra/config checks it). nil means defaults.OutageToleranceSeconds
+	// (1800); new(0) turns the hold off, so every failure waits for
+	// RetryBackoff only.
+	OutageToleranceSeconds *int
 }
 
 func (p FifoRelayProps) problems() []string {
@@ -74,6 +83,9 @@ func (p FifoRelayProps) problems() []string {
 	}
 	if p.PerKey && p.MessageGroups != 0 {
 		out = append(out, fmt.Sprintf("MessageGroups %d and PerKey: per-key grouping takes no static group count; set one of them", p.MessageGroups))
+	}
+	if t := p.OutageToleranceSeconds; t != nil && *t < 0 {
+		out = append(out, fmt.Sprintf("OutageToleranceSeconds %d: must be 0 (hold off) or more", *t))
 	}
 	if b := p.RetryBackoff; b != nil {
 		if err := b.Validate(); err != nil {
@@ -102,6 +114,9 @@ func (p FifoRelayProps) withDefaults() FifoRelayProps {
 	}
 	if p.OldestMessageAlarm == nil {
 		p.OldestMessageAlarm = seconds(defaults.OldestMessageAgeSeconds)
+	}
+	if p.OutageToleranceSeconds == nil {
+		p.OutageToleranceSeconds = new(defaults.OutageToleranceSeconds)
 	}
 	return p
 }
@@ -190,6 +205,11 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	backoff := p.retryBackoff()
 	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffBaseSeconds), jsii.String(strconv.Itoa(int(backoff.Base/time.Second))), nil)
 	f.Consumer.Function.AddEnvironment(jsii.String(envvar.RetryBackoffMaxSeconds), jsii.String(strconv.Itoa(int(backoff.Max/time.Second))), nil)
+	// After a failure no other period's success contradicts, the message
+	// waits out the hold instead, so an outage uses few receives.
+	if hold := p.outageHold(); hold > 0 {
+		f.Consumer.Function.AddEnvironment(jsii.String(envvar.OutageHoldSeconds), jsii.String(strconv.Itoa(int(time.Duration(hold)/time.Second))), nil)
+	}
 	esm := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize: jsii.Number(float64(p.BatchSize)),
 		// The consumer fails a message and every later message of its group;
@@ -212,6 +232,7 @@ func NewFifoRelay(scope constructs.Construct, id string, props FifoRelayProps) (
 	f.Alarms.PeriodsSplitAcrossPartitions("PeriodsSplit", f.Consumer.Function)
 	f.Alarms.QueueNotEmpty("TargetDeadLetters", f.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	f.Alarms.QueueNotEmpty("PoisonEvents", f.Consumer.PoisonQueue, "The poison queue")
+	f.alarmIsolated()
 
 	f.newDashboard(f.dashboardProps(p))
 	f.consumerOutputs()
@@ -243,6 +264,12 @@ func (f *FifoRelay) fifoWithDLQ(p FifoRelayProps, id string, visibility awscdk.D
 			"fifo.maxReceiveCount receives a message moves to the "+id+" dead-letter queue. Look at the consumer's log group.")
 	f.Alarms.QueueNotEmpty(id+"DeadLetters", dlq, "The "+id+" dead-letter queue")
 	return queue, dlq
+}
+
+// outageHold is the consumer's outage hold for the tolerance asked for
+// (filled by withDefaults); 0 when it is off.
+func (p FifoRelayProps) outageHold() visibility.Hold {
+	return visibility.HoldFor(time.Duration(*p.OutageToleranceSeconds)*time.Second, p.MaxReceiveCount)
 }
 
 // retryBackoff is the backoff asked for, or the default capped below the

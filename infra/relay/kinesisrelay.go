@@ -209,6 +209,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 	k.Alarms.QueueNotEmpty("TargetDeadLetters", k.TargetDeadLetterQueue, "The rule target dead-letter queue")
 	k.Alarms.BucketReceivesObjects("OnFailureRecords", k.OnFailureBucket, OnFailureMetricsID, "The stream on-failure bucket")
 	k.Alarms.QueueNotEmpty("PoisonEvents", k.Consumer.PoisonQueue, "The poison queue")
+	k.alarmIsolated()
 	k.Alarms.RuleDelivery("Rule", k.Rule, k.Ingress, "the stream")
 	k.Alarms.OnFailureDeliveryFailures("OnFailureDeliveryFailures", k.Consumer.Function)
 	k.Alarms.ConsumerThrottles("Throttles", k.Consumer.Function)

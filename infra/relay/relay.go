@@ -107,6 +107,15 @@ type RelayProps struct {
 	// filtered, failed and dropped (billed as custom metrics). nil means
 	// defaults.EventSourceMetrics (true).
 	EventSourceMetrics *bool
+	// IsolateAfterSeconds is the age (from its arrival in the stream or
+	// queue) from which the consumer takes a record whose period fails
+	// while other periods succeed out of line: it sends the record whole to
+	// an isolated queue (Consumer.IsolatedQueue, alarmed, output
+	// IsolatedQueueUrl) instead of blocking its shard or message group.
+	// Keep it below the Kinesis MaxRecordAge and within a FIFO queue's
+	// receives (infra/config checks both). nil means
+	// defaults.IsolateAfterSeconds (180); new(0) turns isolation off.
+	IsolateAfterSeconds *int
 
 	// AlarmTopicArn is an SNS topic for alarm and OK actions. Default: alarms
 	// without actions.
@@ -195,6 +204,9 @@ func (p RelayProps) problems() []string {
 	if p.BusName != "" && p.ExistingBus != "" {
 		out = append(out, fmt.Sprintf("BusName %q and ExistingBus %q: set one of them, not both", p.BusName, p.ExistingBus))
 	}
+	if i := p.IsolateAfterSeconds; i != nil && *i < 0 {
+		out = append(out, fmt.Sprintf("IsolateAfterSeconds %d: must be 0 (isolation off) or more", *i))
+	}
 	if a := p.ArchiveRetentionDays; a != nil && *a < 0 {
 		out = append(out, fmt.Sprintf("ArchiveRetentionDays %d: must be 0 (no archive) or more", *a))
 	} else if a != nil && *a > 0 && p.ExistingBus != "" {
@@ -235,6 +247,9 @@ func (p RelayProps) withDefaults() RelayProps {
 	}
 	if p.EventSourceMetrics == nil {
 		p.EventSourceMetrics = new(defaults.EventSourceMetrics)
+	}
+	if p.IsolateAfterSeconds == nil {
+		p.IsolateAfterSeconds = new(defaults.IsolateAfterSeconds)
 	}
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = defaultRemovalPolicy()
@@ -284,16 +299,30 @@ func (r *Relay) newConsumer(p RelayProps) {
 		MaxConcurrentPartitions: p.MaxConcurrentPartitions,
 		APILimits:               p.APILimits,
 		Coalesce:                p.Coalesce,
+		IsolateAfterSeconds:     p.IsolateAfterSeconds,
 		RemovalPolicy:           p.RemovalPolicy,
 		EncryptionKey:           p.EncryptionKey,
 		APIKeySecretKey:         p.APIKeySecretKey,
 	})
 }
 
+// alarmIsolated alarms on any record in the isolated queue, when there is
+// one: its period kept failing while others succeeded, and it waits there
+// for make redrive.
+func (r *Relay) alarmIsolated() {
+	if q := r.Consumer.IsolatedQueue; q != nil {
+		r.Alarms.QueueNotEmpty("IsolatedEvents", q, "The isolated queue")
+	}
+}
+
 // newDashboard creates the relay's dashboard, once every alarm exists, and
 // names it in an output.
 func (r *Relay) newDashboard(p DashboardProps) {
 	p.Ingress, p.Function, p.Alarms = r.Ingress, r.Consumer.Function, r.Alarms
+	if q := r.Consumer.IsolatedQueue; q != nil {
+		// A nil Queue in the interface would read as a queue.
+		p.IsolatedQueue = q
+	}
 	r.Dashboard = NewDashboard(r.Construct, "Dashboard", p)
 	r.output(outputs.DashboardName, r.Dashboard.DashboardName(), "CloudWatch dashboard: an event's path through the stack, every alarm's metric and state")
 }
@@ -313,6 +342,9 @@ func (r *Relay) consumerOutputs() {
 	r.output(outputs.LogGroupName, r.Consumer.LogGroup.LogGroupName(), "The consumer's log group: one JSON line per record")
 	r.output(outputs.PoisonQueueURL, r.Consumer.PoisonQueue.QueueUrl(), "Events the consumer can never apply")
 	r.output(outputs.TargetDeadLetterQueueURL, r.TargetDeadLetterQueue.QueueUrl(), "Events EventBridge could not deliver")
+	if q := r.Consumer.IsolatedQueue; q != nil {
+		r.output(outputs.IsolatedQueueURL, q.QueueUrl(), "Records taken out of line because their period kept failing while others succeeded")
+	}
 	if r.key != nil {
 		r.output(outputs.EncryptionKeyArn, r.key.KeyArn(), "The customer managed key of the bus, stream, queues, bucket and log groups")
 	}

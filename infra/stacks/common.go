@@ -101,6 +101,7 @@ func relayProps(stack awscdk.Stack, kind string, props Props) relay.RelayProps {
 		MaxConcurrentPartitions: c.Function.MaxConcurrentPartitions,
 		Coalesce:                new(c.Function.Coalesce),
 		EventSourceMetrics:      new(c.Function.EventSourceMetrics),
+		IsolateAfterSeconds:     new(c.Isolation.AfterSeconds),
 		BusLogLevel:             string(c.Bus.LogLevel),
 		AlarmTopicArn:           c.Alarms.TopicArn,
 		RemovalPolicy:           removal,

@@ -26,6 +26,9 @@ func NewFifoStack(scope constructs.Construct, props Props) (awscdk.Stack, error)
 		Retention:          hours(f.RetentionHours),
 		OldestMessageAlarm: seconds(c.Alarms.OldestMessageAgeSeconds),
 		RetryBackoff:       new(f.RetryBackoff()),
+		// The relay derives the hold from it and MaxReceiveCount as
+		// f.OutageHold() does.
+		OutageToleranceSeconds: new(f.OutageToleranceSeconds),
 	}
 	if !f.Groups.PerKey {
 		rp.MessageGroups = f.Groups.Count

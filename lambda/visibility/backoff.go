@@ -16,7 +16,7 @@ const MaxVisibilityTimeout = 12 * time.Hour
 
 // DefaultBackoff is the policy FifoStack deploys unless configured
 // otherwise: a transient failure costs its group about a second, a failure
-// that persists through the queue's maxReceiveCount (5) at most 16 s.
+// that persists costs it 1, 2, 4, … s, and at most a minute per receive.
 var DefaultBackoff = Backoff{Base: time.Second, Max: time.Minute}
 
 // Backoff is how long a message reported for retry stays invisible: Base
@@ -76,7 +76,8 @@ func (b Backoff) CappedBelow(visibilityTimeout time.Duration) Backoff {
 // 2^(receiveCount−1), Max), shortened by Jitter × u, where u is uniform in
 // [0, 1). It is 0 when the backoff is off.
 func (b Backoff) Delay(receiveCount int, u float64) time.Duration {
-	if !b.Enabled() {
+	if !b.Enabled() || b.Base == 0 {
+		// Base 0 retries at once on every receive, however many.
 		return 0
 	}
 	d := b.Max
@@ -143,4 +144,14 @@ func (h Hold) Delay(b Backoff, receiveCount int, u float64) time.Duration {
 	u = min(max(u, 0), 1)
 	d := time.Duration(h) + time.Duration(float64(h)*Jitter*u)
 	return min(max(d, b.Delay(receiveCount, u)), MaxVisibilityTimeout)
+}
+
+// AloneReach is the least time between a message's second receive and its
+// receiveCount-th: how long the consumer can watch its period fail alone
+// before the last receive. A message's first failure usually looks
+// vendor-wide (nothing else has succeeded since it began) and is held;
+// from the second on, a period failing alone gets the backoff, and
+// isolation needs the period to have failed alone for the isolation age.
+func (b Backoff) AloneReach(receiveCount int, visibilityTimeout time.Duration) time.Duration {
+	return max(b.Reach(receiveCount, visibilityTimeout)-b.Reach(2, visibilityTimeout), 0)
 }

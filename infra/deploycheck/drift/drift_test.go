@@ -9,6 +9,7 @@ import (
 
 	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/deploycheck/drift"
+	"github.com/orderly-dev/orderly/lambda/envvar"
 	"github.com/orderly-dev/orderly/sim/fakeaws"
 	"github.com/orderly-dev/orderly/sim/fakeaws/checktest"
 	"github.com/orderly-dev/orderly/sim/fakeaws/drifttest"
@@ -156,5 +157,40 @@ func TestPermissionsAreReadOnlyAndDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "`"+p+"`") && !strings.Contains(string(doc), "`"+action+"`") || !strings.Contains(string(doc), "`"+service+":") {
 			t.Errorf("docs/operations.md does not list %s", p)
 		}
+	}
+}
+
+// The blast-radius variables are ORDERLY_* ones: isolation turned off in
+// the console, or the outage hold changed, is a difference like any other.
+func TestIsolationAndOutageHoldVariablesAreCompared(t *testing.T) {
+	tmpl := drifttest.Golden(t, "fifo-groups-1/FifoStack.json")
+	edits := []struct {
+		name, setting, deployed string
+		edit                    func(env map[string]string)
+	}{
+		{"isolation off", "environment variable " + envvar.IsolateAfterSeconds, "unset", func(env map[string]string) { delete(env, envvar.IsolateAfterSeconds) }},
+		{"isolation later", "environment variable " + envvar.IsolateAfterSeconds, `"3600"`, func(env map[string]string) { env[envvar.IsolateAfterSeconds] = "3600" }},
+		{"hold off", "environment variable " + envvar.OutageHoldSeconds, `"0"`, func(env map[string]string) { env[envvar.OutageHoldSeconds] = "0" }},
+	}
+	for _, e := range edits {
+		t.Run(e.name, func(t *testing.T) {
+			d := drifttest.Deploy(checktest.Fake(t), stack, tmpl, nil)
+			var id string
+			for rid, r := range tmpl.Resources {
+				if r.Type == "AWS::Lambda::Function" {
+					id = rid
+				}
+			}
+			fn := d.Fake.FunctionByName(d.Physical[id])
+			if _, ok := fn.Environment[envvar.OutageHoldSeconds]; !ok {
+				t.Fatalf("the golden FifoStack's consumer has no %s", envvar.OutageHoldSeconds)
+			}
+			e.edit(fn.Environment)
+			d.Fake.PutFunction(fn)
+			r := check(t, d)
+			if len(r.Differences) != 1 || r.Differences[0].Setting != e.setting || r.Differences[0].Deployed != e.deployed {
+				t.Errorf("differences %v: want %s deployed as %s", r.Differences, e.setting, e.deployed)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -280,7 +281,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 		{"bus missing", func(f *fakeaws.Server) {
 			f.PutStack(fakeaws.Stack{Name: "orderly-dev-kinesis", Outputs: map[string]string{
 				outputs.EventBusName: "gone", outputs.LogGroupName: logGroup, outputs.PoisonQueueURL: poison,
-				outputs.TargetDeadLetterQueueURL: "q1", outputs.OnFailureBucketName: "b"}})
+				outputs.TargetDeadLetterQueueURL: "q1", outputs.IsolatedQueueURL: "q2", outputs.OnFailureBucketName: "b"}})
 		}, "event bus gone (the stack's EventBusName output) does not exist"},
 	}
 	for _, tc := range tests {
@@ -320,5 +321,38 @@ func TestKMSRefusalNamesThePermissions(t *testing.T) {
 		if !strings.Contains(p, "kms:Decrypt") || !strings.Contains(p, "kms:GenerateDataKey") {
 			t.Errorf("problem %q does not name kms:Decrypt and kms:GenerateDataKey", p)
 		}
+	}
+}
+
+// A canary record the consumer isolated waits in the isolated queue, which
+// the smoke check inspects like the poison queue, on both stacks.
+func TestCanaryInTheIsolatedQueueFails(t *testing.T) {
+	if !slices.Contains(smoke.WatchedQueues(checktest.Config(t, "dev"), config.KindFifo), outputs.IsolatedQueueURL) {
+		t.Fatal("isolation on: the isolated queue is not watched")
+	}
+	for _, kind := range config.StackKinds {
+		t.Run(kind, func(t *testing.T) {
+			fake := deployed(t, kind)
+			c := &consumer{fake: fake, isolateAt: 2}
+			isolated := "https://sqs.eu-west-1.amazonaws.com/111122223333/" + outputs.IsolatedQueueURL
+			fake.OnPutEvents(func(e fakeaws.PutEvent) fakeaws.PutEventResult {
+				if strings.Contains(e.Detail, `"version":2,`) || strings.HasSuffix(e.Detail, `"version":2}`) {
+					fake.AddQueue(isolated, `{"kind":"isolated","reason":"period kept failing","payload":`+e.Detail+`}`)
+				}
+				return c.put(e)
+			})
+			r, err := runSmoke(t, fake, kind, &strings.Builder{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || !strings.Contains(strings.Join(r.Problems, "\n"), outputs.IsolatedQueueURL+" holds 2 canary message(s)") {
+				t.Fatalf("problems %q: want the isolated queue's canary message named", r.Problems)
+			}
+		})
+	}
+	off := checktest.Config(t, "dev")
+	off.Isolation.AfterSeconds = 0
+	if slices.Contains(smoke.WatchedQueues(off, config.KindKinesis), outputs.IsolatedQueueURL) {
+		t.Error("isolation off: the smoke check requires an isolated queue the stack does not have")
 	}
 }
