@@ -20,9 +20,6 @@ type compareConfig struct {
 	consumerRev          string
 	// adjust, when set, changes the row's flags (its faults, say).
 	adjust func(*flags)
-	// fallback sets consumer variables the synthesized function does not
-	// set: what the row's context will pass once the stacks do.
-	fallback map[string]string
 }
 
 // comparison is a set of configurations run with the same workload and
@@ -89,7 +86,6 @@ func compareRows(ctx context.Context, f flags, cmp comparison, stdout, stderr io
 		fc := f
 		fc.stack = c.stack
 		fc.backlog = cmp.backlog
-		fc.fallbackEnv = c.fallback
 		if c.adjust != nil {
 			c.adjust(&fc)
 		}

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/orderly-dev/orderly/infra/relay/defaults"
-	"github.com/orderly-dev/orderly/lambda/envvar"
-	"github.com/orderly-dev/orderly/lambda/visibility"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
@@ -42,8 +38,7 @@ var isolationComparison = comparison{
 			context: fmt.Sprintf("%s -c isolation.afterSeconds=%d", isolationContext, isolationAfter),
 			adjust:  func(f *flags) { f.faults.BrokenPeriods = 0 }},
 		{name: fmt.Sprintf("1 period broken, isolation after %d s", isolationAfter), stack: pipeline.StackKinesis,
-			context:  fmt.Sprintf("%s -c isolation.afterSeconds=%d", isolationContext, isolationAfter),
-			fallback: map[string]string{envvar.IsolateAfterSeconds: strconv.Itoa(isolationAfter)}},
+			context: fmt.Sprintf("%s -c isolation.afterSeconds=%d", isolationContext, isolationAfter)},
 		{name: "1 period broken, isolation off", stack: pipeline.StackKinesis,
 			context: isolationContext + " -c isolation.afterSeconds=0"},
 	},
@@ -57,14 +52,8 @@ var isolationComparison = comparison{
 var outageComparison = comparison{
 	kind: "outage",
 	configs: []compareConfig{
-		{name: "KinesisStack, defaults", stack: pipeline.StackKinesis, context: isolationContext,
-			fallback: map[string]string{envvar.IsolateAfterSeconds: strconv.Itoa(defaults.IsolateAfterSeconds)}},
-		{name: "FifoStack, defaults", stack: pipeline.StackFifo, context: "",
-			fallback: map[string]string{
-				envvar.IsolateAfterSeconds: strconv.Itoa(defaults.IsolateAfterSeconds),
-				envvar.OutageHoldSeconds: strconv.Itoa(int(time.Duration(visibility.HoldFor(
-					defaults.OutageToleranceSeconds*time.Second, defaults.MaxReceiveCount)) / time.Second)),
-			}},
+		{name: "KinesisStack, defaults", stack: pipeline.StackKinesis, context: isolationContext},
+		{name: "FifoStack, defaults", stack: pipeline.StackFifo, context: ""},
 		{name: "FifoStack, before issue 17 (maxReceiveCount 5, no isolation, no outage hold)", stack: pipeline.StackFifo,
 			context: "-c fifo.maxReceiveCount=5 -c isolation.afterSeconds=0 -c fifo.outageToleranceSeconds=0"},
 	},

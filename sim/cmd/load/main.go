@@ -34,7 +34,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"slices"
@@ -88,9 +87,6 @@ type flags struct {
 	// consumer in place of the bundled one.
 	backlog  bool
 	consumer *builtConsumer
-	// fallbackEnv is set by a comparison's row: consumer variables to set
-	// when the synthesized function does not.
-	fallbackEnv map[string]string
 	// isolationTables picks -compare-isolation's tables; given records
 	// the flags the command line set.
 	isolationTables string
@@ -320,22 +316,6 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		}
 		settings.Bootstrap = f.consumer.bin
 	}
-	functionEnv := f.functionEnv.m
-	for name, value := range f.fallbackEnv {
-		if _, set := settings.Function.Environment[name]; set {
-			continue
-		}
-		if _, set := functionEnv[name]; set {
-			continue
-		}
-		if functionEnv == nil {
-			functionEnv = map[string]string{}
-		} else {
-			functionEnv = maps.Clone(functionEnv)
-		}
-		functionEnv[name] = value
-		fmt.Fprintf(stderr, "the synthesized consumer does not set %s: setting %s=%s, as the row's context will once the stacks pass it\n", name, name, value)
-	}
 	logDir, err := os.MkdirTemp("", "orderly-local-")
 	if err != nil {
 		return nil, err
@@ -349,7 +329,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		},
 		Rate:           f.rate,
 		Faults:         f.faults,
-		FunctionEnv:    functionEnv,
+		FunctionEnv:    f.functionEnv.m,
 		Unordered:      f.unordered,
 		Replay:         f.replay,
 		SkipIdleTime:   f.skipIdle,
