@@ -212,6 +212,9 @@ func renderIsolation(cmp comparison, panel panelFunc) []byte {
 	waiting := func(g func(pipeline.Report) pipeline.LatencyGroup) func(pipeline.Report) string {
 		return func(r pipeline.Report) string {
 			if w := g(r).StillWaiting; w > 0 {
+				if g(r).Applied == 0 {
+					return fmt.Sprintf("STILL WAITING: %d of %d events at the timeout, none applied", w, g(r).Events)
+				}
 				return fmt.Sprintf("STILL WAITING: %d of %d events at the timeout (p99 of those applied)", w, g(r).Events)
 			}
 			if r.BlastRadius == nil {
@@ -231,7 +234,17 @@ func renderIsolation(cmp comparison, panel panelFunc) []byte {
 				}
 				return fmt.Sprintf("after the redrive: %d unaccounted", r.Redrive.Unaccounted)
 			}),
-		mustBeZero(panel),
+		panel("Lost updates + order violations + duplicate effects (must be 0)", "", func(r pipeline.Report) float64 {
+			return float64(r.LostUpdates + r.OrderViolations + r.DuplicateEffects)
+		}, func(r pipeline.Report) string {
+			switch {
+			case r.OK:
+				return "ok"
+			case r.TimedOut && r.LostUpdates+r.OrderViolations+r.DuplicateEffects+r.StateMismatches == 0:
+				return "timed out with events still waiting, nothing lost"
+			}
+			return "FAILED"
+		}),
 	)
 }
 

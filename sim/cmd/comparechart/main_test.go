@@ -104,7 +104,7 @@ func TestChartsIsolation(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	svg, _ := os.ReadFile(out)
-	for _, want := range []string{">isolation after 30 s<", ">isolation off<", "STILL WAITING: 170 of 200", "sharing the broken period", "after the redrive: 0 unaccounted"} {
+	for _, want := range []string{">isolation after 30 s<", ">isolation off<", "STILL WAITING: 170 of 200", "sharing the broken period", "after the redrive: 0 unaccounted", "timed out with events still waiting, nothing lost"} {
 		if !strings.Contains(string(svg), want) {
 			t.Errorf("chart lacks %q", want)
 		}
