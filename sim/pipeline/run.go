@@ -216,8 +216,11 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	if err := api.SetBreakdown(fakeapi.Breakdown{BrokenPeriods: broken, BrokenFor: opts.Faults.BrokenFor, Outage: opts.Faults.Outage}, r.breakdownStart); err != nil {
 		return nil, err
 	}
-	if len(broken) > 0 || !opts.Faults.Outage.IsZero() {
-		fmt.Fprintf(opts.Progress, "breakdown: periods %v answered 503 %s; outage %s\n", broken, brokenForText(opts.Faults.BrokenFor), orNone(opts.Faults.Outage.String()))
+	if len(broken) > 0 {
+		fmt.Fprintf(opts.Progress, "breakdown: periods %v answered 503 %s\n", broken, brokenForText(opts.Faults.BrokenFor))
+	}
+	if !opts.Faults.Outage.IsZero() {
+		fmt.Fprintf(opts.Progress, "breakdown: vendor outage %s after the start of delivery\n", opts.Faults.Outage)
 	}
 	var deliverErr error
 	var k *kinesalite
