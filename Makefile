@@ -121,7 +121,7 @@ redrive:
 	@go build -o $(BIN)/orderly-redrive ./infra/cmd/redrive
 	@$(BIN)/orderly-redrive -env $(ENV) -stack $(STACK) $(CONTEXT) $(REDRIVE_FLAGS)
 
-.PHONY: local local-ci load compare compare-backoff catchup contrast
+.PHONY: local local-ci load compare compare-backoff catchup contrast compare-isolation
 
 STACK ?= kinesis
 EVENTS ?= 5000
@@ -210,7 +210,25 @@ CATCHUP_WORKLOAD = $(strip $(if $(CATCHUP_EVENTS),-events $(CATCHUP_EVENTS)) $(i
 catchup: deps tools $(LOAD)
 	$(LOAD) -compare-catchup -env $(ENV) -context "$(CONTEXT)" -latency 5ms $(CATCHUP_WORKLOAD) $(LOAD_FLAGS)
 
-.PHONY: plan plan-chart diagram compare-chart catchup-chart graphviz
+# The blast radius of issue 17, in real time (about 25 minutes; not part of
+# local-ci or test). First KinesisStack with 4 shards, 30 periods at a
+# steady 10 events/s, one period broken for good, at the same seed:
+# fault-free, isolation after 30 s, and isolation off; with isolation the
+# healthy periods on the broken period's shard must reach a p99 within the
+# fault-free p99 + 60 s (and the isolated events, redriven once the period
+# is fixed, leave the fault-free final state), without it they are still
+# waiting at the 4-minute timeout. Then a 3-minute vendor outage a minute
+# into the run on both stacks with the defaults (nothing dead-lettered or
+# isolated, all applied after recovery), and FifoStack with the defaults
+# before issue 17, which dead-letters. Every row uses LOCAL_CONTEXT_fifo
+# (a 10 s function), which FifoStack needs locally. Prints two Markdown
+# tables, acceptance lines (exit 1 on a FAIL) and a JSON line per table.
+# ISOLATION_TABLES=isolation (or outage) runs one table.
+ISOLATION_TABLES ?= isolation,outage
+compare-isolation: deps tools $(LOAD)
+	$(LOAD) -compare-isolation -isolation-tables $(ISOLATION_TABLES) -env $(ENV) -context "$(LOCAL_CONTEXT_fifo) $(CONTEXT)" $(LOAD_FLAGS)
+
+.PHONY: plan plan-chart diagram compare-chart catchup-chart isolation-chart graphviz
 
 # Capacity and cost planner for ENV (plus CONTEXT): key-to-shard placement,
 # skew, ceilings, iterator-age risk, recommendation, FIFO groups, monthly
@@ -248,6 +266,15 @@ CATCHUP_CHART ?= docs/charts/catchup.svg
 catchup-chart:
 	go run ./sim/cmd/comparechart -in $(CATCHUP_OUT) -out $(CATCHUP_CHART)
 	@echo "wrote $(CATCHUP_CHART)"
+
+# The blast-radius chart from saved `make compare-isolation` output (its
+# first table; does not rerun it):
+#   make compare-isolation | tee isolation.out && make isolation-chart ISOLATION_OUT=isolation.out
+ISOLATION_OUT ?= docs/charts/isolation.out
+ISOLATION_CHART ?= docs/charts/isolation.svg
+isolation-chart:
+	go run ./sim/cmd/comparechart -in $(ISOLATION_OUT) -out $(ISOLATION_CHART)
+	@echo "wrote $(ISOLATION_CHART)"
 
 DOT := /usr/bin/dot
 $(DOT):

@@ -27,6 +27,7 @@ func (s *Server) guard(next func(w http.ResponseWriter, r *http.Request, period 
 		faults := s.faults
 		f := faults.roll(s.dice.Float64())
 		apiKey := s.apiKey
+		broken := s.brokenLocked(r.PathValue("period"))
 		s.mu.Unlock()
 
 		if apiKey != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(scheduleapi.APIKeyHeader)), []byte(apiKey)) != 1 {
@@ -38,6 +39,11 @@ func (s *Server) guard(next func(w http.ResponseWriter, r *http.Request, period 
 		if err := schedule.ValidatePeriod(period); err != nil {
 			s.count(func(st *Stats) { st.BadRequests++ })
 			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if broken != "" {
+			s.count(func(st *Stats) { st.Faults.ServerErrors++; st.Faults.Breakdown++ })
+			writeError(w, http.StatusServiceUnavailable, broken)
 			return
 		}
 		if s.unavailable(period) {

@@ -6,7 +6,8 @@
 // models. It also injects faults (latency, 500, 429 with Retry-After,
 // hanging requests) from a seeded source, and content faults that depend on
 // what a request carries, not on its arrival order (ContentFaults: an
-// unavailable period, a refused event, a throttled first try); and it keeps
+// unavailable period, a refused event, a throttled first try), and a
+// Breakdown timed from a start (broken periods, a vendor outage); and it keeps
 // a per-period history of which events each write made take effect.
 //
 // Besides the API it serves, without authentication:
@@ -41,6 +42,8 @@ type Options struct {
 	Faults Faults
 	// Content is the initial content fault configuration.
 	Content ContentFaults
+	// Now is the clock a Breakdown is timed by; time.Now by default.
+	Now func() time.Time
 }
 
 // Server is the fake API. It is an http.Handler; serve it with
@@ -62,6 +65,10 @@ type Server struct {
 
 	content   ContentFaults
 	throttled map[string]bool // ThrottleFirst events already throttled
+
+	now            func() time.Time
+	breakdown      Breakdown
+	breakdownStart time.Time // zero: no breakdown set
 }
 
 // New returns a Server, or an error if opts.Faults is invalid.
@@ -73,6 +80,10 @@ func New(opts Options) (*Server, error) {
 		apiKey: opts.APIKey,
 		mux:    http.NewServeMux(),
 		closed: make(chan struct{}),
+		now:    opts.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.resetLocked()
 	s.setFaultsLocked(opts.Faults)

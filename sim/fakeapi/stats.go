@@ -27,6 +27,9 @@ type FaultStats struct {
 	Timeouts     int64 `json:"timeouts"`
 	// Rejections counts PUTs refused with 400 by ContentFaults.RejectEvents.
 	Rejections int64 `json:"rejections"`
+	// Breakdown counts the 503s of a Breakdown (broken periods and the
+	// outage); ServerErrors includes them.
+	Breakdown int64 `json:"breakdown"`
 }
 
 // Write is one accepted PUT in a period's history.

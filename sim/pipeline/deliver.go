@@ -97,7 +97,7 @@ func (r *runState) deliverKinesis(ctx context.Context, k *kinesalite) error {
 			rules = append(rules, r)
 		}
 	}
-	target := &kinesisTarget{client: k.client, stream: r.stream, rules: rules, seq: map[string]*big.Int{}}
+	target := &kinesisTarget{client: k.client, stream: r.stream, rules: rules, seq: map[string]*big.Int{}, lanes: ev.laneOf}
 	fmt.Fprintf(opts.Progress, "sending %d events to kinesalite (%d shards)\n", len(evs), shards)
 	if err := pace(ctx, evs, opts.Rate, ev.sentAt, &r.tally.sent, target.put); err != nil && ctx.Err() == nil {
 		return err
@@ -192,7 +192,7 @@ func (r *runState) deliverFifo(ctx context.Context) error {
 	}
 	running.Go(func() { failed <- m.Run(mctx) })
 
-	target := &fifoTarget{queue: entry, rules: s.Rules}
+	target := &fifoTarget{queue: entry, rules: s.Rules, lanes: ev.laneOf, perKey: ingest != nil}
 	fmt.Fprintf(opts.Progress, "sending %d events to the SQS FIFO model\n", len(evs))
 	if err := pace(ctx, evs, opts.Rate, ev.sentAt, &r.tally.sent, target.put); err != nil && ctx.Err() == nil {
 		return err

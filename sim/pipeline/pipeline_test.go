@@ -15,6 +15,7 @@ import (
 	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/session"
 	"github.com/orderly-dev/orderly/infra/synth"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/lambdaemu"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
@@ -321,6 +322,15 @@ func TestBacklogNeedsOrderedKinesis(t *testing.T) {
 		rep, err := pipeline.Run(context.Background(), opts)
 		if err == nil || !strings.Contains(err.Error(), "Options.Backlog") || rep != nil {
 			t.Errorf("stack %s, unordered %v: error %v, want Options.Backlog refused before anything starts", opts.Settings.Stack, opts.Unordered, err)
+		}
+	}
+}
+
+func TestSkipIdleTimeRefusesABreakdownOnFifo(t *testing.T) {
+	for _, f := range []pipeline.Faults{{BrokenPeriods: 1}, {Outage: fakeapi.Window{For: time.Minute}}} {
+		rep, err := pipeline.Run(context.Background(), pipeline.Options{Settings: pipeline.Settings{Stack: pipeline.StackFifo}, SkipIdleTime: true, Faults: f, LogDir: t.TempDir()})
+		if err == nil || !strings.Contains(err.Error(), "SkipIdleTime") || rep != nil {
+			t.Errorf("faults %+v: error %v, want SkipIdleTime refused before anything starts", f, err)
 		}
 	}
 }

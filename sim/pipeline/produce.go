@@ -64,11 +64,13 @@ type kinesisTarget struct {
 	seq map[string]*big.Int
 	// routed counts events some rule delivered.
 	routed int
+	// lanes, when set, records the shard each event's period went to.
+	lanes map[string]string
 }
 
 func (k *kinesisTarget) put(ctx context.Context, batch []Event) error {
 	entries := make([]types.PutRecordsRequestEntry, 0, len(batch))
-	var ids []string
+	var ids, periods []string
 	for _, e := range batch {
 		matched, err := delivery.MatchingRules(k.rules, e.JSON)
 		if err != nil {
@@ -84,6 +86,7 @@ func (k *kinesisTarget) put(ctx context.Context, batch []Event) error {
 			}
 			entries = append(entries, types.PutRecordsRequestEntry{Data: e.JSON, PartitionKey: aws.String(key)})
 			ids = append(ids, e.ID)
+			periods = append(periods, e.Period)
 		}
 	}
 	if len(entries) == 0 {
@@ -104,6 +107,9 @@ func (k *kinesisTarget) put(ctx context.Context, batch []Event) error {
 			return fmt.Errorf("sequence number %q is not a number", aws.ToString(r.SequenceNumber))
 		}
 		k.seq[ids[i]] = seq
+		if k.lanes != nil {
+			k.lanes[periods[i]] = aws.ToString(r.ShardId)
+		}
 	}
 	k.routed += len(entries)
 	return nil
@@ -116,6 +122,12 @@ type fifoTarget struct {
 	queue  *sqsfifo.Queue
 	rules  []assembly.Rule
 	routed int
+	// lanes, when set, records the message group each event's period went
+	// to; "per-key" when the Pipe regroups by key (periods share no group).
+	lanes map[string]string
+	// perKey: the queue is the Pipe's ingest queue, and the consumer's
+	// groups are keyed by period.
+	perKey bool
 }
 
 func (f *fifoTarget) put(_ context.Context, batch []Event) error {
@@ -127,6 +139,12 @@ func (f *fifoTarget) put(_ context.Context, batch []Event) error {
 		for _, r := range matched {
 			if _, err := f.queue.Send(r.MessageGroupID, string(e.JSON), ""); err != nil {
 				return fmt.Errorf("event %s: %w", e.ID, err)
+			}
+			if f.lanes != nil {
+				f.lanes[e.Period] = r.MessageGroupID
+				if f.perKey {
+					f.lanes[e.Period] = "per-key " + e.Period
+				}
 			}
 			f.routed++
 		}

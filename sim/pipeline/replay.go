@@ -130,12 +130,11 @@ type replayBaseline struct {
 	// applied holds the events that took effect before the replay.
 	applied     map[string]bool
 	poisonCount int
-	invocations int
 }
 
-func takeBaseline(api *scheduleAPI, periods []string, poisonCount, invocations int) replayBaseline {
+func takeBaseline(api *scheduleAPI, periods []string, poisonCount int) replayBaseline {
 	b := replayBaseline{docs: map[string]schedule.Schedule{}, historyLen: map[string]int{}, applied: map[string]bool{},
-		poisonCount: poisonCount, invocations: invocations}
+		poisonCount: poisonCount}
 	for _, p := range periods {
 		if doc, ok := api.Document(p); ok {
 			b.docs[p] = doc
@@ -223,36 +222,55 @@ func (r *runState) replay(ctx context.Context, k *kinesalite, poisonQ *sqsEndpoi
 	for p := range periods {
 		list = append(list, p)
 	}
-	invocations, _, _, _ := r.cons.counts()
-	base := takeBaseline(r.ev.api, list, len(poisonQ.Sent()), invocations)
+	base := takeBaseline(r.ev.api, list, poisonQ.poisonCount())
 
-	round := *r
-	round.events = events
-	round.stream = replayStream
-	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
-	round.rep = &Report{}
-	// An archive replay reaches a consumer that is already running.
-	round.opts.Backlog = false
 	fmt.Fprintf(r.opts.Progress, "replaying %d events in shuffled order as archive replay %q would\n", len(events), ReplayName)
-	r.tally.startPhase("replay", len(events), len(poisonQ.Sent()))
-	began := time.Now()
-	var deliverErr error
-	if r.settings.Stack == StackKinesis {
-		deliverErr = round.deliverKinesis(ctx, k)
-	} else {
-		deliverErr = round.deliverFifo(ctx)
-	}
-	rep := &ReplayReport{Name: ReplayName, DurationSeconds: time.Since(began).Seconds()}
-	now, _, _, _ := r.cons.counts()
-	rep.Invocations = now - base.invocations
-	if ctx.Err() != nil {
-		rep.TimedOut = true
+	round, res := r.deliverRound(ctx, "replay", events, replayStream, k, poisonQ.poisonCount())
+	rep := &ReplayReport{Name: ReplayName, DurationSeconds: res.took.Seconds(), Invocations: res.invocations, TimedOut: res.timedOut}
+	if res.timedOut {
 		return rep, nil
 	}
-	if deliverErr != nil {
-		return rep, fmt.Errorf("replay: %w", deliverErr)
+	if res.err != nil {
+		return rep, fmt.Errorf("replay: %w", res.err)
 	}
-	round.ev.poisoned = poisonedEvents(poisonBodies(poisonQ)[base.poisonCount:])
+	round.ev.poisoned = poisonedEvents(queueBodies(poisonQ, poisonQ.PoisonQueueURL())[base.poisonCount:])
 	judgeReplay(base, *round.ev, rep)
 	return rep, nil
+}
+
+// roundResult is how a delivery round after the run went.
+type roundResult struct {
+	took        time.Duration
+	invocations int
+	timedOut    bool
+	err         error
+}
+
+// deliverRound sends events after the run through the same delivery (a
+// stream of their own in kinesalite, or the FIFO model) to the same
+// consumer instances and fake API, as a phase of the progress lines, and
+// returns the round (its evidence holds the round's dead letters).
+// poisonNow is the poison queue's count as the round starts.
+func (r *runState) deliverRound(ctx context.Context, phase string, events []Event, stream string, k *kinesalite, poisonNow int) (*runState, roundResult) {
+	round := *r
+	round.events = events
+	round.stream = stream
+	round.ev = &evidence{events: events, api: r.ev.api, sentAt: map[string]time.Time{}, deadLettered: map[string]bool{}}
+	round.rep = &Report{}
+	// A replay or a redrive reaches a consumer that is already running.
+	round.opts.Backlog = false
+	r.tally.startPhase(phase, len(events), poisonNow)
+	before, _, _, _ := r.cons.counts()
+	began := time.Now()
+	var res roundResult
+	if r.settings.Stack == StackKinesis {
+		res.err = round.deliverKinesis(ctx, k)
+	} else {
+		res.err = round.deliverFifo(ctx)
+	}
+	res.took = time.Since(began)
+	after, _, _, _ := r.cons.counts()
+	res.invocations = after - before
+	res.timedOut = ctx.Err() != nil
+	return &round, res
 }

@@ -101,7 +101,7 @@ func replayed(t *testing.T, f *fixture, skip string, apply func(e Event)) Replay
 			periods = append(periods, e.Period)
 		}
 	}
-	base := takeBaseline(f.api, periods, 0, 0)
+	base := takeBaseline(f.api, periods, 0)
 	events, err := replayEvents(f.events, ReplayName, 5)
 	if err != nil {
 		t.Fatal(err)

@@ -51,8 +51,12 @@ type Report struct {
 	// newer event of the same entity did: the consumer coalesced them away
 	// (schedule.EffectSuperseded).
 	Superseded int `json:"superseded"`
-	// Unaccounted counts events neither applied, superseded nor
-	// dead-lettered.
+	// Isolated counts events the consumer took out of line to the
+	// isolated queue (issue 17): accounted for until a redrive applies
+	// them (Redrive).
+	Isolated int `json:"isolated"`
+	// Unaccounted counts events neither applied, superseded,
+	// dead-lettered nor isolated.
 	Unaccounted int `json:"unaccounted"`
 
 	// APICalls counts requests to the fake API's /schedules (GETs and
@@ -91,6 +95,16 @@ type Report struct {
 	LatencyP99Ms     float64 `json:"latencyP99Ms"`
 	TimedOut         bool    `json:"timedOut,omitempty"`
 
+	// BrokenPeriods are the periods the fake API answered 503 on purpose
+	// (Faults.BrokenPeriods), Outage its vendor-wide window, and
+	// BlastRadius the latency of the healthy periods beside them.
+	BrokenPeriods []string     `json:"brokenPeriods,omitempty"`
+	Outage        string       `json:"outage,omitempty"`
+	BlastRadius   *BlastRadius `json:"blastRadius,omitempty"`
+	// Redrive is the outcome of putting the isolated events back once the
+	// broken periods recovered; its problems are the run's.
+	Redrive *RedriveReport `json:"redrive,omitempty"`
+
 	// Replay is the outcome of re-sending every event after the run
 	// (Options.Replay); its problems are the run's.
 	Replay *ReplayReport `json:"replay,omitempty"`
@@ -128,6 +142,9 @@ func (r *Report) Problems() []string {
 	if r.TimedOut {
 		p = append(p, "the run timed out")
 	}
+	if r.Redrive != nil {
+		p = append(p, r.Redrive.Problems()...)
+	}
 	if r.Replay != nil {
 		p = append(p, r.Replay.Problems()...)
 	}
@@ -139,8 +156,8 @@ func (r *Report) judge() { r.OK = len(r.Problems()) == 0 }
 // WriteText prints the report for people.
 func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "%s stack (%s, env %s): %s; %d consumer instance(s), at most %d busy at once\n", r.Stack, r.Mode, r.Env, r.Config, r.Concurrency, r.PeakConcurrency)
-	fmt.Fprintf(w, "  events sent %d, applied %d, superseded %d, dead-lettered %d (poison %d of %d), unaccounted %d\n",
-		r.EventsSent, r.EventsApplied, r.Superseded, r.DeadLettered, r.PoisonDeadLettered, r.PoisonSent, r.Unaccounted)
+	fmt.Fprintf(w, "  events sent %d, applied %d, superseded %d, dead-lettered %d (poison %d of %d), isolated %d, unaccounted %d\n",
+		r.EventsSent, r.EventsApplied, r.Superseded, r.DeadLettered, r.PoisonDeadLettered, r.PoisonSent, r.Isolated, r.Unaccounted)
 	fmt.Fprintf(w, "  lost updates %d, state mismatches %d, order violations %d, duplicate effects %d (duplicate deliveries %d)\n",
 		r.LostUpdates, r.StateMismatches, r.OrderViolations, r.DuplicateEffects, r.DuplicateDeliveries)
 	fmt.Fprintf(w, "  invocations %d (failed %d), consumer kills %d, restarts %d, injected 5xx %d, 429 %d, timeouts %d\n",
@@ -157,6 +174,15 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  %.1f s, %.1f events/s, end-to-end latency p50 %.0f ms, p99 %.0f ms, API calls %d (%.2f per event, at most %d in one second)\n",
 		r.DurationSeconds, r.ThroughputPerSec, r.LatencyP50Ms, r.LatencyP99Ms, r.APICalls, r.APICallsPerEvent, r.PeakAPICallsPerSecond)
+	if len(r.BrokenPeriods) > 0 || r.Outage != "" {
+		fmt.Fprintf(w, "  breakdown: broken periods %v, outage %s\n", r.BrokenPeriods, orNone(r.Outage))
+	}
+	if r.BlastRadius != nil {
+		r.BlastRadius.WriteText(w)
+	}
+	if r.Redrive != nil {
+		r.Redrive.WriteText(w)
+	}
 	if r.Replay != nil {
 		r.Replay.WriteText(w)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,6 +39,15 @@ type Faults struct {
 	// Kills is how many times a consumer instance is killed mid-batch,
 	// spread over the run.
 	Kills int
+	// BrokenPeriods periods, chosen from the workload by its seed
+	// (brokenPeriods), are answered 503 on every request from the moment
+	// delivery starts: for good, or for BrokenFor. A period-specific
+	// failure (issue 17).
+	BrokenPeriods int
+	BrokenFor     time.Duration
+	// Outage answers every request 503 in its window, measured from the
+	// moment delivery starts: a vendor-wide failure.
+	Outage fakeapi.Window
 }
 
 // Options configure a run.
@@ -74,6 +84,10 @@ type Options struct {
 	// backlog, as after an outage, and Report.DrainSeconds says how long it
 	// took to work through it. Use it with Rate 0.
 	Backlog bool
+	// FunctionEnv sets (or, with "", clears) variables of the consumer's
+	// environment over the synthesized ones: for trying a setting the
+	// stacks do not pass yet. The pipeline's own endpoints still win.
+	FunctionEnv map[string]string
 	// LogDir receives the logs of every process.
 	LogDir string
 	// Progress receives a few lines about the run's phases, and a progress
@@ -105,10 +119,21 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	if opts.Backlog && (opts.Unordered || s.Stack != StackKinesis) {
 		return nil, fmt.Errorf("pipeline: Options.Backlog holds the events in a Kinesis stream until the consumer starts: it needs the %s stack and ordered delivery", StackKinesis)
 	}
+	if opts.SkipIdleTime && s.Stack == StackFifo && (opts.Faults.BrokenPeriods > 0 || !opts.Faults.Outage.IsZero()) {
+		// The model's clock could jump a hold, but the consumer times how
+		// long a period has failed alone on its own clock: messages would
+		// spend their receives in skipped holds before the consumer saw
+		// the isolation age pass (a trial dead-lettered 122 of 300 events).
+		return nil, errors.New("pipeline: Options.SkipIdleTime (-skip-idle) jumps the SQS FIFO model's clock, while the consumer times isolation on its own: with broken periods or an outage, leave it off")
+	}
 	if err := fillWorkload(&opts.Workload, s); err != nil {
 		return nil, err
 	}
 	events, err := Generate(opts.Workload)
+	if err != nil {
+		return nil, err
+	}
+	broken, err := brokenPeriods(events, opts.Faults.BrokenPeriods, opts.Workload.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +176,7 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	pool, err := lambdaemu.NewPool(ctx, lambdaemu.Config{
 		Tools:     tools,
 		Bootstrap: s.Bootstrap,
-		Env:       functionEnv(s, api.URL(), sqsAPI),
+		Env:       functionEnv(s, opts.FunctionEnv, api.URL(), sqsAPI),
 		Timeout:   time.Duration(s.Function.TimeoutSeconds) * time.Second,
 		MemoryMiB: s.Function.MemoryMiB,
 		LogDir:    opts.LogDir,
@@ -177,8 +202,9 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	}
 	cons := newConsumer(pool, fatal)
 
-	rep = &Report{Stack: s.Stack, Mode: "ordered", Env: s.Env, Config: plan.describe, Concurrency: plan.concurrency, LogDir: opts.LogDir}
-	ev := evidence{events: events, sentAt: map[string]time.Time{}, api: api, deadLettered: map[string]bool{}}
+	rep = &Report{Stack: s.Stack, Mode: "ordered", Env: s.Env, Config: plan.describe, Concurrency: plan.concurrency, LogDir: opts.LogDir,
+		BrokenPeriods: broken, Outage: opts.Faults.Outage.String()}
+	ev := evidence{events: events, sentAt: map[string]time.Time{}, api: api, deadLettered: map[string]bool{}, broken: broken, laneOf: map[string]string{}}
 	go killer(runCtx, cons, api, events, opts.Faults.Kills, opts.Progress)
 	defer api.setOnWrite(nil)
 
@@ -190,7 +216,19 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		phase = "unordered run"
 	}
 	r.tally.startPhase(phase, len(events), 0)
-	go reportProgress(progressCtx, opts.ProgressEvery, opts.Progress, r.tally, api.Applied, func() int { return len(sqsAPI.Sent()) })
+	go reportProgress(progressCtx, opts.ProgressEvery, opts.Progress, r.tally, api.Applied, sqsAPI.poisonCount)
+	// The breakdown's clock starts with delivery: consumers and services
+	// are up, the first event is about to be sent.
+	r.breakdownStart = time.Now()
+	if err := api.SetBreakdown(fakeapi.Breakdown{BrokenPeriods: broken, BrokenFor: opts.Faults.BrokenFor, Outage: opts.Faults.Outage}, r.breakdownStart); err != nil {
+		return nil, err
+	}
+	if len(broken) > 0 {
+		fmt.Fprintf(opts.Progress, "breakdown: periods %v answered 503 %s\n", broken, brokenForText(opts.Faults.BrokenFor))
+	}
+	if !opts.Faults.Outage.IsZero() {
+		fmt.Fprintf(opts.Progress, "breakdown: vendor outage %s after the start of delivery\n", opts.Faults.Outage)
+	}
 	var deliverErr error
 	var k *kinesalite
 	switch {
@@ -232,12 +270,21 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	if rep.TimedOut, err = stopped(deliverErr); err != nil {
 		return rep, err
 	}
-	ev.poisoned = poisonedEvents(poisonBodies(sqsAPI))
+	ev.poisoned = poisonedEvents(queueBodies(sqsAPI, sqsAPI.PoisonQueueURL()))
+	ev.isolated = poisonedEvents(queueBodies(sqsAPI, sqsAPI.IsolatedQueueURL()))
 	if ev.noEffect, err = handledWithoutEffect(opts.LogDir); err != nil {
 		return rep, err
 	}
 	verify(ev, rep)
-	if opts.Replay && !opts.Unordered && !rep.TimedOut {
+	if len(ev.isolated) > 0 && !opts.Unordered && !rep.TimedOut {
+		var redriveErr error
+		rep.Redrive, redriveErr = r.redrive(runCtx, k, sqsAPI)
+		if _, err := stopped(redriveErr); err != nil {
+			return rep, err
+		}
+		rep.judge()
+	}
+	if opts.Replay && !opts.Unordered && !rep.TimedOut && (rep.Redrive == nil || !rep.Redrive.TimedOut) {
 		var replayErr error
 		rep.Replay, replayErr = r.replay(runCtx, k, sqsAPI)
 		if _, err := stopped(replayErr); err != nil {
@@ -264,6 +311,8 @@ type runState struct {
 	stream string
 	// tally feeds the progress lines; the replay round shares it.
 	tally *tally
+	// breakdownStart is when the fake API's breakdown clock started.
+	breakdownStart time.Time
 }
 
 // fillWorkload takes the event source and detail-types from the
@@ -307,12 +356,26 @@ func asList(v any) []any {
 }
 
 // functionEnv is the function's environment: the literal variables of the
-// synthesized function, then the local endpoints in place of what only a
-// deployment knows (the API's URL, the secret, the poison queue).
-func functionEnv(s Settings, apiURL string, sqsAPI *sqsEndpoint) map[string]string {
+// synthesized function and the caller's overrides, then the local
+// endpoints in place of what only a deployment knows (the API's URL, the
+// secret, the poison queue, and the isolated queue when the template
+// declares it or isolation is on).
+func functionEnv(s Settings, overrides map[string]string, apiURL string, sqsAPI *sqsEndpoint) map[string]string {
 	env := map[string]string{}
 	for k, v := range s.Function.Environment {
 		env[k] = v
+	}
+	for k, v := range overrides {
+		if v == "" {
+			delete(env, k)
+			continue
+		}
+		env[k] = v
+	}
+	_, declared := s.Function.Environment[envvar.IsolatedQueueURL]
+	declared = declared || slices.Contains(s.Function.Unresolved, envvar.IsolatedQueueURL)
+	if after := env[envvar.IsolateAfterSeconds]; declared || (after != "" && after != "0") {
+		env[envvar.IsolatedQueueURL] = sqsAPI.IsolatedQueueURL()
 	}
 	env[envvar.APIBaseURL] = apiURL
 	env[envvar.APIKey] = localAPIKey
@@ -329,10 +392,14 @@ func functionEnv(s Settings, apiURL string, sqsAPI *sqsEndpoint) map[string]stri
 	return env
 }
 
-func poisonBodies(q *sqsEndpoint) []string {
+// queueBodies returns the bodies of the messages the consumer sent to the
+// queue at url, in order.
+func queueBodies(q *sqsEndpoint, url string) []string {
 	var out []string
 	for _, m := range q.Sent() {
-		out = append(out, m.MessageBody)
+		if m.QueueURL == url {
+			out = append(out, m.MessageBody)
+		}
 	}
 	return out
 }

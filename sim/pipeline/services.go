@@ -180,6 +180,7 @@ func startSQSEndpoint() (*sqsEndpoint, error) {
 		return nil, err
 	}
 	q.AddQueue(q.PoisonQueueURL())
+	q.AddQueue(q.IsolatedQueueURL())
 	return q, nil
 }
 
@@ -190,5 +191,14 @@ func (q *sqsEndpoint) Endpoint() string { return q.http.URL }
 func (q *sqsEndpoint) PoisonQueueURL() string {
 	return q.http.URL + "/000000000000/orderly-local-poison"
 }
+
+// IsolatedQueueURL is the value for ISOLATED_QUEUE_URL: the standard queue
+// that keeps the records the consumer took out of line.
+func (q *sqsEndpoint) IsolatedQueueURL() string {
+	return q.http.URL + "/000000000000/orderly-local-isolated"
+}
+
+// poisonCount is how many messages the consumer sent to the poison queue.
+func (q *sqsEndpoint) poisonCount() int { return len(queueBodies(q, q.PoisonQueueURL())) }
 
 func (q *sqsEndpoint) Close() error { return q.http.Close() }

@@ -25,6 +25,15 @@ type evidence struct {
 	// noEffect holds the event ids the consumer logged as succeeded
 	// without a push of their own (stale or superseded).
 	noEffect map[string]bool
+	// isolated holds the event ids in the isolated queue: taken out of
+	// line, waiting for a redrive (accounted for, not lost).
+	isolated map[string]bool
+	// broken lists the periods the fake API failed on purpose, and laneOf
+	// maps each period to the shard (Kinesis) or message group (FIFO) it
+	// was delivered through: the healthy periods sharing a broken one's
+	// lane are the blast radius the report measures.
+	broken []string
+	laneOf map[string]string
 }
 
 // firstSent is when the first event was handed over: where throughput and
@@ -110,8 +119,11 @@ func verify(ev evidence, r *Report) {
 		if dead {
 			r.DeadLettered++
 		}
+		if ev.isolated[e.ID] {
+			r.Isolated++
+		}
 		switch {
-		case effects[e.ID] > 0 || dead:
+		case effects[e.ID] > 0 || dead || ev.isolated[e.ID]:
 		case ev.noEffect[e.ID] && newest[e.Period][e.Entity].Version > e.Version:
 			r.Superseded++
 		default:
@@ -139,6 +151,7 @@ func verify(ev evidence, r *Report) {
 	if first := ev.firstSent(); !last.IsZero() && last.After(first) {
 		r.ThroughputPerSec = float64(len(latencies)) / last.Sub(first).Seconds()
 	}
+	r.BlastRadius = blastRadius(ev, appliedAt)
 	r.judge()
 }
 

@@ -14,7 +14,9 @@
 //   - Visibility timeout: a received message that is not deleted becomes
 //     visible again, at its place at the head of its group, when the
 //     timeout expires. ChangeVisibility (ChangeMessageVisibility) sets a
-//     new timeout, from now, for a message still in flight. Deleting or
+//     new timeout, from now, for a message still in flight, shorter or
+//     longer than the queue's (up to 12 hours: the consumer's outage hold
+//     is longer). Deleting or
 //     changing with a receipt handle from an earlier receive fails.
 //   - Deduplication: a message whose deduplication id (given, or the
 //     SHA-256 of the body with content-based deduplication) was sent within
@@ -25,6 +27,13 @@
 //     and its group moves on.
 //   - Receives return at most 10 messages, as many as possible from one
 //     group first, then from other unlocked groups, oldest group first.
+//
+// Records carry the system attributes the consumer reads: SentTimestamp
+// and ApproximateReceiveCount (its isolation age and retry count) among
+// them. When the queue skips idle time (SkipIdleTime), its clock runs ahead
+// of the wall clock; the timestamps handed to the function are shifted back
+// by the time skipped, so that the consumer's wall clock minus
+// SentTimestamp is the age the message has on the queue's clock.
 //
 // What the event source mapping models: up to MaxConcurrency concurrent
 // pollers, each receiving a batch of at most BatchSize (<= 10) messages and

@@ -274,9 +274,18 @@ func (m *Mapping) payload(msgs []Received) []byte {
 
 // sqsRecord is a received message as Lambda (and an EventBridge Pipe)
 // presents it.
+//
+// Its timestamps are shifted back by the idle time the queue skipped: a
+// consumer measures a message's age as its own (wall) clock minus
+// SentTimestamp, and the queue's clock runs ahead of the wall clock by
+// msg.Skipped, so the shifted stamps give the age the message has on the
+// queue's clock, the one its visibility timeouts and holds run on. Without
+// the shift, a skipped minute would make every message a minute younger to
+// the consumer than to the queue (an isolation age would be reached later
+// in model time than in a real queue).
 func sqsRecord(msg Received, queueARN, region string) events.SQSMessage {
 	sum := md5.Sum([]byte(msg.Body))
-	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	ms := func(t time.Time) string { return strconv.FormatInt(t.Add(-msg.Skipped).UnixMilli(), 10) }
 	return events.SQSMessage{
 		MessageId:     msg.ID,
 		ReceiptHandle: msg.ReceiptHandle,

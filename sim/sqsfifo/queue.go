@@ -55,6 +55,11 @@ type Message struct {
 type Received struct {
 	Message
 	ReceiptHandle string
+	// Skipped is the idle time the queue's clock had jumped over
+	// (SkipIdleTime) when the message was received: its times (SentAt,
+	// FirstReceivedAt) are on the queue's clock, which runs ahead of the
+	// wall clock by Skipped.
+	Skipped time.Duration
 }
 
 // QueueStats counts what happened to the queue's messages.
@@ -272,7 +277,7 @@ func (q *Queue) Receive(max int) ([]Received, error) {
 			q.byHandle[e.receipt] = e
 			g.inFlight++
 			q.stats.Received++
-			out = append(out, Received{Message: e.msg, ReceiptHandle: e.receipt})
+			out = append(out, Received{Message: e.msg, ReceiptHandle: e.receipt, Skipped: q.skipped})
 		}
 		if len(out) == max {
 			break

@@ -1,4 +1,5 @@
-// Command comparechart turns saved `make compare` or `make catchup` output
+// Command comparechart turns saved `make compare`, `make catchup` or `make
+// compare-isolation` output
 // (its Markdown table and JSON line, or the JSON line alone) into an SVG
 // chart, without rerunning the comparison. It charts every row the JSON
 // holds; the line's "kind" picks the figures (a catch-up comparison's are
@@ -75,8 +76,13 @@ type comparison struct {
 	} `json:"workload"`
 }
 
-// kindCatchup is the kind of `make catchup` output.
-const kindCatchup = "catchup"
+// kindCatchup is the kind of `make catchup` output, kindIsolation the
+// kind of the first line of `make compare-isolation` output (its blast
+// radius table).
+const (
+	kindCatchup   = "catchup"
+	kindIsolation = "isolation"
+)
 
 // load reads saved compare output.
 func load(path string) (comparison, error) {
@@ -110,8 +116,8 @@ func parse(data []byte) (comparison, error) {
 		if doc.Names != nil && len(doc.Names) != len(doc.Compare) {
 			return doc, fmt.Errorf("the compare line names %d rows but has %d", len(doc.Names), len(doc.Compare))
 		}
-		if doc.Kind == kindCatchup && doc.Names == nil {
-			return doc, errors.New("the catch-up line does not name its rows")
+		if (doc.Kind == kindCatchup || doc.Kind == kindIsolation) && doc.Names == nil {
+			return doc, fmt.Errorf("the %s line does not name its rows", doc.Kind)
 		}
 		return doc, nil
 	}
@@ -128,7 +134,7 @@ type panelFunc func(title, unit string, value func(pipeline.Report) float64, not
 func render(cmp comparison) []byte {
 	reports := cmp.Compare
 	labels := labels(reports)
-	if cmp.Kind == kindCatchup {
+	if cmp.Kind == kindCatchup || cmp.Kind == kindIsolation {
 		labels = cmp.Names
 	}
 	var panel panelFunc = func(title, unit string, value func(pipeline.Report) float64, note func(pipeline.Report) string) chart.Panel {
@@ -142,8 +148,11 @@ func render(cmp comparison) []byte {
 		}
 		return p
 	}
-	if cmp.Kind == kindCatchup {
+	switch cmp.Kind {
+	case kindCatchup:
 		return renderCatchup(cmp, panel)
+	case kindIsolation:
+		return renderIsolation(cmp, panel)
 	}
 	sent := reports[0].EventsSent
 	return chart.Render(fmt.Sprintf("make compare: %d events per configuration, env=%s", sent, reports[0].Env),
@@ -180,6 +189,62 @@ func renderCatchup(cmp comparison, panel panelFunc) []byte {
 		panel("Peak request rate at the fake API (most requests in one second)", "req/s", func(r pipeline.Report) float64 { return float64(r.PeakAPICallsPerSecond) }, nil),
 		panel("Events superseded (a newer change of the entity carried the push)", "", func(r pipeline.Report) float64 { return float64(r.Superseded) }, nil),
 		mustBeZero(panel),
+	)
+}
+
+// renderIsolation draws the blast radius of a broken period: the latency
+// of the healthy periods on the broken period's shard and elsewhere, and
+// what was isolated; a group still waiting when the run ended says so.
+func renderIsolation(cmp comparison, panel panelFunc) []byte {
+	r0 := cmp.Compare[0]
+	title := fmt.Sprintf("make compare-isolation: %d events over %d periods, one period broken for good, env=%s", r0.EventsSent, cmp.Workload.Partitions, r0.Env)
+	group := func(sharing bool) func(pipeline.Report) pipeline.LatencyGroup {
+		return func(r pipeline.Report) pipeline.LatencyGroup {
+			if r.BlastRadius == nil {
+				return pipeline.LatencyGroup{P99Ms: r.LatencyP99Ms, P50Ms: r.LatencyP50Ms}
+			}
+			if sharing {
+				return r.BlastRadius.Sharing
+			}
+			return r.BlastRadius.Others
+		}
+	}
+	waiting := func(g func(pipeline.Report) pipeline.LatencyGroup) func(pipeline.Report) string {
+		return func(r pipeline.Report) string {
+			if w := g(r).StillWaiting; w > 0 {
+				if g(r).Applied == 0 {
+					return fmt.Sprintf("STILL WAITING: %d of %d events at the timeout, none applied", w, g(r).Events)
+				}
+				return fmt.Sprintf("STILL WAITING: %d of %d events at the timeout (p99 of those applied)", w, g(r).Events)
+			}
+			if r.BlastRadius == nil {
+				return "no broken period: every period"
+			}
+			return ""
+		}
+	}
+	sharing, others := group(true), group(false)
+	return chart.Render(title,
+		panel("Latency p99, healthy periods sharing the broken period's shard", "ms", func(r pipeline.Report) float64 { return sharing(r).P99Ms }, waiting(sharing)),
+		panel("Latency p99, the other healthy periods", "ms", func(r pipeline.Report) float64 { return others(r).P99Ms }, waiting(others)),
+		panel("Events isolated (then redriven once the period recovered)", "", func(r pipeline.Report) float64 { return float64(r.Isolated) },
+			func(r pipeline.Report) string {
+				if r.Redrive == nil {
+					return ""
+				}
+				return fmt.Sprintf("after the redrive: %d unaccounted", r.Redrive.Unaccounted)
+			}),
+		panel("Lost updates + order violations + duplicate effects (must be 0)", "", func(r pipeline.Report) float64 {
+			return float64(r.LostUpdates + r.OrderViolations + r.DuplicateEffects)
+		}, func(r pipeline.Report) string {
+			switch {
+			case r.OK:
+				return "ok"
+			case r.TimedOut && r.LostUpdates+r.OrderViolations+r.DuplicateEffects+r.StateMismatches == 0:
+				return "timed out with events still waiting, nothing lost"
+			}
+			return "FAILED"
+		}),
 	)
 }
 

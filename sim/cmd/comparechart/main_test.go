@@ -87,3 +87,29 @@ func TestCatchupLineMustNameItsRows(t *testing.T) {
 		}
 	}
 }
+
+const savedIsolation = `{"compare":[{"stack":"kinesis","env":"dev","eventsSent":1200,"latencyP99Ms":900,"ok":true},` +
+	`{"stack":"kinesis","env":"dev","eventsSent":1200,"isolated":40,"redrive":{"unaccounted":0},"blastRadius":{"sharing":{"events":200,"p99Ms":34000},"others":{"events":900,"p99Ms":800}},"ok":true},` +
+	`{"stack":"kinesis","env":"dev","eventsSent":1200,"timedOut":true,"blastRadius":{"sharing":{"events":200,"stillWaiting":170,"p99Ms":500},"others":{"events":900,"p99Ms":800}},"ok":false}],` +
+	`"kind":"isolation","names":["fault-free","isolation after 30 s","isolation off"],"workload":{"events":1200,"partitions":30}}
+{"compare":[{"stack":"fifo"}],"kind":"outage","names":["second table"]}
+`
+
+func TestChartsIsolation(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "isolation.out"), filepath.Join(dir, "isolation.svg")
+	_ = os.WriteFile(in, []byte(savedIsolation), 0o644)
+	var stderr bytes.Buffer
+	if code := run([]string{"-in", in, "-out", out}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	svg, _ := os.ReadFile(out)
+	for _, want := range []string{">isolation after 30 s<", ">isolation off<", "STILL WAITING: 170 of 200", "sharing the broken period", "after the redrive: 0 unaccounted", "timed out with events still waiting, nothing lost"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	if strings.Contains(string(svg), "second table") {
+		t.Error("the chart drew the outage table instead of the first one")
+	}
+}

@@ -18,6 +18,8 @@ import (
 type compareConfig struct {
 	name, stack, context string
 	consumerRev          string
+	// adjust, when set, changes the row's flags (its faults, say).
+	adjust func(*flags)
 }
 
 // comparison is a set of configurations run with the same workload and
@@ -65,44 +67,59 @@ var backoffComparison = comparison{
 // compare runs the configurations with the same workload and faults and
 // prints a table, then one JSON line with every report.
 func compare(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Writer) (bool, error) {
-	var reports []*pipeline.Report
+	reports, err := compareRows(ctx, f, cmp, stdout, stderr)
+	if err != nil {
+		return false, err
+	}
 	ok := true
+	for _, r := range reports {
+		ok = ok && r.OK
+	}
+	return ok, nil
+}
+
+// compareRows runs the configurations, prints the table and the JSON
+// line, and returns the reports.
+func compareRows(ctx context.Context, f flags, cmp comparison, stdout, stderr io.Writer) ([]*pipeline.Report, error) {
+	var reports []*pipeline.Report
 	for _, c := range cmp.configs {
 		fc := f
 		fc.stack = c.stack
 		fc.backlog = cmp.backlog
+		if c.adjust != nil {
+			c.adjust(&fc)
+		}
 		fmt.Fprintf(stderr, "== %s\n", c.name)
 		if c.consumerRev != "" {
 			root, err := repo.WorkingRoot()
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			dir, err := os.MkdirTemp("", "orderly-consumer-")
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			defer os.RemoveAll(dir)
 			fmt.Fprintf(stderr, "building the consumer of commit %s\n", c.consumerRev)
 			if fc.consumer, err = buildConsumerAt(ctx, root, c.consumerRev, dir); err != nil {
-				return false, fmt.Errorf("%s: %w", c.name, err)
+				return nil, fmt.Errorf("%s: %w", c.name, err)
 			}
 		}
 		contextString := strings.TrimSpace(c.context + " " + f.context)
 		rep, err := runOnce(ctx, fc, contextString, stderr)
 		if err != nil {
-			return false, fmt.Errorf("%s: %w", c.name, err)
+			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
 		rep.WriteText(stderr)
-		ok = ok && rep.OK
 		reports = append(reports, rep)
 	}
 	cmp.table(stdout, cmp.configs, reports)
 	line, err := compareLine(f, cmp, reports)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	fmt.Fprintln(stdout, line)
-	return ok, nil
+	return reports, nil
 }
 
 // compareLine is the comparison's JSON line: every report, and what a

@@ -36,12 +36,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/orderly-dev/orderly/infra/repo"
 	"github.com/orderly-dev/orderly/infra/synth"
+	"github.com/orderly-dev/orderly/sim/fakeapi"
 	"github.com/orderly-dev/orderly/sim/pipeline"
 )
 
@@ -71,16 +73,24 @@ type flags struct {
 	replay, skipIdle              bool
 	compareBackoff                bool
 	compareCatchup                bool
+	compareIsolation              bool
 	concurrency                   int
-	seed                          uint64
-	timeout                       time.Duration
-	bus, source                   string
+	// outage is -outage as given; faults.Outage holds it parsed.
+	outage      string
+	functionEnv envFlag
+	seed        uint64
+	timeout     time.Duration
+	bus, source string
 
 	// backlog and consumer are set by a comparison for its rows: every
 	// event in the stream before the consumer starts, and another commit's
 	// consumer in place of the bundled one.
 	backlog  bool
 	consumer *builtConsumer
+	// isolationTables picks -compare-isolation's tables; given records
+	// the flags the command line set.
+	isolationTables string
+	given           map[string]bool
 }
 
 func parse(args []string, stderr io.Writer) (flags, error) {
@@ -100,6 +110,10 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.faults.TimeoutRate, "timeout-rate", 0, "share of third-party API requests that never answer (the client times out)")
 	fs.DurationVar(&f.faults.Latency, "latency", 0, "latency added to every third-party API request")
 	fs.IntVar(&f.faults.Kills, "kills", 0, "times a consumer process is killed (SIGKILL) mid-batch and restarted")
+	fs.IntVar(&f.faults.BrokenPeriods, "broken-periods", 0, "periods (chosen by -seed among those the events use; the report names them) whose every third-party request is answered 503, from the start of delivery: a period-specific failure")
+	fs.DurationVar(&f.faults.BrokenFor, "broken-until", 0, "the broken periods recover this long after the start of delivery (0: broken for good; a run that isolated events then fixes them before its redrive)")
+	fs.StringVar(&f.outage, "outage", "", "a vendor outage, DURATION@START (e.g. 3m@1m): every third-party request answered 503 for DURATION, from START after the start of delivery")
+	fs.Var(&f.functionEnv, "function-env", "NAME=VALUE set in the consumer's environment over the synthesized one (repeatable; NAME= removes it), e.g. ORDERLY_ISOLATE_AFTER_SECONDS=30")
 	fs.Float64Var(&f.poisonRate, "poison-rate", 0, "share of events the consumer can never apply (they must reach the poison queue)")
 	fs.BoolVar(&f.unordered, "unordered", false, "contrast: deliver every event as its own concurrent invocation, without ordering")
 	fs.BoolVar(&f.replay, "replay", false, "after the run, re-send every event in shuffled order as an EventBridge archive replay would, and fail unless the final state is unchanged (`make local` turns it on)")
@@ -109,6 +123,10 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.compareCatchup, "compare-catchup", false, fmt.Sprintf(
 		"drain a backlog (every event in KinesisStack's stream before the consumer starts, as after an outage; %s) with coalescing off, with chunks that end at a repeated entity (an older consumer, built from git history) and with superseded changes merged, and print a table; unless given: -events %d -partitions %d -entities %d -timeout %s",
 		catchupContext, catchupEvents, catchupPartitions, catchupEntities, catchupTimeout))
+	fs.BoolVar(&f.compareIsolation, "compare-isolation", false, fmt.Sprintf(
+		"the blast radius of a broken period on KinesisStack (%s, %d periods, %d events at %d/s, one period broken for good): fault-free, isolation after %d s and isolation off; then a %s vendor outage on both stacks (%d events at %d/s), and FifoStack with the defaults before issue 17; prints tables, acceptance lines and JSON lines",
+		isolationContext, isolationPeriods, isolationEvents, isolationRate, isolationAfter, outageWindowString, outageEvents, outageRate))
+	fs.StringVar(&f.isolationTables, "isolation-tables", "", "with -compare-isolation: which tables to run, isolation, outage or both (comma-separated; default both)")
 	fs.IntVar(&f.concurrency, "concurrency", pipeline.DefaultMaxConcurrency, "cap on concurrent consumer instances (each is an emulator plus qemu)")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the events and of the fault dice")
 	fs.DurationVar(&f.timeout, "timeout", pipeline.DefaultTimeout, "bound on one run")
@@ -123,6 +141,20 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	if f.faults.Outage, err = fakeapi.ParseWindow(f.outage); err != nil {
+		return f, fmt.Errorf("-outage: %w", err)
+	}
+	switch {
+	case f.faults.BrokenPeriods < 0:
+		return f, fmt.Errorf("-broken-periods %d: want 0 or more", f.faults.BrokenPeriods)
+	case f.faults.BrokenFor < 0:
+		return f, fmt.Errorf("-broken-until %s: want 0 (for good) or a positive duration", f.faults.BrokenFor)
+	case f.faults.BrokenFor > 0 && f.faults.BrokenPeriods == 0:
+		return f, errors.New("-broken-until says when the broken periods recover: give -broken-periods too")
+	case f.faults.BrokenPeriods > 0 && f.faults.BrokenPeriods >= f.partitions:
+		return f, fmt.Errorf("-broken-periods %d of -partitions %d: at least one period must stay healthy (every period failing is -outage)", f.faults.BrokenPeriods, f.partitions)
+	}
 	if f.stack != pipeline.StackKinesis && f.stack != pipeline.StackFifo {
 		return f, fmt.Errorf("-stack %q: want %q or %q", f.stack, pipeline.StackKinesis, pipeline.StackFifo)
 	}
@@ -135,7 +167,7 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	if f.compare && (f.assembly != "" || f.unordered || f.bus != "") {
 		return f, errors.New("-compare synthesizes its own four configurations: it does not combine with -assembly, -unordered or -bus")
 	}
-	if f.skipIdle && (f.compare || f.compareBackoff || f.compareCatchup || f.bus != "") {
+	if f.skipIdle && (f.compare || f.compareBackoff || f.compareCatchup || f.compareIsolation || f.bus != "") {
 		return f, errors.New("-skip-idle shortens the waits that -compare, -compare-backoff and -compare-catchup measure, and -bus runs nothing locally: it combines with none of them")
 	}
 	if f.compareBackoff && (f.compare || f.assembly != "" || f.unordered || f.bus != "") {
@@ -143,6 +175,12 @@ func parse(args []string, stderr io.Writer) (flags, error) {
 	}
 	if f.compareCatchup {
 		return f, catchupFlags(&f, given)
+	}
+	if f.compareIsolation {
+		return f, isolationFlags(&f, given)
+	}
+	if f.isolationTables != "" {
+		return f, errors.New("-isolation-tables picks -compare-isolation's tables: give -compare-isolation too")
 	}
 	return f, nil
 }
@@ -173,6 +211,30 @@ func catchupFlags(f *flags, given map[string]bool) error {
 	return nil
 }
 
+// envFlag collects repeated NAME=VALUE flags.
+type envFlag struct{ m map[string]string }
+
+func (e *envFlag) String() string {
+	var parts []string
+	for k, v := range e.m {
+		parts = append(parts, k+"="+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}
+
+func (e *envFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return fmt.Errorf("%q: want NAME=VALUE (NAME= removes the variable)", s)
+	}
+	if e.m == nil {
+		e.m = map[string]string{}
+	}
+	e.m[name] = value
+	return nil
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -194,6 +256,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFor(ctx, err, ok, stderr)
 	case f.compareCatchup:
 		ok, err := compare(ctx, f, catchupComparison, stdout, stderr)
+		return exitFor(ctx, err, ok, stderr)
+	case f.compareIsolation:
+		ok, err := compareIsolation(ctx, f, stdout, stderr)
 		return exitFor(ctx, err, ok, stderr)
 	default:
 		rep, err := runOnce(ctx, f, f.context, stderr)
@@ -264,6 +329,7 @@ func runOnce(ctx context.Context, f flags, contextString string, stderr io.Write
 		},
 		Rate:           f.rate,
 		Faults:         f.faults,
+		FunctionEnv:    f.functionEnv.m,
 		Unordered:      f.unordered,
 		Replay:         f.replay,
 		SkipIdleTime:   f.skipIdle,

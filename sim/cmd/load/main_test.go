@@ -42,6 +42,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-compare-catchup", "-replay"}, "-compare-catchup synthesizes"},
 		{[]string{"-compare-catchup", "-stack", "fifo"}, `-compare-catchup -stack "fifo"`},
 		{[]string{"-compare-catchup", "-rate", "200"}, "-compare-catchup -rate 200"},
+		{[]string{"-outage", "3m"}, "want DURATION@START"},
+		{[]string{"-outage", "0s@1m"}, "positive Go duration"},
+		{[]string{"-broken-periods", "-1"}, "-broken-periods -1"},
+		{[]string{"-broken-periods", "8", "-partitions", "8"}, "at least one period must stay healthy"},
+		{[]string{"-broken-until", "1m"}, "give -broken-periods too"},
+		{[]string{"-broken-periods", "1", "-broken-until", "-1m"}, "-broken-until -1m0s"},
+		{[]string{"-function-env", "NOVALUE"}, "want NAME=VALUE"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-events", "x"}, "invalid value"},
 		{[]string{"-context", "-c novalue"}, `"novalue" is not key=value`},
@@ -185,6 +192,20 @@ func TestBackoffTableShowsWaitPerFailure(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "| 4 | 240.0 | 10.0 |") {
 		t.Errorf("off row lacks its failures, wait and events/s:\n%s", b.String())
+	}
+}
+
+func TestBreakdownFlags(t *testing.T) {
+	f, err := parse([]string{"-broken-periods", "2", "-broken-until", "90s", "-outage", "3m@1m",
+		"-function-env", "ORDERLY_ISOLATE_AFTER_SECONDS=30", "-function-env", "AWS_LAMBDA_LOG_LEVEL="}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.faults.BrokenPeriods != 2 || f.faults.BrokenFor != 90*time.Second || f.faults.Outage.For != 3*time.Minute || f.faults.Outage.From != time.Minute {
+		t.Errorf("faults %+v: want 2 broken periods for 90s and a 3m outage from 1m", f.faults)
+	}
+	if got := f.functionEnv.m; len(got) != 2 || got["ORDERLY_ISOLATE_AFTER_SECONDS"] != "30" || got["AWS_LAMBDA_LOG_LEVEL"] != "" {
+		t.Errorf("function env %v", got)
 	}
 }
 
