@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/orderly-dev/orderly/infra/assembly"
 	"github.com/orderly-dev/orderly/infra/stacks"
 )
 
@@ -37,7 +38,7 @@ func TestKinesisOrderingSettings(t *testing.T) {
 			expect(t, "BatchSize", esm["BatchSize"], float64(k.BatchSize))
 			expect(t, "ParallelizationFactor", esm["ParallelizationFactor"], float64(k.ParallelizationFactor))
 			expect(t, "StartingPosition", esm["StartingPosition"], string(k.StartingPosition))
-			expect(t, "MaximumRetryAttempts", esm["MaximumRetryAttempts"], float64(k.RetryAttempts))
+			expect(t, "MaximumRetryAttempts", retryAttempts(esm), float64(k.RetryAttempts))
 			expect(t, "MaximumRecordAgeInSeconds", esm["MaximumRecordAgeInSeconds"], float64(k.MaxRecordAgeSeconds))
 			expect(t, "BisectBatchOnFunctionError", esm["BisectBatchOnFunctionError"], k.BisectBatchOnError)
 			expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
@@ -136,4 +137,14 @@ func TestStackIdentity(t *testing.T) {
 			expect(t, env+" "+id+" termination protection", *stack.TerminationProtection(), env == "prod")
 		}
 	}
+}
+
+// retryAttempts is a Kinesis mapping's MaximumRetryAttempts, with
+// CloudFormation's default (-1, until the record age) when the template
+// leaves it out, as it must for -1: CDK refuses the value.
+func retryAttempts(esm map[string]any) any {
+	if v, ok := esm["MaximumRetryAttempts"]; ok {
+		return v
+	}
+	return float64(assembly.DefaultMaximumRetryAttempts)
 }

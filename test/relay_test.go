@@ -95,7 +95,7 @@ func TestKinesisRelayWithRequiredPropsOnly(t *testing.T) {
 	_, esm := s.only(t, relayStackID, "AWS::Lambda::EventSourceMapping")
 	expect(t, "FunctionResponseTypes", esm["FunctionResponseTypes"], []any{"ReportBatchItemFailures"})
 	expect(t, "BatchSize", esm["BatchSize"], float64(defaults.KinesisBatchSize))
-	expect(t, "MaximumRetryAttempts", esm["MaximumRetryAttempts"], float64(defaults.KinesisRetryAttempts))
+	expect(t, "MaximumRetryAttempts", retryAttempts(esm), float64(defaults.KinesisRetryAttempts))
 	expect(t, "BisectBatchOnFunctionError", esm["BisectBatchOnFunctionError"], defaults.BisectBatchOnError)
 	expect(t, "StartingPosition", esm["StartingPosition"], "TRIM_HORIZON")
 	s.expectOnFailureBucket(t, relayStackID, esm, defaults.OnFailureExpirationDays)

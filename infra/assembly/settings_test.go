@@ -36,7 +36,7 @@ func TestKinesisSettingsFromTemplate(t *testing.T) {
 	got := *s.Kinesis
 	want := KinesisSettings{
 		ShardCount: 4, PartitionKeyPath: "$.detail.scheduleDate", BatchSize: 100, ParallelizationFactor: 2,
-		RetryAttempts: 10000, MaxRecordAgeSeconds: 172800, BisectBatchOnError: true, ReportsItemFailures: true,
+		RetryAttempts: defaults.KinesisRetryAttempts, MaxRecordAgeSeconds: 172800, BisectBatchOnError: true, ReportsItemFailures: true,
 		ReservedConcurrency: 20,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -43,17 +43,20 @@ const (
 	titleSpace = 34
 	panelGap   = 26
 	margin     = 16
-	valueSpace = 230
+	// minValueSpace is the least room right of the plot for a bar's value;
+	// a longer value (a note) widens the picture rather than being cut.
+	minValueSpace = 230
 )
 
 // Render draws the panels one under another under a title.
 func Render(title string, panels ...Panel) []byte {
 	height := margin + titleSpace
-	longest := 10
+	longest, valueSpace := 10, minValueSpace
 	for _, p := range panels {
 		height += titleSpace + len(p.Bars)*(barHeight+barGap) + panelGap
 		for _, bar := range p.Bars {
 			longest = max(longest, len([]rune(bar.Label)))
+			valueSpace = max(valueSpace, 6+len([]rune(valueText(p, bar)))*charWidth)
 		}
 	}
 	l := layout{labelWidth: margin + longest*charWidth + 8}
@@ -94,11 +97,7 @@ func (l layout) renderPanel(b *bytes.Buffer, p Panel, y int) int {
 	for _, bar := range p.Bars {
 		fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", labelWidth-8, y+barHeight-6, esc(bar.Label))
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="#4878a8"/>`+"\n", labelWidth, y, x(bar.Value), barHeight)
-		value := fmt.Sprintf("%s %s", number(bar.Value), p.Unit)
-		if bar.Note != "" {
-			value += " · " + bar.Note
-		}
-		fmt.Fprintf(b, `<text x="%.1f" y="%d" fill="#333">%s</text>`+"\n", float64(labelWidth)+x(bar.Value)+6, y+barHeight-6, esc(value))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" fill="#333">%s</text>`+"\n", float64(labelWidth)+x(bar.Value)+6, y+barHeight-6, esc(valueText(p, bar)))
 		y += barHeight + barGap
 	}
 	if r := p.Reference; r != nil {
@@ -123,3 +122,12 @@ func number(v float64) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// valueText is what is written right of a bar: its value, unit and note.
+func valueText(p Panel, bar Bar) string {
+	value := fmt.Sprintf("%s %s", number(bar.Value), p.Unit)
+	if bar.Note != "" {
+		value += " · " + bar.Note
+	}
+	return value
+}

@@ -116,7 +116,7 @@ func kinesisHold(cfg config.Config, w Workload) (Wait, string) {
 	fast, slow := failedInvocation(cfg, w)
 	byFast := min(float64(k.RetryAttempts)*fast.Seconds(), age)
 	bySlow := min(float64(k.RetryAttempts)*slow.Seconds(), age)
-	if byFast == age {
+	if k.RetryAttempts < 0 || byFast == age {
 		return Wait{Seconds: age, Until: fmt.Sprintf("kinesis.maxRecordAgeSeconds = %d, then the on-failure bucket", k.MaxRecordAgeSeconds)}, ""
 	}
 	wait := Wait{Seconds: byFast, Until: fmt.Sprintf("kinesis.retryAttempts = %d or kinesis.maxRecordAgeSeconds = %d, whichever comes first, then the on-failure bucket", k.RetryAttempts, k.MaxRecordAgeSeconds)}

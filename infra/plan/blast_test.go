@@ -51,18 +51,18 @@ func TestKinesisBlastCountsThePeriodsOnTheBrokenPeriodsShard(t *testing.T) {
 			t.Errorf("%s holds %d periods, named as the one where a period shares with %d", s.ShardID, len(s.Keys), most)
 		}
 	}
-	// prod: 48 h record age, 10000 retries, a 20 s retry budget; a fast
-	// failure is 3 attempts × 40 ms.
-	if w := b.WithoutIsolation; w.Seconds != 1200 || w.MaxSeconds != 172800 || !strings.Contains(w.Until, "kinesis.retryAttempts = 10000") {
-		t.Errorf("without isolation: %+v, want 1200 s (10000 × 120 ms) to 172800 s (the record age)", w)
+	// prod: 48 h record age, retried until then (kinesis.retryAttempts
+	// -1), a 20 s retry budget.
+	if w := b.WithoutIsolation; w.Seconds != 172800 || w.MaxSeconds != 0 || !strings.Contains(w.Until, "kinesis.maxRecordAgeSeconds = 172800") {
+		t.Errorf("without isolation: %+v, want 172800 s (the record age)", w)
 	}
 	if w := b.WithIsolation; w == nil || w.Seconds != 200 || w.MaxSeconds != 240 || !strings.Contains(w.Until, "isolated queue") {
 		t.Errorf("with isolation: %+v, want 180 s + one to three 20 s retry budgets", w)
 	}
-	if b.Outage.Seconds != b.WithoutIsolation.Seconds || b.Outage.MaxSeconds != 172800 || !strings.HasPrefix(b.Outage.Until, "held, never isolated") {
+	if b.Outage.Seconds != 172800 || !strings.HasPrefix(b.Outage.Until, "held, never isolated") {
 		t.Errorf("outage: %+v", b.Outage)
 	}
-	if notes := strings.Join(b.Notes, "\n"); !strings.Contains(notes, "20 min if the API fails fast") || !strings.Contains(notes, "2 lanes") {
+	if notes := strings.Join(b.Notes, "\n"); strings.Contains(notes, "fails fast") || !strings.Contains(notes, "2 lanes") {
 		t.Errorf("notes %q", b.Notes)
 	}
 }
@@ -78,9 +78,14 @@ func TestKinesisBlastBounds(t *testing.T) {
 		isolated  float64 // 0: isolation off
 		note      string
 	}{
+		// Retried until the record age (kinesis.retryAttempts -1).
+		{"record age by default", nil, workload(50, december), Wait{Seconds: 86400}, 200, ""},
 		// 10000 × 3 × 3 s = 90000 s exceed dev's 24 h record age: the age
 		// binds alone.
-		{"record age first", nil, slow, Wait{Seconds: 86400}, 200, ""},
+		{"record age first", map[string]any{"kinesis.retryAttempts": "10000"}, slow, Wait{Seconds: 86400}, 200, ""},
+		// 10000 × 3 × 40 ms = 1200 s, well before the record age; at 20 s
+		// each, the record age.
+		{"retries before the record age", map[string]any{"kinesis.retryAttempts": "10000"}, workload(50, december), Wait{Seconds: 1200, MaxSeconds: 86400}, 200, ""},
 		{"isolation off", map[string]any{"isolation.afterSeconds": "0"}, slow, Wait{Seconds: 86400}, 0, ""},
 		// 100 retries of 120 ms run out after 12 s, before the 200 s
 		// isolation; at 20 s each, 2000 s.
@@ -278,7 +283,7 @@ func TestBlastRadiusInTextAndJSON(t *testing.T) {
 	for _, want := range []string{
 		fmt.Sprintf("shares its shard with up to %d other live periods", p.Kinesis.Blast.MostSharing),
 		"broken period, isolated            200 s to 240 s",
-		"20 min to 48.0 h",
+		"48.0 h",
 		// The FIFO waits of TestFifoBlastPerGroupingMode: prod has the
 		// same defaults.
 		"per-key (this stack)  0 (0.0)                           243 s to 542 s    181 s to 500 s",

@@ -47,8 +47,8 @@ type KinesisRelayProps struct {
 	// defaults.StartingPosition (TRIM_HORIZON).
 	StartingPosition awslambda.StartingPosition
 	// RetryAttempts of a failing batch before its records go to the
-	// on-failure bucket. nil means defaults.KinesisRetryAttempts (10000);
-	// new(0) turns retries off.
+	// on-failure bucket. nil means defaults.KinesisRetryAttempts (-1:
+	// until MaxRecordAge); new(0) turns retries off.
 	RetryAttempts *int
 	// MaxRecordAge is the oldest record the mapping still retries; keep it
 	// within StreamRetention. Default defaults.MaxRecordAgeSeconds (24 hours).
@@ -183,7 +183,7 @@ func NewKinesisRelay(scope constructs.Construct, id string, props KinesisRelayPr
 		BatchSize:             jsii.Number(float64(p.BatchSize)),
 		MaxBatchingWindow:     p.MaxBatchingWindow,
 		ParallelizationFactor: jsii.Number(float64(p.ParallelizationFactor)),
-		RetryAttempts:         jsii.Number(float64(*p.RetryAttempts)),
+		RetryAttempts:         retryAttempts(*p.RetryAttempts),
 		MaxRecordAge:          p.MaxRecordAge,
 		BisectBatchOnError:    p.BisectBatchOnError,
 		// The consumer reports the earliest failed record; without this flag
@@ -253,4 +253,14 @@ func pinPartitionKeyDistribution(stream awskinesis.Stream, mode awskinesis.Strea
 	// CDK 2.276's L2 Stream has no prop for it; its L1 CfnStream has.
 	cfn := stream.Node().DefaultChild().(awskinesis.CfnStream)
 	cfn.SetRecordDistributionStrategy(jsii.String(RecordDistributionStrategy))
+}
+
+// retryAttempts is the mapping's MaximumRetryAttempts: nil for -1, which
+// CDK refuses as a value but which is CloudFormation's default (retry until
+// the record age).
+func retryAttempts(n int) *float64 {
+	if n < 0 {
+		return nil
+	}
+	return jsii.Number(float64(n))
 }

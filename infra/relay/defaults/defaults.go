@@ -108,9 +108,12 @@ const (
 	KinesisBatchSize         = 100
 	MaxBatchingWindowSeconds = 0
 	ParallelizationFactor    = 1
-	// KinesisRetryAttempts is the event source mapping's maximum: a failing
-	// record is retried until MaxRecordAgeSeconds, not dropped early.
-	KinesisRetryAttempts = 10000
+	// KinesisRetryAttempts of -1 retries a failing batch until its record
+	// is MaxRecordAgeSeconds old, Lambda's "infinite": an outage is held for
+	// the record age, a time the config can check, rather than for
+	// however long 10000 invocations take against an API that fails fast
+	// (about 20 minutes). A broken period leaves the line by isolation.
+	KinesisRetryAttempts = -1
 	MaxRecordAgeSeconds  = 86400
 	BisectBatchOnError   = true
 	// OnFailureExpirationDays keeps the full invocation records of discarded
