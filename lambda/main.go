@@ -97,7 +97,10 @@ func setup(ctx context.Context, getenv func(string) string, out io.Writer, loadA
 	if err != nil {
 		return nil, err
 	}
-	isolation := ordering.Isolation{After: cfg.isolateAfter}
+	// The probe reads a period that succeeded recently, to tell a period
+	// failing alone from an outage when no other period's record comes by
+	// (one shard, one message group).
+	isolation := ordering.Isolation{After: cfg.isolateAfter, Probe: handler.Probe}
 	if cfg.isolateAfter > 0 {
 		if isolation.Sink, err = poison.NewIsolated(sqsClient, cfg.isolatedQueueURL, nil); err != nil {
 			return nil, err

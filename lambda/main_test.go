@@ -394,3 +394,26 @@ func TestWiredConsumerHoldsWhenNothingSucceeds(t *testing.T) {
 		t.Errorf("no EMF line counts the vendor-wide failure:\n%s", w.out.String())
 	}
 }
+
+// TestWiredConsumerProbesWhenTheFailingPeriodIsRetriedAlone: as on a
+// one-shard stream, only the failing period's record comes back; the probe
+// of the period that succeeded before shows the API answering, so the
+// record is isolated after the isolation age all the same.
+func TestWiredConsumerProbesWhenTheFailingPeriodIsRetriedAlone(t *testing.T) {
+	w := wireWith(t, map[string]string{"ORDERLY_ISOLATE_AFTER_SECONDS": "1", "ISOLATED_QUEUE_URL": isolatedQueueURL})
+	good := payloads.Message{Partition: "2026-11-28", ID: "1003", Data: upsert("e1", "2026-11-28", "driver/d-1", 1)}
+	broken := payloads.Message{Partition: outagePeriod, ID: "1001", Data: upsert("e2", outagePeriod, "driver/d-2", 1)}
+	if got := invokeIDs(t, w, payloads.KinesisPayload, good); len(got) != 0 {
+		t.Fatalf("good period: failures %v", got)
+	}
+	if got := invokeIDs(t, w, payloads.KinesisPayload, broken); !slices.Equal(got, []string{"1001"}) {
+		t.Fatalf("failures %v, want the record retried: it has not failed alone for 1 s yet", got)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if got := invokeIDs(t, w, payloads.KinesisPayload, broken); len(got) != 0 {
+		t.Fatalf("failures %v, want none: the record isolated", got)
+	}
+	if !strings.Contains(w.out.String(), `"RecordsIsolated":1`) {
+		t.Errorf("no EMF line counts the isolated record:\n%s", w.out.String())
+	}
+}

@@ -110,6 +110,9 @@ func New(h Handler, opts Options) (*Engine, error) {
 	case iso.Window == 0:
 		iso.Window = DefaultEvidenceWindow
 	}
+	if iso := &e.isolation; iso.ProbeInterval <= 0 {
+		iso.ProbeInterval = min(DefaultProbeInterval, iso.Window/2)
+	}
 	e.health = newHealth(e.isolation.Window)
 	if e.maxChunk <= 0 {
 		e.maxChunk = DefaultMaxChunk
@@ -274,7 +277,9 @@ func (e *Engine) runOne(ctx context.Context, recs []Record, keys []recordKey, re
 		e.health.succeeded(key, e.now())
 	case handlerFailed:
 		res.handlerFailed[i] = true
-		scope, alone := e.health.failed(key, e.now())
+		e.health.failed(key, e.now())
+		e.probeIfStale(ctx, key)
+		scope, alone := e.health.classify(key, e.now())
 		notes.add(slog.String(LogFailureScope, scope.String()))
 		outcome, err = e.isolate(ctx, recs[i], key, scope, alone, err)
 	}

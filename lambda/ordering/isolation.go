@@ -3,6 +3,7 @@ package ordering
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -29,7 +30,25 @@ type Isolation struct {
 	// Sink receives isolated records. Required when After > 0. If it
 	// fails, the record stays Failed (redelivered), never lost.
 	Sink IsolationSink
+	// Probe, when set, asks the downstream about key, a key other than a
+	// failing one that succeeded recently in this engine, when the
+	// evidence of another key's success is missing or older than
+	// ProbeInterval: nil means the downstream answers. It gives evidence
+	// where the batches cannot, as when one shard or one message group
+	// holds every key and the failing record is retried alone, which
+	// would otherwise look like an outage forever. It must be cheap,
+	// read-only and idempotent (orderly: a fetch of that period).
+	Probe func(ctx context.Context, key string) error
+	// ProbeInterval is the least time between two probes of one engine.
+	// Defaults to DefaultProbeInterval, or half the window if that is
+	// shorter.
+	ProbeInterval time.Duration
 }
+
+// DefaultProbeInterval bounds the probes to one per 10 s per execution
+// environment: an outage costs that many extra failing calls, and a key
+// failing alone keeps evidence fresher than the window needs.
+const DefaultProbeInterval = 10 * time.Second
 
 // IsolationSink receives records taken out of line; reason is an
 // *IsolatedError.
@@ -57,6 +76,29 @@ func (e *IsolatedError) Error() string {
 
 // Unwrap returns the handler's last error.
 func (e *IsolatedError) Unwrap() error { return e.Last }
+
+// probeIfStale refreshes the evidence after key's failure, before it is
+// classified: when no other key has succeeded since key began failing and
+// within the probe interval, it probes the most recent other key that
+// succeeded, if no probe started within the interval and the invocation
+// has time for one more call (the deadline margin, checked as before a
+// record, covers it). A successful probe began after key's failure ended,
+// so it counts as that key's success and as evidence.
+func (e *Engine) probeIfStale(ctx context.Context, key string) {
+	if e.isolation.Probe == nil || e.cannotStart(ctx) != nil {
+		return
+	}
+	other, ok := e.health.probeTarget(key, e.now(), e.isolation.ProbeInterval)
+	if !ok {
+		return
+	}
+	if err := safely(func() error { return e.isolation.Probe(ctx, other) }); err != nil {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "probe failed: the downstream looks down",
+			slog.String("failingKey", key), slog.String("probedKey", other), slog.String(LogError, err.Error()))
+		return
+	}
+	e.health.succeeded(other, e.now())
+}
 
 // isolate takes rec out of line if the isolation rule allows it. It returns
 // the outcome and error to record: Isolated, or Failed with the handler's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,5 +270,83 @@ func TestAnotherKeysSuccessInTheBatchIsNoOutage(t *testing.T) {
 	res = e.Process(context.Background(), []ordering.Record{rec("a", "a1.transient", old)})
 	if res.Outcomes[0] != ordering.Failed || len(sink.got) != 0 {
 		t.Errorf("%v, isolated %v: the key has not failed alone for the isolation age yet", res.Outcomes[0], sink.ids)
+	}
+}
+
+// probeEngine isolates with a probe that answers with down's state.
+func probeEngine(t *testing.T, c *clock, sink *isolationSink, down *atomic.Bool, probes *atomic.Int64) *ordering.Engine {
+	t.Helper()
+	e, err := ordering.New(newScripted(), ordering.Options{
+		Poison: &memorySink{}, Now: c.Now, Logger: quietLogger(),
+		Isolation: ordering.Isolation{After: isolateAfter, Sink: sink, Probe: func(_ context.Context, key string) error {
+			probes.Add(1)
+			if key != "b" {
+				t.Errorf("probed %q, want b, the key that succeeded", key)
+			}
+			if down.Load() {
+				return errors.New("503")
+			}
+			return nil
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestAProbeTellsAKeyRetriedAloneFromAnOutage: one shard or one group
+// whose failing record is retried alone sees no other key succeed; the
+// probe of a key that did succeed shows the downstream answering, so the
+// key fails alone and its record leaves the line after the isolation age,
+// probing at most once per interval.
+func TestAProbeTellsAKeyRetriedAloneFromAnOutage(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	var down atomic.Bool
+	var probes atomic.Int64
+	e := probeEngine(t, c, sink, &down, &probes)
+	ctx := context.Background()
+	old := c.Now()
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", old)})
+	for range 20 { // retried alone, 5 s apart, for 100 s
+		c.Advance(5 * time.Second)
+		res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+		if res.Outcomes[0] == ordering.Isolated {
+			break
+		}
+		if res.Scopes[0] != ordering.KeyFailure {
+			t.Fatalf("scope %v, want key: the probe shows the downstream answering", res.Scopes[0])
+		}
+	}
+	if len(sink.ids) != 1 {
+		t.Fatalf("isolated %v, want a1", sink.ids)
+	}
+	// 10 s interval, a minute of failing alone: about one probe per two
+	// retries, never one per retry.
+	if n := probes.Load(); n < 3 || n > 10 {
+		t.Errorf("%d probes, want one per 10 s interval", n)
+	}
+}
+
+func TestAFailedProbeIsAnOutage(t *testing.T) {
+	c := newClock()
+	sink := &isolationSink{}
+	var down atomic.Bool
+	down.Store(true)
+	var probes atomic.Int64
+	e := probeEngine(t, c, sink, &down, &probes)
+	ctx := context.Background()
+	old := c.Now()
+	e.Process(ctx, []ordering.Record{rec("b", "b1.ok", old)})
+	for range 20 {
+		c.Advance(5 * time.Second)
+		res := e.Process(ctx, []ordering.Record{rec("a", "a1.transient", old)})
+		if res.Outcomes[0] != ordering.Failed || res.Scopes[0] != ordering.WideFailure {
+			t.Fatalf("%v %v, want failed, wide", res.Outcomes[0], res.Scopes[0])
+		}
+	}
+	if len(sink.ids) != 0 || probes.Load() > 11 {
+		t.Errorf("isolated %v after %d probes: want nothing, at most one probe per 10 s", sink.ids, probes.Load())
 	}
 }

@@ -58,6 +58,7 @@ type health struct {
 	mu      sync.Mutex
 	latest  [2]keySuccess // latest[0] is the most recent; distinct keys
 	failing map[string]streak
+	probed  time.Time // when the last probe started
 }
 
 // streak is a failing key's run of failures.
@@ -94,9 +95,9 @@ func (h *health) succeeded(key string, at time.Time) {
 }
 
 // failed records that key's handler failed transiently, the attempt
-// ending at at, and classifies the failure as of at. alone is how long the
-// key has failed alone (0 unless scope is KeyFailure).
-func (h *health) failed(key string, at time.Time) (scope FailureScope, alone time.Duration) {
+// ending at at, without classifying the failure yet (classify does, after
+// a probe if one is due).
+func (h *health) failed(key string, at time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, ok := h.failing[key]; !ok {
@@ -109,7 +110,6 @@ func (h *health) failed(key string, at time.Time) (scope FailureScope, alone tim
 		// must not count as evidence that the vendor is up.
 		h.failing[key] = streak{since: at}
 	}
-	return h.classifyLocked(key, at)
 }
 
 // scope classifies key's current failure as of now (NoFailureScope when
@@ -157,4 +157,33 @@ func (h *health) forgetOldestLocked() {
 		}
 	}
 	delete(h.failing, oldest)
+}
+
+// probeTarget returns the key to probe after key's failure at now: the
+// most recent other key that succeeded, unless another key has succeeded
+// since key began failing and within interval (fresh evidence), or a probe
+// started within interval. It claims the probe slot, so concurrent
+// failures probe once.
+func (h *health) probeTarget(key string, now time.Time, interval time.Duration) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	other := h.latest[0]
+	if other.key == key {
+		other = h.latest[1]
+	}
+	st := h.failing[key]
+	fresh := other.at.After(st.since) && now.Sub(other.at) < interval
+	if other.at.IsZero() || fresh || now.Sub(h.probed) < interval {
+		return "", false
+	}
+	h.probed = now
+	return other.key, true
+}
+
+// classify is classifyLocked under the lock: the failure's scope, and how
+// long the key has failed alone (0 unless the scope is KeyFailure).
+func (h *health) classify(key string, now time.Time) (FailureScope, time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.classifyLocked(key, now)
 }

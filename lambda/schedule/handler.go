@@ -107,3 +107,11 @@ func (h *Handler) fetch(ctx context.Context, period string) (Schedule, error) {
 	}
 	return s, err
 }
+
+// Probe reads the schedule of period, a period that succeeded recently,
+// and discards it: a read-only call that tells whether the API answers at
+// all (ordering.Options.Probe). Reading is idempotent and changes nothing.
+func (h *Handler) Probe(ctx context.Context, period string) error {
+	_, err := h.fetch(ctx, period)
+	return err
+}
