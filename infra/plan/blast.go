@@ -171,8 +171,8 @@ type fifoTimes struct {
 	// batch normally saw another period succeed, so it gets the retry
 	// backoff (the visibility timeout when the backoff is off); firstMax,
 	// the longest, is the outage hold at its largest, when nothing else in
-	// its batch succeeded (a lone message) and the failure looks
-	// vendor-wide.
+	// its batch succeeded and no probe could (an environment that has not
+	// yet seen another period succeed), so the failure looks vendor-wide.
 	first, firstMax time.Duration
 	// deadLetter: the least time until a message of a period failing
 	// alone is dead-lettered: the backoff's shortest delays after each of
@@ -245,13 +245,15 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 	fb.Outage = held
 	fb.Outage.Until = "held, never isolated: " + held.Until
 	// A broken period's failure gets the backoff when another period
-	// succeeded in its batch; its first is held only when none did (a lone
-	// message), the longest case. From its second receive on the consumer
-	// has seen another period succeed since it began failing.
+	// succeeded in its batch or the probe after it succeeded; its first is
+	// held only when neither did (an environment that has not yet seen
+	// another period succeed has nothing to probe), the longest case. From
+	// its second receive on the consumer has seen another period succeed
+	// since it began failing.
 	heldOnce, heldFirst := "", ""
 	if hold > 0 {
-		heldFirst = " (the outage hold instead when no other period succeeded in its batch: the longest case)"
-		heldOnce = " (its first failure gets the outage hold instead when no other period succeeded in its batch: the longest case)"
+		heldFirst = " (the outage hold instead when neither another period in its batch nor a probe succeeded: the longest case)"
+		heldOnce = " (its first failure gets the outage hold instead when neither another period in its batch nor a probe succeeded: the longest case)"
 	}
 	backoff := Wait{Seconds: t.deadLetter.Seconds(), MaxSeconds: t.deadLetterMax.Seconds(),
 		Until: fmt.Sprintf("%s over fifo.maxReceiveCount = %d receives%s, then the message is dead-lettered and the group moves on",
@@ -279,15 +281,11 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 			fb.Notes = append(fb.Notes, fmt.Sprintf("isolation.afterSeconds = %d exceeds the receive budget (%d s from a message's second receive to its last): a broken period's message is dead-lettered before it can be isolated", after, int(t.budget/time.Second)))
 		}
 	}
-	// One group: every period shares it, and the broken record blocks it,
-	// so once it heads its batch no other period can succeed alongside it:
-	// every failure but perhaps the first (behind records that succeeded)
-	// looks vendor-wide and is held, as in an outage.
-	oneGroup := GroupingBlast{Mode: "1", MostSharing: len(w.Periods) - 1, MeanSharing: float64(len(w.Periods) - 1), WithoutIsolation: held}
-	oneGroup.WithoutIsolation.Until = "held, as an outage (no other period can succeed meanwhile): " + held.Until
-	if isolated != nil {
-		oneGroup.WithIsolation = &oneGroup.WithoutIsolation
-	}
+	// One group: every period shares it and the broken record blocks it,
+	// so once it heads its batch no other period succeeds alongside it;
+	// the probe (a read of the most recent other period that succeeded)
+	// supplies the evidence instead, so it waits like the other modes.
+	oneGroup := GroupingBlast{Mode: "1", MostSharing: len(w.Periods) - 1, MeanSharing: float64(len(w.Periods) - 1), WithoutIsolation: backoff, WithIsolation: isolated}
 	perKey := GroupingBlast{Mode: config.PerKeyGroups, WithoutIsolation: backoff, WithIsolation: isolated}
 
 	groups := map[string][]string{}
@@ -304,10 +302,6 @@ func PlanFifoBlast(cfg config.Config, w Workload, fp FifoPlan) FifoBlast {
 	}
 	configured := GroupingBlast{Mode: fp.Mode, Configured: true, WithoutIsolation: backoff, WithIsolation: isolated}
 	configured.MostSharing, _, configured.MeanSharing = sharing(buckets, order)
-	if configured.MostSharing == len(w.Periods)-1 && len(w.Periods) > 1 {
-		// Every period in one group, whatever the mode: as one group.
-		configured.WithoutIsolation, configured.WithIsolation = oneGroup.WithoutIsolation, oneGroup.WithIsolation
-	}
 	fb.Modes = append(fb.Modes, configured)
 	if fp.Mode != "1" {
 		fb.Modes = append(fb.Modes, oneGroup)

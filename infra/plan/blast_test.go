@@ -171,8 +171,10 @@ func TestFifoBlastPerGroupingMode(t *testing.T) {
 		without, wMax, iso, iMax float64
 	}{
 		{"3", most, mean, deadLetter, deadLetterMax, isolated, isolatedMax},
-		// One group: every failure looks like an outage, isolated or not.
-		{"1", 13, 13, held, heldMax, held, heldMax},
+		// One group: the broken record heads its batch alone, but the
+		// probe of another period tells it from an outage, so it waits
+		// like the other modes, not the outage hold.
+		{"1", 13, 13, deadLetter, deadLetterMax, isolated, isolatedMax},
 		{"per-key", 0, 0, deadLetter, deadLetterMax, isolated, isolatedMax},
 	} {
 		m := modeOf(t, b, c.mode)
@@ -262,6 +264,11 @@ func TestFifoBlastLimits(t *testing.T) {
 			if m.WithIsolation != nil {
 				t.Errorf("%s: isolated with isolation off: %+v", m.Mode, m.WithIsolation)
 			}
+			// Every mode, one group included, waits out the backoff's
+			// receives, not the (here 2 h) outage hold.
+			if m.WithoutIsolation.Seconds != 243 || !strings.Contains(m.WithoutIsolation.Until, "dead-lettered and the group moves on") {
+				t.Errorf("%s: without isolation %+v, want the backoff over the receives (243 s)", m.Mode, m.WithoutIsolation)
+			}
 		}
 		if !strings.Contains(strings.Join(p.Blast.Notes, "\n"), "messages can expire") {
 			t.Errorf("notes %q", p.Blast.Notes)
@@ -286,8 +293,8 @@ func TestBlastRadiusInTextAndJSON(t *testing.T) {
 		"48.0 h",
 		// The FIFO waits of TestFifoBlastPerGroupingMode: prod has the
 		// same defaults.
-		"per-key (this stack)  0 (0.0)                           243 s to 542 s    181 s to 500 s",
-		"1                     13 (13.0)                         30 min to 40 min  30 min to 40 min",
+		"per-key (this stack)  0 (0.0)                           243 s to 542 s  181 s to 500 s",
+		"1                     13 (13.0)                         243 s to 542 s  181 s to 500 s",
 		"vendor-wide outage (every period): 30 min to 40 min: held, never isolated",
 	} {
 		if !strings.Contains(text.String(), want) {

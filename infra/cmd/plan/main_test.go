@@ -88,6 +88,8 @@ func TestPlanFromGoldenAssembly(t *testing.T) {
 		// Static groups: which ones the periods reach is the rules' business;
 		// every period must reach exactly one of the 3 + catch-all groups.
 		{"fifo-groups-3", "dev", "-c fifo.messageGroups=3", 0},
+		// One group (dev's default): every period shares it.
+		{"fifo-groups-1", "dev", "-c fifo.messageGroups=1", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chart := filepath.Join(t.TempDir(), "load.svg")
@@ -106,6 +108,20 @@ func TestPlanFromGoldenAssembly(t *testing.T) {
 			svg, err := os.ReadFile(chart)
 			if err != nil || !bytes.Contains(svg, []byte("shardId-000000000000")) {
 				t.Errorf("chart: %v", err)
+			}
+			// Every grouping mode, one group included, is isolated after
+			// the same wait: the probe tells a broken period retried alone
+			// from an outage.
+			var isolated []plan.Wait
+			for _, m := range p.Fifo.Blast.Modes {
+				if m.WithIsolation == nil || m.WithIsolation.Until != p.Fifo.Blast.Modes[0].WithIsolation.Until {
+					t.Errorf("FIFO mode %s: isolated %+v, want the same wait as every mode", m.Mode, m.WithIsolation)
+					continue
+				}
+				isolated = append(isolated, *m.WithIsolation)
+			}
+			if len(isolated) < 2 || isolated[0] != isolated[len(isolated)-1] {
+				t.Errorf("FIFO isolated waits by mode %+v: want 2 or more, all equal", isolated)
 			}
 			// The blast radius panel, ranges at their longest: the Kinesis
 			// isolated wait, 180 s + one to three 20 s attempts, and the
