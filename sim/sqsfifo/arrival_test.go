@@ -57,7 +57,7 @@ func TestChangeVisibilityBeyondTheQueuesTimeoutHoldsTheGroup(t *testing.T) {
 	q := newQueue(t, c, func(cfg *QueueConfig) { cfg.VisibilityTimeout = time.Minute; cfg.MaxReceiveCount = 10 })
 	send(t, q, "a1", "a2")
 	got := receive(t, q, 1)
-	// The consumer's outage hold: 180 s, three times the queue's timeout.
+	// An outage hold longer than the queue's timeout: 180 s, three times it.
 	if err := q.ChangeVisibility(got[0].ReceiptHandle, 180*time.Second); err != nil {
 		t.Fatal(err)
 	}
