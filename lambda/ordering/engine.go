@@ -213,7 +213,7 @@ func (e *Engine) scopeFailures(recs []Record, keys []recordKey, chains [][]int, 
 			switch {
 			case res.Outcomes[i] == Failed && res.handlerFailed[i]:
 				key := healthKey(recs, keys, i)
-				scope = e.health.scope(key, now)
+				scope, _ = e.health.classify(key, now)
 				if scope == WideFailure && slices.ContainsFunc(succeeded, func(k string) bool { return k != key }) {
 					scope = KeyFailure
 				}

@@ -112,15 +112,6 @@ func (h *health) failed(key string, at time.Time) {
 	}
 }
 
-// scope classifies key's current failure as of now (NoFailureScope when
-// key is not failing), as failed does.
-func (h *health) scope(key string, now time.Time) FailureScope {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	scope, _ := h.classifyLocked(key, now)
-	return scope
-}
-
 // classifyLocked: KeyFailure when another key succeeded after key began
 // failing and within the window. A KeyFailure starts the key's time alone
 // if it has not started; a WideFailure ends it, so that after an outage a

@@ -19,14 +19,7 @@ func TestRecordsKeepOrderPartitionAndPayload(t *testing.T) {
 		{Partition: "2026-11-29", ID: "m2", Data: []byte("not json: ü \x00")},
 		{Partition: "2026-11-28", ID: "m3", Data: []byte(`{"n":3}`)},
 	}
-	var kin events.KinesisEvent
-	if err := json.Unmarshal(payloads.KinesisPayload(msgs...), &kin); err != nil {
-		t.Fatal(err)
-	}
-	var sqs events.SQSEvent
-	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
-		t.Fatal(err)
-	}
+	kin, sqs := decodeBoth(t, msgs)
 	// The keys are the Source each adapter must stamp on its records.
 	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
 		if len(got) != len(msgs) {
@@ -136,14 +129,7 @@ func TestDetect(t *testing.T) {
 // Kinesis's approximateArrivalTimestamp and SQS's SentTimestamp.
 func TestRecordsCarryTheirArrival(t *testing.T) {
 	msgs := []payloads.Message{{Partition: "p", ID: "m1", Data: []byte(`{}`)}, {Partition: "p", ID: "m2", Data: []byte(`{}`)}}
-	var kin events.KinesisEvent
-	if err := json.Unmarshal(payloads.KinesisPayload(msgs...), &kin); err != nil {
-		t.Fatal(err)
-	}
-	var sqs events.SQSEvent
-	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
-		t.Fatal(err)
-	}
+	kin, sqs := decodeBoth(t, msgs)
 	for name, got := range map[string][]ordering.Record{"kinesis": source.KinesisRecords(kin), "sqs": source.SQSRecords(sqs)} {
 		if got[0].Arrived.IsZero() || got[1].Arrived.Sub(got[0].Arrived).Round(time.Millisecond) != time.Millisecond {
 			t.Errorf("%s: arrivals %v, %v: want the payload's timestamps, 1 ms apart", name, got[0].Arrived, got[1].Arrived)
@@ -172,4 +158,19 @@ func TestSQSRetriesCarryTheFailureScope(t *testing.T) {
 	if len(retry) != 2 || retry[0].Scope != ordering.WideFailure || retry[1].Scope != ordering.WideFailure || retry[1].Message.MessageId != "m2" {
 		t.Errorf("retries %+v: want m1 and m2, both wide; the isolated m3 is not retried", retry)
 	}
+}
+
+// decodeBoth builds msgs as a Kinesis and as an SQS event, as Lambda
+// delivers them.
+func decodeBoth(t *testing.T, msgs []payloads.Message) (events.KinesisEvent, events.SQSEvent) {
+	t.Helper()
+	var kin events.KinesisEvent
+	if err := json.Unmarshal(payloads.KinesisPayload(msgs...), &kin); err != nil {
+		t.Fatal(err)
+	}
+	var sqs events.SQSEvent
+	if err := json.Unmarshal(payloads.SQSPayload(msgs...), &sqs); err != nil {
+		t.Fatal(err)
+	}
+	return kin, sqs
 }

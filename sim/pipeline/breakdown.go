@@ -215,24 +215,15 @@ type RedriveReport struct {
 
 // Problems lists what keeps the final state from being the fault-free one.
 func (r *RedriveReport) Problems() []string {
-	var p []string
-	for _, c := range []struct {
-		n    int
-		what string
-	}{
-		{r.LostUpdates, "lost updates"},
-		{r.DuplicateEffects, "events applied more than once"},
-		{r.StateMismatches, "entities not in the state of their newest applied event"},
-		{r.Unaccounted, "events neither applied, superseded nor dead-lettered"},
-	} {
-		if c.n > 0 {
-			p = append(p, fmt.Sprintf("after the redrive: %d %s", c.n, c.what))
-		}
-	}
+	p := problemList{prefix: "after the redrive: "}
+	p.count(r.LostUpdates, "lost updates")
+	p.count(r.DuplicateEffects, "events applied more than once")
+	p.count(r.StateMismatches, "entities not in the state of their newest applied event")
+	p.count(r.Unaccounted, "events neither applied, superseded nor dead-lettered")
 	if r.TimedOut {
-		p = append(p, "redrive: timed out")
+		p.list = append(p.list, "redrive: timed out")
 	}
-	return p
+	return p.list
 }
 
 // WriteText prints the redrive's line of the run's report.

@@ -65,24 +65,15 @@ type ReplayReport struct {
 
 // Problems lists what makes the replay not safe.
 func (r *ReplayReport) Problems() []string {
-	var p []string
-	for _, c := range []struct {
-		n    int
-		what string
-	}{
-		{r.LostUpdates, "lost updates"},
-		{r.DuplicateEffects, "events applied again"},
-		{r.StateMismatches, "entities not in the state of their newest applied event"},
-		{r.Unaccounted, "poison events neither in the poison queue nor dead-lettered"},
-	} {
-		if c.n > 0 {
-			p = append(p, fmt.Sprintf("replay: %d %s", c.n, c.what))
-		}
-	}
+	p := problemList{prefix: "replay: "}
+	p.count(r.LostUpdates, "lost updates")
+	p.count(r.DuplicateEffects, "events applied again")
+	p.count(r.StateMismatches, "entities not in the state of their newest applied event")
+	p.count(r.Unaccounted, "poison events neither in the poison queue nor dead-lettered")
 	if r.TimedOut {
-		p = append(p, "replay: timed out")
+		p.list = append(p.list, "replay: timed out")
 	}
-	return p
+	return p.list
 }
 
 // WriteText prints the replay's line of the run's report.

@@ -128,27 +128,22 @@ type FaultCounts struct {
 
 // Problems lists what makes the report not OK.
 func (r *Report) Problems() []string {
-	var p []string
-	add := func(n int, what string) {
-		if n > 0 {
-			p = append(p, fmt.Sprintf("%d %s", n, what))
-		}
-	}
-	add(r.LostUpdates, "lost updates")
-	add(r.StateMismatches, "entities not in the state of their newest applied event")
-	add(r.OrderViolations, "order violations")
-	add(r.DuplicateEffects, "events applied more than once")
-	add(r.Unaccounted, "events neither applied, superseded nor dead-lettered")
+	var p problemList
+	p.count(r.LostUpdates, "lost updates")
+	p.count(r.StateMismatches, "entities not in the state of their newest applied event")
+	p.count(r.OrderViolations, "order violations")
+	p.count(r.DuplicateEffects, "events applied more than once")
+	p.count(r.Unaccounted, "events neither applied, superseded nor dead-lettered")
 	if r.TimedOut {
-		p = append(p, "the run timed out")
+		p.list = append(p.list, "the run timed out")
 	}
 	if r.Redrive != nil {
-		p = append(p, r.Redrive.Problems()...)
+		p.list = append(p.list, r.Redrive.Problems()...)
 	}
 	if r.Replay != nil {
-		p = append(p, r.Replay.Problems()...)
+		p.list = append(p.list, r.Replay.Problems()...)
 	}
-	return p
+	return p.list
 }
 
 func (r *Report) judge() { r.OK = len(r.Problems()) == 0 }
@@ -200,4 +195,17 @@ func (r *Report) JSON() string {
 		return fmt.Sprintf(`{"error":%q}`, err.Error())
 	}
 	return string(b)
+}
+
+// problemList collects a report's problems: each nonzero count as one
+// line, "<prefix><n> <what>".
+type problemList struct {
+	prefix string
+	list   []string
+}
+
+func (p *problemList) count(n int, what string) {
+	if n > 0 {
+		p.list = append(p.list, fmt.Sprintf("%s%d %s", p.prefix, n, what))
+	}
 }

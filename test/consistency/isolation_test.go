@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/orderly-dev/orderly/lambda/ordering"
 	"github.com/orderly-dev/orderly/lambda/schedule"
-	"github.com/orderly-dev/orderly/lambda/scheduleapi"
 	"github.com/orderly-dev/orderly/sim/fakeapi"
 )
 
@@ -87,29 +84,16 @@ func isolateAndRedrive(t *testing.T, seed uint64, run func(*testing.T, *consumer
 		return 0, false
 	}
 	broken := w.events[0].period
-	until := time.Now().Add(brokenFor)
-	api := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		switch {
-		case outage && time.Now().Before(until):
-			http.Error(rw, `{"error":"down"}`, http.StatusServiceUnavailable)
-			return
-		case time.Now().Before(until):
-			fakeapi.Outage(srv, broken).ServeHTTP(rw, r)
-			return
-		}
-		srv.ServeHTTP(rw, r)
-	})
-	client, err := scheduleapi.New(scheduleapi.Options{
-		BaseURL: "http://fakeapi.invalid",
-		HTTP:    &http.Client{Transport: handlerTransport{api}},
-		APIKey:  func(context.Context) (string, error) { return apiKey, nil },
-		Limits:  scheduleapi.Limits{MaxAttempts: 2, CallTimeout: 10 * time.Second, RetryBudget: 20 * time.Second},
-		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-	})
-	if err != nil {
+	start := time.Now()
+	until := start.Add(brokenFor)
+	breakdown := fakeapi.Breakdown{BrokenPeriods: []string{broken}, BrokenFor: brokenFor}
+	if outage {
+		breakdown = fakeapi.Breakdown{Outage: fakeapi.Window{For: brokenFor}}
+	}
+	if err := srv.SetBreakdown(breakdown, start); err != nil {
 		t.Fatal(err)
 	}
-	h, err := schedule.NewHandler(client)
+	h, err := schedule.NewHandler(newClient(t, srv, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,46 +202,4 @@ func (w workload) eventOf(data []byte) (genEvent, bool) {
 		}
 	}
 	return genEvent{}, false
-}
-
-// handlerTransport serves requests with an http.Handler in-process, so
-// that it runs inside a synctest bubble.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, req)
-	if req.Body != nil {
-		req.Body.Close()
-	}
-	return rec.Result(), nil
-}
-
-// TestAnOutageIsolatesNothing: when every period fails for three minutes
-// (and nothing else fails), no failure is period-specific, so nothing leaves the line: the stream
-// and the queue hold everything (no record discarded or dead-lettered)
-// and it all takes effect once the API is back.
-func TestAnOutageIsolatesNothing(t *testing.T) {
-	iterations, base := settings(t)
-	for _, mode := range []struct {
-		name string
-		run  func(t *testing.T, c *consumer, w workload)
-	}{
-		{"kinesis", func(t *testing.T, c *consumer, w workload) { runKinesis(t, c, w, kinesisSetupFor(w.seed)) }},
-		{"fifo", func(t *testing.T, c *consumer, w workload) { runFIFO(t, c, w, fifoSetupFor(w.seed)) }},
-	} {
-		t.Run(mode.name, func(t *testing.T) {
-			for i := range max(iterations/4, 1) {
-				seed := base + uint64(i)
-				synctest.Test(t, func(t *testing.T) {
-					if n, _ := isolateAndRedrive(t, seed, mode.run, true); n != 0 {
-						t.Errorf("isolated %d records during an outage", n)
-					}
-				})
-				if t.Failed() {
-					t.Fatalf("iteration %d failed: reproduce with ORDERLY_CONSISTENCY_SEED=%d ORDERLY_CONSISTENCY_ITERATIONS=4 go test -run 'TestAnOutageIsolatesNothing/%s' ./test/consistency/", i, seed, mode.name)
-				}
-			}
-		})
-	}
 }
